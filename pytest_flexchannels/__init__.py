@@ -1,0 +1,59 @@
+"""pytest-flexchannels: a faithful, stateful fake of Twilio's Flex API v1 Channels resource.
+
+Names load on first use, so that importing the pytest plugin (which imports this package) costs
+next to nothing for suites that never use the fake.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .calls import Call, CallLog
+    from .clock import Clock
+    from .errors import FlexApiError, UnknownSidError
+    from .mock import FlexChannelsMock
+    from .models import Account, ApiKey, Channel, FlexFlow
+    from .options import FlexChannelsOptions
+
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Call",
+    "CallLog",
+    "Channel",
+    "Clock",
+    "FlexApiError",
+    "FlexChannelsMock",
+    "FlexChannelsOptions",
+    "FlexFlow",
+    "UnknownSidError",
+]
+
+_HOMES = {
+    "Account": "models",
+    "ApiKey": "models",
+    "Call": "calls",
+    "CallLog": "calls",
+    "Channel": "models",
+    "Clock": "clock",
+    "FlexApiError": "errors",
+    "FlexChannelsMock": "mock",
+    "FlexChannelsOptions": "options",
+    "FlexFlow": "models",
+    "UnknownSidError": "errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,286 @@
+"""``handle(request)``: the one request path every transport uses (route, auth, parse, store,
+render, record)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
+
+from . import errors, sids
+from .calls import Call, CallLog
+from .errors import FlexApiError
+from .models import channel_resource
+from .store import NewChannel, Store
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+LIST_KEY = "flex_chat_channels"
+
+# Wire names of the create fields, required ones first in the order Twilio checks them.
+REQUIRED_CREATE_FIELDS = ("FlexFlowSid", "Identity", "ChatUserFriendlyName", "ChatFriendlyName")
+OPTIONAL_CREATE_FIELDS = (
+    "Target",
+    "ChatUniqueName",
+    "PreEngagementData",
+    "TaskSid",
+    "TaskAttributes",
+    "LongLived",
+)
+_JSON_FIELDS = ("PreEngagementData", "TaskAttributes")
+_BOOLEANS = {"true": True, "false": False}
+
+_CHANNELS_PATH = "/v1/Channels"
+_CHANNEL_PATH = re.compile(r"/v1/Channels/([^/]+)")
+_LIST_METHODS = {"GET": "list", "POST": "create"}
+_INSTANCE_METHODS = {"GET": "fetch", "DELETE": "delete"}
+_TOKEN = re.compile(r"(P[AB])([0-9a-f]{1,16})-([0-9a-f]{16})")
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A transport-neutral HTTP request: what every adapter hands to ``handle``."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def parse_create(params: Mapping[str, str]) -> NewChannel:
+    """Validate create fields given by wire name; raise the error Twilio answers with."""
+    for name in REQUIRED_CREATE_FIELDS:
+        if not params.get(name):
+            raise errors.missing_parameter(name)
+    flow_sid = params["FlexFlowSid"]
+    if not sids.is_sid(flow_sid, sids.FLEX_FLOW):
+        raise _bad_sid("FlexFlowSid", sids.FLEX_FLOW)
+    optional = {name: params.get(name) or None for name in OPTIONAL_CREATE_FIELDS}
+    task_sid = optional["TaskSid"]
+    if task_sid is not None and not sids.is_sid(task_sid, sids.TASK):
+        raise _bad_sid("TaskSid", sids.TASK)
+    for name in _JSON_FIELDS:
+        text = optional[name]
+        if text is not None:
+            try:
+                json.loads(text)
+            except (ValueError, RecursionError):
+                raise errors.invalid_parameter(name, errors.EXPECTED_JSON) from None
+    long_lived = None
+    if optional["LongLived"] is not None:
+        long_lived = _BOOLEANS.get(optional["LongLived"].lower())
+        if long_lived is None:
+            raise errors.invalid_parameter("LongLived", errors.EXPECTED_BOOLEAN)
+    return NewChannel(
+        flex_flow_sid=flow_sid,
+        identity=params["Identity"],
+        chat_user_friendly_name=params["ChatUserFriendlyName"],
+        chat_friendly_name=params["ChatFriendlyName"],
+        target=optional["Target"],
+        chat_unique_name=optional["ChatUniqueName"],
+        pre_engagement_data=optional["PreEngagementData"],
+        task_sid=task_sid,
+        task_attributes=optional["TaskAttributes"],
+        long_lived=long_lived,
+    )
+
+
+def _bad_sid(name: str, prefix: str) -> FlexApiError:
+    return errors.invalid_parameter(name, errors.EXPECTED_SID.format(pattern=sids.pattern(prefix)))
+
+
+def _fields(text: str) -> dict[str, str]:
+    """Form or query fields; for a repeated key the first value wins."""
+    fields: dict[str, str] = {}
+    for name, value in parse_qsl(text, keep_blank_values=True, errors="replace"):
+        fields.setdefault(name, value)
+    return fields
+
+
+def _count(value: str | None, default: int, minimum: int, name: str, expected: str) -> int:
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit()):
+        raise errors.invalid_parameter(name, expected)
+    # Past 12 digits a number is beyond any cap or page the store can hold: don't parse it whole.
+    digits = value.lstrip("0") or "0"
+    number = int(digits) if len(digits) <= 12 else 10**12
+    if number < minimum:
+        raise errors.invalid_parameter(name, expected)
+    return number
+
+
+class FlexApi:
+    """Answers plain requests from one store, recording each call in ``calls``."""
+
+    def __init__(self, store: Store, source: sids.SidSource, calls: CallLog) -> None:
+        self._store = store
+        self._sids = source
+        self._calls = calls
+        # Page tokens are signed so that an edited or foreign token is refused, as Twilio does.
+        self._token_key = hashlib.sha256(f"flex-page-token:{source.seed}".encode()).digest()
+
+    def handle(self, request: Request) -> Response:
+        parts = urlsplit(request.url)
+        path = parts.path
+        method = request.method.upper()
+        operation, sid, allowed = self._route(method, path)
+        account_sid: str | None = None
+        params: dict[str, str] = {}
+        try:
+            account_sid = self._authenticate(request.headers)
+            if operation is None:
+                if allowed is None:
+                    raise errors.not_found(path[3:] if path.startswith("/v1/") else path)
+                raise errors.method_not_allowed()
+            params = _fields(
+                request.body.decode("utf-8", "replace") if operation == "create" else parts.query
+            )
+            status, payload = self._dispatch(operation, account_sid, sid, params, parts)
+            error_code = None
+        except FlexApiError as error:
+            status, payload, error_code = error.status, error.body(), error.code
+        request_id = self._sids.request_id()
+        headers = {"Twilio-Request-Id": request_id}
+        if payload is not None:
+            headers.update(_JSON_HEADERS)
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+        elif status == 405 and allowed:
+            headers["Allow"] = allowed
+        body = b"" if payload is None else json.dumps(payload).encode()
+        self._calls.record(
+            Call(
+                operation=operation,
+                method=method,
+                url=request.url,
+                path=path,
+                params=params,
+                headers=dict(request.headers),
+                account_sid=account_sid,
+                status_code=status,
+                response_json=payload,
+                error_code=error_code,
+                sid=sid,
+                request_id=request_id,
+            )
+        )
+        return Response(status, headers, body)
+
+    # --- 1. route, 2. auth --------------------------------------------------------------------
+
+    @staticmethod
+    def _route(method: str, path: str) -> tuple[str | None, str | None, str | None]:
+        """(operation, channel SID from the path, methods the path allows or None if unknown)."""
+        if path == _CHANNELS_PATH:
+            return _LIST_METHODS.get(method), None, "GET, POST"
+        match = _CHANNEL_PATH.fullmatch(path)
+        if match:
+            sid = unquote(match.group(1))
+            return _INSTANCE_METHODS.get(method), sid, "GET, DELETE"
+        return None, None, None
+
+    def _authenticate(self, headers: Mapping[str, str]) -> str:
+        value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        scheme, _, encoded = value.partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                decoded = ""
+            username, colon, password = decoded.partition(":")
+            account_sid = self._store.authenticate(username, password) if colon else None
+            if account_sid is not None:
+                return account_sid
+        raise errors.authenticate()
+
+    # --- 4. parse, 5. store, 6. render --------------------------------------------------------
+
+    def _dispatch(
+        self,
+        operation: str,
+        account_sid: str,
+        sid: str | None,
+        params: dict[str, str],
+        parts: SplitResult,
+    ) -> tuple[int, dict[str, Any] | None]:
+        if operation == "create":
+            channel = self._store.create_channel(account_sid, parse_create(params))
+            return 201, channel_resource(channel)
+        if operation == "list":
+            return 200, self._list(account_sid, params, f"{parts.scheme}://{parts.netloc}")
+        assert sid is not None
+        if operation == "fetch":
+            return 200, channel_resource(self._store.fetch_channel(account_sid, sid))
+        self._store.delete_channel(account_sid, sid)
+        return 204, None
+
+    def _list(self, account_sid: str, params: dict[str, str], origin: str) -> dict[str, Any]:
+        requested = _count(
+            params.get("PageSize"), DEFAULT_PAGE_SIZE, 1, "PageSize", errors.EXPECTED_PAGE_SIZE
+        )
+        size = min(requested, MAX_PAGE_SIZE)
+        page = _count(params.get("Page"), 0, 0, "Page", errors.EXPECTED_PAGE)
+        token = params.get("PageToken")
+        after = before = None
+        if token is not None:
+            kind, position = self._read_token(account_sid, token)
+            after, before = (position, None) if kind == "PA" else (None, position)
+        channels, more = self._store.list_channels(
+            account_sid, size, offset=page * size, after=after, before=before
+        )
+        base = f"{origin}{_CHANNELS_PATH}?PageSize={size}&Page="
+        this_page = f"{base}{page}" + (f"&PageToken={token}" if token is not None else "")
+        next_url = previous_url = None
+        # An empty page before a position still has the channels from that position on after it.
+        last = channels[-1].seq if channels else (before - 1 if before is not None else None)
+        if more and last is not None:
+            next_url = f"{base}{page + 1}&PageToken={self._token(account_sid, 'PA', last)}"
+        if page > 0:
+            previous_url = f"{base}{page - 1}"
+            if channels:
+                previous_url += f"&PageToken={self._token(account_sid, 'PB', channels[0].seq)}"
+        return {
+            "meta": {
+                "page": page,
+                "page_size": size,
+                "first_page_url": f"{base}0",
+                "previous_page_url": previous_url,
+                "url": this_page,
+                "next_page_url": next_url,
+                "key": LIST_KEY,
+            },
+            LIST_KEY: [channel_resource(channel) for channel in channels],
+        }
+
+    def _token(self, account_sid: str, kind: str, seq: int) -> str:
+        position = f"{seq:x}"
+        return f"{kind}{position}-{self._mac(account_sid, kind, position)}"
+
+    def _read_token(self, account_sid: str, token: str) -> tuple[str, int]:
+        match = _TOKEN.fullmatch(token)
+        if match is None:
+            raise errors.invalid_page_token()
+        kind, position, mac = match.groups()
+        if not hmac.compare_digest(mac, self._mac(account_sid, kind, position)):
+            raise errors.invalid_page_token()
+        return kind, int(position, 16)
+
+    def _mac(self, account_sid: str, kind: str, position: str) -> str:
+        message = f"{account_sid}:{kind}:{position}".encode()
+        return hmac.new(self._token_key, message, hashlib.sha256).hexdigest()[:16]

@@ -1,0 +1,134 @@
+"""Recorded calls, and assertions on them whose failures show everything that was recorded."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, overload
+
+OPERATIONS = ("create", "fetch", "list", "delete")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One HTTP request the fake answered, and its answer.
+
+    ``params`` holds the form fields (create) or query fields (the other operations) by their wire
+    names, as the raw strings received; for a repeated key, the first value. ``sid`` is the channel
+    SID of a fetch or delete path.
+    """
+
+    operation: str | None
+    method: str
+    url: str
+    path: str
+    params: Mapping[str, str]
+    headers: Mapping[str, str]
+    account_sid: str | None
+    status_code: int
+    response_json: Any
+    error_code: int | None
+    sid: str | None = None
+    request_id: str | None = None
+
+    def describe(self) -> str:
+        outcome = f"{self.status_code}" + (f" error {self.error_code}" if self.error_code else "")
+        params = f" {dict(self.params)}" if self.params else ""
+        return (
+            f"{self.operation or '<no operation>'}: {self.method} {self.url}{params} -> {outcome}"
+        )
+
+
+def _matches(call: Call, operation: str | None, params: Mapping[str, str]) -> bool:
+    if operation is not None and call.operation != operation:
+        return False
+    for name, value in params.items():
+        # Sid is the path parameter of fetch and delete (its name in the official description).
+        actual = call.sid if name == "Sid" else call.params.get(name)
+        if actual != value:
+            return False
+    return True
+
+
+def _check_operation(operation: str | None) -> None:
+    if operation is not None and operation not in OPERATIONS:
+        raise ValueError(f"operation must be one of {OPERATIONS} or None, got {operation!r}")
+
+
+def _what(operation: str | None, params: Mapping[str, str]) -> str:
+    kind = f"{operation!r} call" if operation else "call"
+    return f"{kind} with {dict(params)}" if params else kind
+
+
+class CallLog(Sequence[Call]):
+    """Every request the fake served, in order; safe to append to from many threads.
+
+    Parameter matchers are wire names (``Identity="alice"``); ``Sid`` matches the SID in the path.
+    A matcher only constrains the parameters it names.
+    """
+
+    def __init__(self) -> None:
+        self._calls: list[Call] = []
+        self._lock = threading.Lock()
+
+    def record(self, call: Call) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    @overload
+    def __getitem__(self, index: int) -> Call: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Call]: ...
+    def __getitem__(self, index: int | slice) -> Call | Sequence[Call]:
+        return self._calls[index]
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def __iter__(self) -> Iterator[Call]:
+        return iter(list(self._calls))
+
+    def __repr__(self) -> str:
+        return f"<CallLog of {len(self)} calls>"
+
+    def filter(self, operation: str | None = None, /, **params: str) -> list[Call]:
+        """The recorded calls of ``operation`` (any when None) whose parameters match."""
+        _check_operation(operation)
+        return [call for call in self if _matches(call, operation, params)]
+
+    def assert_called(self, operation: str | None = None, /, *, times: int | None = None) -> None:
+        """At least one matching call, or exactly ``times`` when given."""
+        found = self.filter(operation)
+        if (times is None and not found) or (times is not None and len(found) != times):
+            wanted = "at least one" if times is None else f"exactly {times}"
+            self._fail(f"Expected {wanted} {_what(operation, {})}, found {len(found)}.")
+
+    def assert_not_called(self, operation: str | None = None, /) -> None:
+        found = self.filter(operation)
+        if found:
+            self._fail(f"Expected no {_what(operation, {})}, found {len(found)}.")
+
+    def assert_any_call(self, operation: str | None = None, /, **params: str) -> None:
+        if not self.filter(operation, **params):
+            self._fail(f"Expected a {_what(operation, params)}, found none.")
+
+    def assert_called_once_with(self, operation: str | None = None, /, **params: str) -> Call:
+        """Exactly one call of ``operation`` was made, and it matches ``params``; returns it."""
+        found = self.filter(operation)
+        if len(found) != 1 or not _matches(found[0], operation, params):
+            matching = sum(_matches(call, operation, params) for call in found)
+            self._fail(
+                f"Expected exactly one {_what(operation, params)}; "
+                f"found {len(found)} {_what(operation, {})}(s), {matching} matching."
+            )
+        return found[0]
+
+    def _fail(self, message: str) -> None:
+        lines = [message, f"Recorded calls ({len(self)}):"]
+        lines += [f"  {i}. {call.describe()}" for i, call in enumerate(self, 1)] or ["  (none)"]
+        raise AssertionError("\n".join(lines))

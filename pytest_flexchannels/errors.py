@@ -1,0 +1,76 @@
+"""The Twilio error catalogue: every status, code and message the fake answers with, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
+
+
+class FlexApiError(Exception):
+    """A Twilio error answer as data: the HTTP layer renders it, seeding helpers raise it."""
+
+    __slots__ = ("code", "message", "status")
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(f"HTTP {status} error {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+    @property
+    def more_info(self) -> str:
+        return MORE_INFO.format(code=self.code)
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "more_info": self.more_info,
+            "status": self.status,
+        }
+
+
+class UnknownSidError(KeyError):
+    """An inspection helper was given a SID the account does not hold."""
+
+    def __init__(self, sid: str, account_sid: str) -> None:
+        super().__init__(sid)
+        self.sid = sid
+        self.account_sid = account_sid
+
+    def __str__(self) -> str:
+        return f"no channel {self.sid!r} in account {self.account_sid}"
+
+
+def authenticate() -> FlexApiError:
+    return FlexApiError(401, 20003, "Authenticate")
+
+
+def missing_parameter(name: str) -> FlexApiError:
+    return FlexApiError(400, 20001, f"Missing required parameter {name} in the post body")
+
+
+def invalid_parameter(name: str, expected: str) -> FlexApiError:
+    return FlexApiError(400, 20001, f"Invalid parameter {name}: {expected}")
+
+
+def not_found(resource: str) -> FlexApiError:
+    """``resource`` is the path without the ``/v1`` version prefix, as Twilio words it."""
+    return FlexApiError(404, 20404, f"The requested resource {resource} was not found")
+
+
+def method_not_allowed() -> FlexApiError:
+    return FlexApiError(405, 20004, "Method not allowed")
+
+
+def invalid_page_token() -> FlexApiError:
+    return FlexApiError(400, 21481, "Invalid PageToken")
+
+
+# What a parameter must look like, for invalid_parameter(): every message lives in this module.
+EXPECTED_SID = "must match {pattern}"
+EXPECTED_BOOLEAN = "must be true or false"
+EXPECTED_JSON = "must be a JSON string"
+EXPECTED_PAGE_SIZE = "must be an integer of at least 1"
+EXPECTED_PAGE = "must be an integer of at least 0"

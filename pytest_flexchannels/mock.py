@@ -1,0 +1,243 @@
+"""``FlexChannelsMock``: owns the store, the recorded calls and the transports of one fake."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+from . import sids
+from .api import FlexApi, Request, Response, parse_create
+from .calls import CallLog
+from .clock import Clock
+from .defaults import channel_defaults
+from .errors import UnknownSidError
+from .models import Account, ApiKey, Channel, ChannelType, FlexFlow, IntegrationType
+from .options import FlexChannelsOptions
+from .store import Store
+
+# Python names of the create fields and their wire names, in the official order.
+_WIRE_NAMES = {
+    "flex_flow_sid": "FlexFlowSid",
+    "identity": "Identity",
+    "chat_user_friendly_name": "ChatUserFriendlyName",
+    "chat_friendly_name": "ChatFriendlyName",
+    "target": "Target",
+    "chat_unique_name": "ChatUniqueName",
+    "pre_engagement_data": "PreEngagementData",
+    "task_sid": "TaskSid",
+    "task_attributes": "TaskAttributes",
+    "long_lived": "LongLived",
+}
+
+
+def _wire_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping | list):
+        return json.dumps(value)
+    return str(value)
+
+
+class FlexChannelsMock:
+    """A stateful fake of Flex API v1 Channels that answers the ``twilio`` client.
+
+    Use it as the ``flex_channels`` fixture, or as a context manager: ``with FlexChannelsMock() as
+    fc: ...``. Every start begins with fresh state: one account and one Flex Flow.
+    """
+
+    def __init__(self, options: FlexChannelsOptions | None = None, **kwargs: Any) -> None:
+        if options is not None and kwargs:
+            raise TypeError("pass either options or keyword arguments, not both")
+        self.options = options or FlexChannelsOptions(**kwargs)
+        self.seed: int = (
+            self.options.seed if self.options.seed is not None else secrets.randbits(32)
+        )
+        self.clock = Clock(self.options.now)
+        self.calls = CallLog()
+        self._sids = sids.SidSource(self.seed)
+        account_sid = self.options.account_sid or os.environ.get("TWILIO_ACCOUNT_SID") or None
+        if account_sid is not None and not sids.is_sid(account_sid, sids.ACCOUNT):
+            raise ValueError(
+                f"the default account SID must match {sids.pattern(sids.ACCOUNT)} "
+                f"(from the options or TWILIO_ACCOUNT_SID), got {account_sid!r}"
+            )
+        auth_token = self.options.auth_token or os.environ.get("TWILIO_AUTH_TOKEN") or None
+        self.account: Account
+        self.flex_flow: FlexFlow
+        self._store: Store
+        self._api: FlexApi
+        self._populate(account_sid, auth_token, flow_sid=None)
+        self._transport: Any = None
+
+    def _populate(
+        self, account_sid: str | None, auth_token: str | None, flow_sid: str | None
+    ) -> None:
+        self._store = Store(self._sids, self.clock)
+        self._api = FlexApi(self._store, self._sids, self.calls)
+        self.account = self._store.add_account(account_sid, auth_token)
+        self.flex_flow = self._store.add_flex_flow(
+            self.account.sid,
+            sid=flow_sid,
+            integration_type=self.options.integration_type,
+            channel_type=self.options.channel_type,
+            long_lived=self.options.long_lived,
+        )
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin answering Flex requests (idempotent)."""
+        if self._transport is None:
+            # Imported here so that importing the package (and the pytest plugin) stays light.
+            from .transports.responses import ResponsesTransport
+
+            self._transport = ResponsesTransport(self.handle)
+            self._transport.start()
+
+    def stop(self) -> None:
+        if self._transport is not None:
+            self._transport.stop()
+            self._transport = None
+
+    def __enter__(self) -> FlexChannelsMock:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Forget every channel, call, extra account, key and flow; keep the default credentials
+        and the default flow's SID, so clients built from them keep working."""
+        self.calls.clear()
+        self._populate(self.account.sid, self.account.auth_token, self.flex_flow.sid)
+
+    def handle(self, request: Request) -> Response:
+        """Answer one transport-neutral request (what every transport adapter calls)."""
+        return self._api.handle(request)
+
+    # --- the default account --------------------------------------------------------------
+
+    @property
+    def account_sid(self) -> str:
+        return self.account.sid
+
+    @property
+    def auth_token(self) -> str:
+        return self.account.auth_token
+
+    @property
+    def flex_flow_sid(self) -> str:
+        return self.flex_flow.sid
+
+    # --- setup ----------------------------------------------------------------------------
+
+    def add_account(self, sid: str | None = None, auth_token: str | None = None) -> Account:
+        """Another account: it sees only its own flows and channels."""
+        return self._store.add_account(sid, auth_token)
+
+    def add_api_key(
+        self, account_sid: str | None = None, *, sid: str | None = None, secret: str | None = None
+    ) -> ApiKey:
+        """An ``SK`` key whose SID and secret authenticate as ``account_sid`` (default account)."""
+        return self._store.add_api_key(account_sid or self.account.sid, sid, secret)
+
+    def add_flex_flow(
+        self,
+        integration_type: IntegrationType = "task",
+        channel_type: ChannelType = "web",
+        long_lived: bool = False,
+        sid: str | None = None,
+        account_sid: str | None = None,
+        *,
+        friendly_name: str | None = None,
+        janitor_enabled: bool = False,
+        enabled: bool = True,
+    ) -> FlexFlow:
+        # Validate through the options type so bad values fail with the same messages.
+        FlexChannelsOptions(integration_type=integration_type, channel_type=channel_type)
+        return self._store.add_flex_flow(
+            account_sid or self.account.sid,
+            integration_type=integration_type,
+            channel_type=channel_type,
+            long_lived=long_lived,
+            sid=sid,
+            friendly_name=friendly_name,
+            janitor_enabled=janitor_enabled,
+            enabled=enabled,
+        )
+
+    def create_channel(self, *, account_sid: str | None = None, **fields: Any) -> Channel:
+        """Seed a channel without HTTP, by the API's rules (get-or-create included).
+
+        Fields are the create parameters by their Python names (``identity``, ``flex_flow_sid``,
+        ``chat_friendly_name``, ``long_lived``, ...). Omitted required ones get realistic values;
+        ``pre_engagement_data`` and ``task_attributes`` may be dicts. Invalid values raise the
+        ``FlexApiError`` the API would answer with. Not recorded in ``calls``.
+        """
+        unknown = set(fields) - set(_WIRE_NAMES)
+        if unknown:
+            raise TypeError(f"unknown channel fields {sorted(unknown)}; known: {list(_WIRE_NAMES)}")
+        account = account_sid or self.account.sid
+        if fields.get("flex_flow_sid") is None:
+            fields["flex_flow_sid"] = (
+                self.flex_flow.sid if account == self.account.sid else self._only_flow(account)
+            )
+        flow = self._store.flex_flow(account, fields["flex_flow_sid"])
+        defaults = channel_defaults(self._sids.values, flow.channel_type if flow else "web")
+        fields.setdefault("target", defaults.pop("target"))  # an explicit None means no target
+        for name, value in defaults.items():
+            if fields.get(name) is None:
+                fields[name] = value
+        params = {
+            _WIRE_NAMES[name]: _wire_value(value)
+            for name, value in fields.items()
+            if value is not None
+        }
+        return self._store.create_channel(account, parse_create(params))
+
+    def _only_flow(self, account_sid: str) -> str:
+        flows = self._store.flex_flows(account_sid)
+        if len(flows) != 1:
+            raise ValueError(
+                f"account {account_sid} has {len(flows)} Flex Flows: pass flex_flow_sid"
+            )
+        return flows[0].sid
+
+    # --- inspection and control ---------------------------------------------------------------
+
+    def get_channel(self, sid: str, account_sid: str | None = None) -> Channel:
+        """The stored record of ``sid`` in ``account_sid`` (default account), with every field."""
+        account = account_sid or self.account.sid
+        channel = self._store.get_channel(account, sid)
+        if channel is None:
+            raise UnknownSidError(sid, account)
+        return channel
+
+    @property
+    def channels(self) -> list[Channel]:
+        """Every stored channel of every account, oldest first (deleted ones are gone)."""
+        return self._store.all_channels()
+
+    def deactivate(self, sid: str, account_sid: str | None = None) -> Channel:
+        """The agent ended the chat: the next create for that flow and identity opens a new one."""
+        account = account_sid or self.account.sid
+        channel = self._store.deactivate_channel(account, sid)
+        if channel is None:
+            raise UnknownSidError(sid, account)
+        return channel
+
+    def __repr__(self) -> str:
+        return (
+            f"<FlexChannelsMock account={self.account.sid} seed={self.seed} "
+            f"channels={len(self.channels)} calls={len(self.calls)}>"
+        )

@@ -1,0 +1,96 @@
+"""Records the store holds (accounts, keys, flows, channels) and their wire JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+IntegrationType = Literal["studio", "external", "task"]
+ChannelType = Literal["web", "sms", "facebook", "whatsapp", "line", "custom"]
+
+INTEGRATION_TYPES: tuple[str, ...] = ("studio", "external", "task")
+CHANNEL_TYPES: tuple[str, ...] = ("web", "sms", "facebook", "whatsapp", "line", "custom")
+
+# Resource URLs always name the public host, whatever host the request came to (as Twilio does).
+API_ROOT = "https://flex-api.twilio.com/v1"
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def format_date(moment: datetime) -> str:
+    """UTC ``YYYY-MM-DDTHH:MM:SSZ``: the only form the helper library parses into a datetime."""
+    return moment.strftime(DATE_FORMAT)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    sid: str
+    auth_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    sid: str
+    secret: str
+    account_sid: str
+
+
+@dataclass(frozen=True, slots=True)
+class FlexFlow:
+    sid: str
+    account_sid: str
+    friendly_name: str
+    chat_service_sid: str
+    channel_type: ChannelType
+    integration_type: IntegrationType
+    long_lived: bool
+    janitor_enabled: bool
+    enabled: bool
+    date_created: datetime
+    date_updated: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A stored channel with every field it was created with.
+
+    ``active`` turns False when the test deactivates it (the agent ended the chat); the next create
+    for the same flow and identity then opens a new channel.
+    """
+
+    sid: str
+    account_sid: str
+    flex_flow_sid: str
+    user_sid: str
+    task_sid: str | None
+    identity: str
+    chat_user_friendly_name: str
+    chat_friendly_name: str
+    target: str | None
+    chat_unique_name: str | None
+    pre_engagement_data: str | None
+    task_attributes: str | None
+    long_lived: bool
+    active: bool
+    date_created: datetime
+    date_updated: datetime
+    # Creation order across the store: list order and page tokens are positions in it.
+    seq: int = field(repr=False, compare=False)
+
+    @property
+    def url(self) -> str:
+        return f"{API_ROOT}/Channels/{self.sid}"
+
+
+def channel_resource(channel: Channel) -> dict[str, Any]:
+    """The channel as the API returns it: exactly the eight keys of the official description."""
+    return {
+        "account_sid": channel.account_sid,
+        "flex_flow_sid": channel.flex_flow_sid,
+        "sid": channel.sid,
+        "user_sid": channel.user_sid,
+        "task_sid": channel.task_sid,
+        "url": f"{API_ROOT}/Channels/{channel.sid}",
+        "date_created": format_date(channel.date_created),
+        "date_updated": format_date(channel.date_updated),
+    }

@@ -1,0 +1,43 @@
+"""Typed options of a ``FlexChannelsMock``: marker keyword arguments and ini defaults land here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .models import CHANNEL_TYPES, INTEGRATION_TYPES, ChannelType, IntegrationType
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlexChannelsOptions:
+    """How a fake starts.
+
+    seed: makes every generated SID, token and default value reproducible (random when None).
+    account_sid, auth_token: the default account's credentials (else ``TWILIO_ACCOUNT_SID`` and
+        ``TWILIO_AUTH_TOKEN`` from the environment, else generated).
+    integration_type, channel_type, long_lived: the default Flex Flow.
+    now: freeze the clock at this instant (a datetime or ISO 8601 text) instead of real time.
+    """
+
+    seed: int | None = None
+    account_sid: str | None = None
+    auth_token: str | None = None
+    integration_type: IntegrationType = "task"
+    channel_type: ChannelType = "web"
+    long_lived: bool = False
+    now: datetime | str | None = None
+
+    def __post_init__(self) -> None:
+        if self.integration_type not in INTEGRATION_TYPES:
+            raise ValueError(
+                f"integration_type must be one of {INTEGRATION_TYPES}, "
+                f"got {self.integration_type!r}"
+            )
+        if self.channel_type not in CHANNEL_TYPES:
+            raise ValueError(
+                f"channel_type must be one of {CHANNEL_TYPES}, got {self.channel_type!r}"
+            )
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, int)
+        ):
+            raise ValueError(f"seed must be an integer, got {self.seed!r}")

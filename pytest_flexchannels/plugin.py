@@ -1,0 +1,90 @@
+"""pytest wiring: the ``flex_channels`` fixture, its marker and ini defaults.
+
+Imports only pytest and the standard library; the fake loads when a test first uses the fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .mock import FlexChannelsMock
+
+MARKER = "flex_channels"
+MARKER_SIGNATURE = (
+    "flex_channels(*, seed=None, account_sid=None, auth_token=None, integration_type='task', "
+    "channel_type='web', long_lived=False, now=None): options of the flex_channels fixture for "
+    "this test; the closest marker wins, and options it leaves out come from the "
+    "flex_channels_* ini options."
+)
+
+
+def _flag(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"expected true or false, got {text!r}")
+    return lowered in ("true", "1", "yes")
+
+
+# ini option -> (FlexChannelsOptions field, help, conversion of the ini text)
+_INI: dict[str, tuple[str, str, Callable[[str], Any]]] = {
+    "flex_channels_seed": ("seed", "seed of generated SIDs and values (random if unset)", int),
+    "flex_channels_integration_type": (
+        "integration_type",
+        "integration type of the default Flex Flow: studio, external or task (default task)",
+        str,
+    ),
+    "flex_channels_channel_type": (
+        "channel_type",
+        "channel type of the default Flex Flow: web, sms, whatsapp, ... (default web)",
+        str,
+    ),
+    "flex_channels_long_lived": (
+        "long_lived",
+        "whether the default Flex Flow is long-lived (default false)",
+        _flag,
+    ),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    for name, (_, help_text, _convert) in _INI.items():
+        parser.addini(name, help_text, type="string", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_SIGNATURE)
+
+
+def _option_values(request: pytest.FixtureRequest) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, (field, _, convert) in _INI.items():
+        text = request.config.getini(name)
+        if text:
+            try:
+                values[field] = convert(text)
+            except ValueError as error:
+                raise pytest.UsageError(f"ini option {name}: {error}") from None
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None:
+        if marker.args:
+            pytest.fail(f"@pytest.mark.{MARKER} takes keyword arguments only", pytrace=False)
+        values.update(marker.kwargs)
+    return values
+
+
+@pytest.fixture
+def flex_channels(request: pytest.FixtureRequest) -> Iterator[FlexChannelsMock]:
+    """A started fake of Flex API v1 Channels with fresh state, stopped after the test."""
+    from .mock import FlexChannelsMock
+    from .options import FlexChannelsOptions
+
+    try:
+        options = FlexChannelsOptions(**_option_values(request))
+    except (TypeError, ValueError) as error:
+        pytest.fail(f"flex_channels options: {error}", pytrace=False)
+    with FlexChannelsMock(options) as fake:
+        yield fake

@@ -1,0 +1,283 @@
+"""Accounts, flows and channels, and the rules of the Channels resource. Knows nothing of HTTP."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, replace
+from itertools import count
+
+from . import errors, sids
+from .clock import Clock
+from .models import Account, ApiKey, Channel, ChannelType, FlexFlow, IntegrationType
+
+
+@dataclass(frozen=True, slots=True)
+class NewChannel:
+    """Validated create arguments, by their Python names."""
+
+    flex_flow_sid: str
+    identity: str
+    chat_user_friendly_name: str
+    chat_friendly_name: str
+    target: str | None = None
+    chat_unique_name: str | None = None
+    pre_engagement_data: str | None = None
+    task_sid: str | None = None
+    task_attributes: str | None = None
+    long_lived: bool | None = None
+
+
+class _AccountState:
+    """One account's world: other accounts never see any of it."""
+
+    __slots__ = ("account", "active", "by_seq", "channels", "flows", "order", "users")
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        self.flows: dict[str, FlexFlow] = {}
+        self.channels: dict[str, Channel] = {}
+        # Creation order as ascending sequence numbers, so a page after (or before) a position is a
+        # bisection: its cost does not grow with the number of stored channels.
+        self.order: list[int] = []
+        self.by_seq: dict[int, str] = {}
+        self.users: dict[str, str] = {}
+        self.active: dict[tuple[str, str], str] = {}
+
+
+class Store:
+    """State and rules per account, safe to use from many threads (one lock per store)."""
+
+    def __init__(self, source: sids.SidSource, clock: Clock) -> None:
+        self._sids = source
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._accounts: dict[str, _AccountState] = {}
+        self._api_keys: dict[str, ApiKey] = {}
+        self._seq = count(1)
+
+    # --- accounts and credentials -------------------------------------------------------------
+
+    def add_account(self, sid: str | None = None, auth_token: str | None = None) -> Account:
+        if sid is not None and not sids.is_sid(sid, sids.ACCOUNT):
+            raise ValueError(f"account SID must match {sids.pattern(sids.ACCOUNT)}, got {sid!r}")
+        with self._lock:
+            account = Account(
+                sid=sid or self._sids.new(sids.ACCOUNT),
+                auth_token=auth_token or self._sids.secret(),
+            )
+            if account.sid in self._accounts:
+                raise ValueError(f"account {account.sid} already exists")
+            self._accounts[account.sid] = _AccountState(account)
+            return account
+
+    def add_api_key(
+        self, account_sid: str, sid: str | None = None, secret: str | None = None
+    ) -> ApiKey:
+        if sid is not None and not sids.is_sid(sid, sids.API_KEY):
+            raise ValueError(f"API key SID must match {sids.pattern(sids.API_KEY)}, got {sid!r}")
+        with self._lock:
+            self._state(account_sid)
+            key = ApiKey(
+                sid=sid or self._sids.new(sids.API_KEY),
+                secret=secret or self._sids.secret(),
+                account_sid=account_sid,
+            )
+            if key.sid in self._api_keys:
+                raise ValueError(f"API key {key.sid} already exists")
+            self._api_keys[key.sid] = key
+            return key
+
+    def authenticate(self, username: str, password: str) -> str | None:
+        """The account the credentials belong to, or None."""
+        with self._lock:
+            if username.startswith(sids.API_KEY):
+                key = self._api_keys.get(username)
+                expected, account_sid = (key.secret, key.account_sid) if key else (None, None)
+            else:
+                state = self._accounts.get(username)
+                expected = state.account.auth_token if state else None
+                account_sid = username
+        if expected is None or not hmac.compare_digest(expected.encode(), password.encode()):
+            return None
+        return account_sid
+
+    def account(self, sid: str) -> Account:
+        with self._lock:
+            return self._state(sid).account
+
+    # --- flows --------------------------------------------------------------------------------
+
+    def add_flex_flow(
+        self,
+        account_sid: str,
+        *,
+        integration_type: IntegrationType,
+        channel_type: ChannelType,
+        long_lived: bool,
+        sid: str | None = None,
+        friendly_name: str | None = None,
+        janitor_enabled: bool = False,
+        enabled: bool = True,
+    ) -> FlexFlow:
+        if sid is not None and not sids.is_sid(sid, sids.FLEX_FLOW):
+            raise ValueError(
+                f"Flex Flow SID must match {sids.pattern(sids.FLEX_FLOW)}, got {sid!r}"
+            )
+        with self._lock:
+            state = self._state(account_sid)
+            now = self._clock.now()
+            flow = FlexFlow(
+                sid=sid or self._sids.new(sids.FLEX_FLOW),
+                account_sid=account_sid,
+                friendly_name=friendly_name or f"{channel_type} {integration_type} flow",
+                chat_service_sid=self._sids.new(sids.CHAT_SERVICE),
+                channel_type=channel_type,
+                integration_type=integration_type,
+                long_lived=long_lived,
+                janitor_enabled=janitor_enabled,
+                enabled=enabled,
+                date_created=now,
+                date_updated=now,
+            )
+            if flow.sid in state.flows:
+                raise ValueError(f"Flex Flow {flow.sid} already exists in account {account_sid}")
+            state.flows[flow.sid] = flow
+            return flow
+
+    def flex_flow(self, account_sid: str, sid: str) -> FlexFlow | None:
+        with self._lock:
+            return self._state(account_sid).flows.get(sid)
+
+    def flex_flows(self, account_sid: str) -> list[FlexFlow]:
+        with self._lock:
+            return list(self._state(account_sid).flows.values())
+
+    # --- channels: one method per API operation -----------------------------------------------
+
+    def create_channel(self, account_sid: str, new: NewChannel) -> Channel:
+        """Create, or return the active channel of the same flow and identity (get-or-create)."""
+        with self._lock:
+            state = self._state(account_sid)
+            flow = state.flows.get(new.flex_flow_sid)
+            if flow is None:
+                raise errors.not_found(f"/FlexFlows/{new.flex_flow_sid}")
+            key = (flow.sid, new.identity)
+            existing = state.active.get(key)
+            if existing is not None:
+                return state.channels[existing]
+            user_sid = state.users.get(new.identity)
+            if user_sid is None:
+                user_sid = state.users[new.identity] = self._sids.new(sids.USER)
+            task_sid = None
+            if flow.integration_type == "task":
+                task_sid = new.task_sid or self._sids.new(sids.TASK)
+            now = self._clock.now()
+            channel = Channel(
+                sid=self._sids.new(sids.CHANNEL),
+                account_sid=account_sid,
+                flex_flow_sid=flow.sid,
+                user_sid=user_sid,
+                task_sid=task_sid,
+                identity=new.identity,
+                chat_user_friendly_name=new.chat_user_friendly_name,
+                chat_friendly_name=new.chat_friendly_name,
+                target=new.target,
+                chat_unique_name=new.chat_unique_name,
+                pre_engagement_data=new.pre_engagement_data,
+                task_attributes=new.task_attributes,
+                long_lived=flow.long_lived if new.long_lived is None else new.long_lived,
+                active=True,
+                date_created=now,
+                date_updated=now,
+                seq=next(self._seq),
+            )
+            state.channels[channel.sid] = channel
+            state.order.append(channel.seq)
+            state.by_seq[channel.seq] = channel.sid
+            state.active[key] = channel.sid
+            return channel
+
+    def fetch_channel(self, account_sid: str, sid: str) -> Channel:
+        with self._lock:
+            channel = self._state(account_sid).channels.get(sid)
+        if channel is None:
+            raise errors.not_found(f"/Channels/{sid}")
+        return channel
+
+    def list_channels(
+        self,
+        account_sid: str,
+        size: int,
+        *,
+        offset: int = 0,
+        after: int | None = None,
+        before: int | None = None,
+    ) -> tuple[list[Channel], bool]:
+        """A page in creation order, and whether channels follow it.
+
+        ``after``/``before`` are sequence numbers of channels served earlier (they may since have
+        been deleted): the page starts after, or ends before, that position, so creates and
+        deletes between page requests neither repeat nor skip a channel.
+        """
+        with self._lock:
+            state = self._state(account_sid)
+            order = state.order
+            if after is not None:
+                start = bisect_right(order, after)
+                end = start + size
+            elif before is not None:
+                end = bisect_left(order, before)
+                start = max(0, end - size)
+            else:
+                start, end = offset, offset + size
+            page = [state.channels[state.by_seq[seq]] for seq in order[start:end]]
+            return page, end < len(order)
+
+    def delete_channel(self, account_sid: str, sid: str) -> None:
+        with self._lock:
+            state = self._state(account_sid)
+            channel = state.channels.pop(sid, None)
+            if channel is None:
+                raise errors.not_found(f"/Channels/{sid}")
+            del state.by_seq[channel.seq]
+            del state.order[bisect_left(state.order, channel.seq)]
+            self._forget_active(state, channel)
+
+    # --- inspection and control (not API operations) ------------------------------------------
+
+    def get_channel(self, account_sid: str, sid: str) -> Channel | None:
+        with self._lock:
+            return self._state(account_sid).channels.get(sid)
+
+    def deactivate_channel(self, account_sid: str, sid: str) -> Channel | None:
+        with self._lock:
+            state = self._state(account_sid)
+            channel = state.channels.get(sid)
+            if channel is None:
+                return None
+            if channel.active:
+                channel = replace(channel, active=False, date_updated=self._clock.now())
+                state.channels[sid] = channel
+                self._forget_active(state, channel)
+            return channel
+
+    def all_channels(self) -> list[Channel]:
+        with self._lock:
+            every = [c for state in self._accounts.values() for c in state.channels.values()]
+        return sorted(every, key=lambda channel: channel.seq)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _state(self, account_sid: str) -> _AccountState:
+        state = self._accounts.get(account_sid)
+        if state is None:
+            raise ValueError(f"unknown account {account_sid!r}: add it with add_account() first")
+        return state
+
+    @staticmethod
+    def _forget_active(state: _AccountState, channel: Channel) -> None:
+        key = (channel.flex_flow_sid, channel.identity)
+        if state.active.get(key) == channel.sid:
+            del state.active[key]
