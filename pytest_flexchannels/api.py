@@ -163,7 +163,8 @@ class FlexApi:
             headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
         elif status == 405 and allowed:
             headers["Allow"] = allowed
-        body = b"" if payload is None else json.dumps(payload).encode()
+        # A HEAD answer carries the headers of the GET-like answer and never a body.
+        body = b"" if payload is None or method == "HEAD" else json.dumps(payload).encode()
         self._calls.record(
             Call(
                 operation=operation,

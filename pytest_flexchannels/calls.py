@@ -56,8 +56,8 @@ def _check_operation(operation: str | None) -> None:
         raise ValueError(f"operation must be one of {OPERATIONS} or None, got {operation!r}")
 
 
-def _what(operation: str | None, params: Mapping[str, str]) -> str:
-    kind = f"{operation!r} call" if operation else "call"
+def _what(operation: str | None, params: Mapping[str, str], count: int = 1) -> str:
+    kind = (f"{operation!r} call" if operation else "call") + ("" if count == 1 else "s")
     return f"{kind} with {dict(params)}" if params else kind
 
 
@@ -105,8 +105,10 @@ class CallLog(Sequence[Call]):
         """At least one matching call, or exactly ``times`` when given."""
         found = self.filter(operation)
         if (times is None and not found) or (times is not None and len(found) != times):
-            wanted = "at least one" if times is None else f"exactly {times}"
-            self._fail(f"Expected {wanted} {_what(operation, {})}, found {len(found)}.")
+            wanted = f"at least one {_what(operation, {})}"
+            if times is not None:
+                wanted = f"exactly {times} {_what(operation, {}, times)}"
+            self._fail(f"Expected {wanted}, found {len(found)}.")
 
     def assert_not_called(self, operation: str | None = None, /) -> None:
         found = self.filter(operation)
@@ -124,7 +126,7 @@ class CallLog(Sequence[Call]):
             matching = sum(_matches(call, operation, params) for call in found)
             self._fail(
                 f"Expected exactly one {_what(operation, params)}; "
-                f"found {len(found)} {_what(operation, {})}(s), {matching} matching."
+                f"found {len(found)} {_what(operation, {}, len(found))}, {matching} matching."
             )
         return found[0]
 

@@ -55,19 +55,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(name, help_text, type="string", default="")
 
 
+_INI_VALUES = pytest.StashKey[dict[str, Any]]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_SIGNATURE)
-
-
-def _option_values(request: pytest.FixtureRequest) -> dict[str, Any]:
+    # Read the ini options once, so that a malformed one stops the run before any test.
     values: dict[str, Any] = {}
     for name, (field, _, convert) in _INI.items():
-        text = request.config.getini(name)
+        text = config.getini(name)
         if text:
             try:
                 values[field] = convert(text)
             except ValueError as error:
                 raise pytest.UsageError(f"ini option {name}: {error}") from None
+    config.stash[_INI_VALUES] = values
+
+
+def _option_values(request: pytest.FixtureRequest) -> dict[str, Any]:
+    from_ini: dict[str, Any] = request.config.stash[_INI_VALUES]
+    values = dict(from_ini)
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None:
         if marker.args:

@@ -1,0 +1,51 @@
+"""Shared fixtures: the real twilio client, a raw requests session, and OpenAPI validation.
+
+Every body the fake answers in any test that uses ``flex_channels`` is checked against the
+official OpenAPI description in ``../shared/reference`` (skipped when that folder is absent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+from twilio.rest import Client
+
+from pytest_flexchannels import FlexChannelsMock
+
+from .helpers import SPEC_PATH, VALIDATORS, Validate, validate_body
+
+
+@pytest.fixture
+def openapi() -> Validate:
+    """``validate_body``, for tests that are only about the official description."""
+    if VALIDATORS is None:
+        pytest.skip(f"the official OpenAPI description is not at {SPEC_PATH}")
+    return validate_body
+
+
+@pytest.fixture
+def flex_channels(flex_channels: FlexChannelsMock) -> Iterator[FlexChannelsMock]:
+    """The plugin's fixture, then every body it answered checked against the description."""
+    yield flex_channels
+    for call in flex_channels.calls:
+        if call.status_code == 204:
+            assert call.response_json is None
+        elif call.error_code is not None:
+            validate_body("error", call.response_json)
+        else:
+            validate_body("channel" if call.operation != "list" else "list", call.response_json)
+
+
+@pytest.fixture
+def client(flex_channels: FlexChannelsMock) -> Client:
+    return Client(flex_channels.account_sid, flex_channels.auth_token)
+
+
+@pytest.fixture
+def http(flex_channels: FlexChannelsMock) -> Iterator[requests.Session]:
+    """A plain requests session with the default account's credentials, for exact wire checks."""
+    with requests.Session() as session:
+        session.auth = (flex_channels.account_sid, flex_channels.auth_token)
+        yield session

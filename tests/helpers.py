@@ -1,0 +1,90 @@
+"""Helpers for the project's tests: OpenAPI validation of bodies, and valid create arguments."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from twilio.rest import Client
+
+from pytest_flexchannels import FlexChannelsMock
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "reference" / "twilio_flex_v1.json"
+CHANNELS_URL = "https://flex-api.twilio.com/v1/Channels"
+CHANNEL_KEYS = {
+    "account_sid",
+    "flex_flow_sid",
+    "sid",
+    "user_sid",
+    "task_sid",
+    "url",
+    "date_created",
+    "date_updated",
+}
+ERROR_KEYS = {"code", "message", "more_info", "status"}
+
+Validate = Callable[[str, Any], None]
+
+
+def _load_validators() -> dict[str, Callable[[Any], None]] | None:
+    if not SPEC_PATH.exists():
+        return None
+    from openapi_schema_validator import OAS30Validator, oas30_format_checker
+
+    spec = json.loads(SPEC_PATH.read_text())
+    channels = spec["paths"]["/v1/Channels"]
+    schemas = {
+        "channel": {"$ref": "#/components/schemas/flex.v1.channel"},
+        "list": channels["get"]["responses"]["200"]["content"]["application/json"]["schema"],
+    }
+    validators = {}
+    for name, schema in schemas.items():
+        document = {**schema, "components": spec["components"]}
+        validators[name] = OAS30Validator(document, format_checker=oas30_format_checker).validate
+    return validators
+
+
+VALIDATORS = _load_validators()
+
+
+def validate_body(kind: str, body: Any) -> None:
+    """Check a body against the official description: ``channel``, ``list`` or ``error``."""
+    if kind == "error":
+        assert set(body) == ERROR_KEYS, body
+        assert body["more_info"] == f"https://www.twilio.com/docs/errors/{body['code']}"
+        return
+    if kind == "channel":
+        assert set(body) == CHANNEL_KEYS, body
+    else:
+        assert set(body) == {"meta", "flex_chat_channels"}, body
+        for item in body["flex_chat_channels"]:
+            assert set(item) == CHANNEL_KEYS, item
+    if VALIDATORS is not None:
+        VALIDATORS[kind](body)
+
+
+def create_form(fake: FlexChannelsMock, **fields: str) -> dict[str, str]:
+    """A valid create form for the default flow; ``fields`` override or add wire fields."""
+    form = {
+        "FlexFlowSid": fake.flex_flow_sid,
+        "Identity": "customer-1",
+        "ChatUserFriendlyName": "Ada Lovelace",
+        "ChatFriendlyName": "Chat with Ada",
+    }
+    form.update(fields)
+    return form
+
+
+def create(
+    client: Client, fake: FlexChannelsMock, identity: str = "customer-1", **kwargs: Any
+) -> Any:
+    """Create a channel on the default flow through the twilio client."""
+    return client.flex_api.v1.channel.create(
+        flex_flow_sid=kwargs.pop("flex_flow_sid", fake.flex_flow_sid),
+        identity=identity,
+        chat_user_friendly_name=kwargs.pop("chat_user_friendly_name", "Ada Lovelace"),
+        chat_friendly_name=kwargs.pop("chat_friendly_name", "Chat with Ada"),
+        **kwargs,
+    )

@@ -1,0 +1,145 @@
+"""Recorded calls and the assertion helpers, with their whole failure messages."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from pytest_flexchannels import FlexChannelsMock
+
+from .helpers import CHANNELS_URL, create
+
+
+def test_a_create_call_is_recorded_with_every_field(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    channel = create(client, flex_channels, "alice", long_lived=False)
+    (call,) = flex_channels.calls
+    assert call.operation == "create"
+    assert call.method == "POST"
+    assert call.url == CHANNELS_URL
+    assert call.path == "/v1/Channels"
+    assert call.params == {
+        "FlexFlowSid": flex_channels.flex_flow_sid,
+        "Identity": "alice",
+        "ChatUserFriendlyName": "Ada Lovelace",
+        "ChatFriendlyName": "Chat with Ada",
+        "LongLived": "false",
+    }
+    assert call.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert call.headers["User-Agent"].startswith("twilio-python/")
+    assert call.account_sid == flex_channels.account_sid
+    assert call.status_code == 201
+    assert call.response_json["sid"] == channel.sid
+    assert call.error_code is None
+    assert call.sid is None
+
+
+def test_fetch_list_delete_and_errors_are_recorded(
+    flex_channels: FlexChannelsMock, client: Client, http: requests.Session
+) -> None:
+    channel = flex_channels.create_channel()
+    client.flex_api.v1.channel(channel.sid).fetch()
+    client.flex_api.v1.channel.list(page_size=5)
+    client.flex_api.v1.channel(channel.sid).delete()
+    with pytest.raises(TwilioRestException):
+        client.flex_api.v1.channel(channel.sid).fetch()
+    http.get("https://flex-api.twilio.com/v1/Elsewhere?x=1")
+    summary = [
+        (c.operation, c.method, c.status_code, c.error_code, c.sid, dict(c.params))
+        for c in flex_channels.calls
+    ]
+    assert summary == [
+        ("fetch", "GET", 200, None, channel.sid, {}),
+        ("list", "GET", 200, None, None, {"PageSize": "5"}),
+        ("delete", "DELETE", 204, None, channel.sid, {}),
+        ("fetch", "GET", 404, 20404, channel.sid, {}),
+        (None, "GET", 404, 20404, None, {}),
+    ]
+    assert flex_channels.calls[2].response_json is None
+    assert flex_channels.calls[3].response_json["code"] == 20404
+
+
+def test_filter_and_passing_assertions(flex_channels: FlexChannelsMock, client: Client) -> None:
+    a = create(client, flex_channels, "alice")
+    create(client, flex_channels, "bob")
+    client.flex_api.v1.channel(a.sid).fetch()
+    calls = flex_channels.calls
+    assert [c.params["Identity"] for c in calls.filter("create")] == ["alice", "bob"]
+    assert calls.filter("create", Identity="bob")[0].params["Identity"] == "bob"
+    assert len(calls.filter()) == 3
+    calls.assert_called("create")
+    calls.assert_called("create", times=2)
+    calls.assert_called(times=3)
+    calls.assert_any_call("create", Identity="alice", ChatFriendlyName="Chat with Ada")
+    calls.assert_not_called("delete")
+    assert calls.assert_called_once_with("fetch", Sid=a.sid).status_code == 200
+
+
+def _message(raised: pytest.ExceptionInfo[AssertionError]) -> str:
+    return str(raised.value)
+
+
+def test_failure_messages_list_what_was_recorded(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    flow = flex_channels.flex_flow_sid
+    create(client, flex_channels, "alice")
+    create(client, flex_channels, "bob")
+    recorded = (
+        "Recorded calls (2):\n"
+        f"  1. create: POST {CHANNELS_URL} {{'FlexFlowSid': '{flow}', 'Identity': 'alice', "
+        "'ChatUserFriendlyName': 'Ada Lovelace', 'ChatFriendlyName': 'Chat with Ada'} -> 201\n"
+        f"  2. create: POST {CHANNELS_URL} {{'FlexFlowSid': '{flow}', 'Identity': 'bob', "
+        "'ChatUserFriendlyName': 'Ada Lovelace', 'ChatFriendlyName': 'Chat with Ada'} -> 201"
+    )
+    calls = flex_channels.calls
+    with pytest.raises(AssertionError) as raised:
+        calls.assert_called_once_with("create", Identity="alice")
+    assert _message(raised) == (
+        "Expected exactly one 'create' call with {'Identity': 'alice'}; "
+        "found 2 'create' calls, 1 matching.\n" + recorded
+    )
+    with pytest.raises(AssertionError) as raised:
+        calls.assert_any_call("create", Identity="carol")
+    assert _message(raised) == (
+        "Expected a 'create' call with {'Identity': 'carol'}, found none.\n" + recorded
+    )
+    with pytest.raises(AssertionError) as raised:
+        calls.assert_not_called("create")
+    assert _message(raised) == "Expected no 'create' call, found 2.\n" + recorded
+    with pytest.raises(AssertionError) as raised:
+        calls.assert_called("delete")
+    assert _message(raised) == "Expected at least one 'delete' call, found 0.\n" + recorded
+    with pytest.raises(AssertionError) as raised:
+        calls.assert_called("create", times=3)
+    assert _message(raised) == "Expected exactly 3 'create' calls, found 2.\n" + recorded
+
+
+def test_failure_with_nothing_recorded(flex_channels: FlexChannelsMock) -> None:
+    with pytest.raises(AssertionError) as raised:
+        flex_channels.calls.assert_called_once_with("list")
+    assert _message(raised) == (
+        "Expected exactly one 'list' call; found 0 'list' calls, 0 matching.\n"
+        "Recorded calls (0):\n  (none)"
+    )
+
+
+def test_errors_show_in_the_listing(
+    flex_channels: FlexChannelsMock, http: requests.Session
+) -> None:
+    http.get(f"{CHANNELS_URL}/CH1")
+    with pytest.raises(AssertionError) as raised:
+        flex_channels.calls.assert_not_called()
+    assert _message(raised) == (
+        "Expected no call, found 1.\n"
+        "Recorded calls (1):\n"
+        f"  1. fetch: GET {CHANNELS_URL}/CH1 -> 404 error 20404"
+    )
+
+
+def test_unknown_operation_is_refused(flex_channels: FlexChannelsMock) -> None:
+    with pytest.raises(ValueError, match="operation must be one of"):
+        flex_channels.calls.filter("update")

@@ -1,0 +1,88 @@
+"""The store with plain calls: rules and paging positions, no HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_flexchannels import FlexApiError
+from pytest_flexchannels.clock import Clock
+from pytest_flexchannels.sids import SidSource
+from pytest_flexchannels.store import NewChannel, Store
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store(SidSource(1), Clock("2026-01-01T00:00:00Z"))
+
+
+def _world(store: Store, count: int) -> tuple[str, list[int]]:
+    account = store.add_account().sid
+    flow = store.add_flex_flow(
+        account, integration_type="task", channel_type="web", long_lived=False
+    ).sid
+    seqs = [
+        store.create_channel(account, NewChannel(flow, f"id-{i}", "name", "chat")).seq
+        for i in range(count)
+    ]
+    return account, seqs
+
+
+def test_paging_by_offset_after_and_before(store: Store) -> None:
+    account, seqs = _world(store, 7)
+
+    def page(size: int, **where: int) -> tuple[list[int], bool]:
+        channels, more = store.list_channels(account, size, **where)
+        return [c.seq for c in channels], more
+
+    assert page(3) == (seqs[:3], True)
+    assert page(3, offset=6) == (seqs[6:], False)
+    assert page(3, offset=9) == ([], False)
+    assert page(3, after=seqs[2]) == (seqs[3:6], True)
+    assert page(3, after=seqs[-1]) == ([], False)
+    assert page(3, before=seqs[5]) == (seqs[2:5], True)
+    assert page(3, before=seqs[1]) == (seqs[:1], True)
+
+
+def test_positions_survive_deleting_the_channel_at_them(store: Store) -> None:
+    account, seqs = _world(store, 5)
+    listed, _ = store.list_channels(account, 5)
+    store.delete_channel(account, listed[2].sid)
+    after, more = store.list_channels(account, 5, after=seqs[2])
+    assert [c.seq for c in after] == seqs[3:] and not more
+    before, _ = store.list_channels(account, 5, before=seqs[2])
+    assert [c.seq for c in before] == seqs[:2]
+
+
+def test_accounts_are_isolated(store: Store) -> None:
+    mine, _ = _world(store, 2)
+    theirs, _ = _world(store, 3)
+    my_channels, _ = store.list_channels(mine, 50)
+    assert len(my_channels) == 2
+    with pytest.raises(FlexApiError) as raised:
+        store.fetch_channel(theirs, my_channels[0].sid)
+    assert raised.value.body() == {
+        "code": 20404,
+        "message": f"The requested resource /Channels/{my_channels[0].sid} was not found",
+        "more_info": "https://www.twilio.com/docs/errors/20404",
+        "status": 404,
+    }
+    with pytest.raises(FlexApiError):
+        store.delete_channel(theirs, my_channels[0].sid)
+    assert store.get_channel(mine, my_channels[0].sid) == my_channels[0]
+
+
+def test_authenticate(store: Store) -> None:
+    account = store.add_account()
+    key = store.add_api_key(account.sid)
+    assert store.authenticate(account.sid, account.auth_token) == account.sid
+    assert store.authenticate(key.sid, key.secret) == account.sid
+    assert store.authenticate(account.sid, key.secret) is None
+    assert store.authenticate("nobody", "") is None
+    with pytest.raises(ValueError, match="already exists"):
+        store.add_account(account.sid)
+    with pytest.raises(ValueError, match="already exists"):
+        store.add_api_key(account.sid, sid=key.sid)
+    with pytest.raises(ValueError, match="must match"):
+        store.add_api_key(account.sid, sid="SK1")
+    with pytest.raises(ValueError, match="must match"):
+        store.add_account("AC1")
