@@ -148,3 +148,11 @@ def test_start_and_stop_are_idempotent() -> None:
     fake.stop()
     fake.stop()
     assert len(fake.calls) == 1
+
+
+def test_after_stopping_flex_requests_are_not_answered() -> None:
+    with FlexChannelsMock():
+        pass
+    # The suite's conftest blocks the network, so an unanswered request fails loudly here.
+    with pytest.raises(requests.ConnectionError, match="network access in tests is disabled"):
+        requests.get(CHANNELS_URL)
