@@ -1,0 +1,97 @@
+"""Arbitrary input gets a Twilio answer, never an exception, and never corrupts stored state."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import quote
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_flexchannels import FlexChannelsMock
+from pytest_flexchannels.api import Request
+
+
+def _fresh() -> tuple[FlexChannelsMock, str]:
+    """A fake holding one channel, and the Authorization header of its account."""
+    fake = FlexChannelsMock(seed=3)
+    fake.create_channel(identity="kept")
+    credentials = f"{fake.account_sid}:{fake.auth_token}".encode()
+    return fake, "Basic " + base64.b64encode(credentials).decode()
+
+
+# The same seed gives the same SIDs, so strategies can aim at the stored channel.
+_SAMPLE, AUTH = _fresh()
+KEPT_SID = _SAMPLE.channels[0].sid
+
+methods = st.sampled_from(["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS", "TRACE"])
+paths = st.one_of(
+    st.just("/v1/Channels"),
+    st.builds(lambda s: "/v1/Channels/" + quote(s, safe=""), st.text(min_size=1)),
+    st.just(f"/v1/Channels/{KEPT_SID}"),
+    st.builds(lambda s: "/" + quote(s, safe="/"), st.text()),
+)
+fields = st.sampled_from(
+    [
+        "FlexFlowSid",
+        "Identity",
+        "ChatUserFriendlyName",
+        "ChatFriendlyName",
+        "Target",
+        "TaskSid",
+        "TaskAttributes",
+        "PreEngagementData",
+        "LongLived",
+        "PageSize",
+        "Page",
+        "PageToken",
+    ]
+)
+pairs = st.lists(st.tuples(st.one_of(fields, st.text()), st.text()), max_size=8)
+encoded = pairs.map(lambda kv: "&".join(f"{quote(k)}={quote(v)}" for k, v in kv))
+bodies = st.one_of(encoded.map(str.encode), st.binary(max_size=200))
+auths = st.one_of(st.just(AUTH), st.text(max_size=40), st.none())
+
+
+@settings(max_examples=400, deadline=None)
+@given(methods, paths, encoded, bodies, auths)
+def test_any_request_gets_a_twilio_answer(
+    method: str, path: str, query: str, body: bytes, authorization: str | None
+) -> None:
+    fake, _ = _fresh()
+    before = fake.channels
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    url = f"https://flex-api.twilio.com{path}" + (f"?{query}" if query else "")
+    response = fake.handle(Request(method, url, headers, body))
+    assert response.headers["Twilio-Request-Id"].startswith("RQ")
+    assert response.status in {200, 201, 204, 400, 401, 404, 405}
+    after = fake.channels
+    if response.status >= 400:
+        if method != "HEAD":
+            error = json.loads(response.body)
+            assert set(error) == {"code", "message", "more_info", "status"}
+            assert error["status"] == response.status
+        assert after == before  # a refused request changes nothing
+    elif response.status == 204:
+        assert [c.sid for c in after] == []
+    elif response.status == 201:
+        assert after[: len(before)] == before and len(after) in (1, 2)
+    else:
+        assert after == before
+    assert len(fake.calls) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(pairs)
+def test_any_create_form_is_answered_and_only_201_stores(form: list[tuple[str, str]]) -> None:
+    with FlexChannelsMock(seed=4) as fake:
+        base = [("FlexFlowSid", fake.flex_flow_sid)]
+        auth = (
+            "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
+        )
+        body = "&".join(f"{quote(k)}={quote(v)}" for k, v in base + form).encode()
+        url = "https://flex-api.twilio.com/v1/Channels"
+        response = fake.handle(Request("POST", url, {"Authorization": auth}, body))
+        assert response.status in {201, 400}
+        assert len(fake.channels) == (1 if response.status == 201 else 0)
