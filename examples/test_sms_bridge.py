@@ -19,6 +19,11 @@ def bridge(flex_channels: FlexChannelsMock) -> SmsBridge:
     return SmsBridge(client, flex_channels.flex_flow_sid)
 
 
+def _removed_in_flex(fake: FlexChannelsMock, channel_sid: str) -> None:
+    """Someone removed the channel in Flex behind the app's back."""
+    Client(fake.account_sid, fake.auth_token).flex_api.v1.channel(channel_sid).delete()
+
+
 def test_first_text_opens_a_channel(bridge: SmsBridge, flex_channels: FlexChannelsMock) -> None:
     conversation = bridge.on_inbound_sms(CUSTOMER, "Hi, my order is late", profile_name="Ada")
 
@@ -46,10 +51,7 @@ def test_a_channel_removed_in_flex_is_reopened(
     bridge: SmsBridge, flex_channels: FlexChannelsMock
 ) -> None:
     first = bridge.on_inbound_sms(CUSTOMER, "Hi")
-    # Someone removed the channel in Flex behind the app's back.
-    Client(flex_channels.account_sid, flex_channels.auth_token).flex_api.v1.channel(
-        first.channel_sid
-    ).delete()
+    _removed_in_flex(flex_channels, first.channel_sid)
 
     second = bridge.on_inbound_sms(CUSTOMER, "Hello again")
 
@@ -75,9 +77,7 @@ def test_closing_a_channel_already_gone_is_not_an_error(
     bridge: SmsBridge, flex_channels: FlexChannelsMock
 ) -> None:
     conversation = bridge.on_inbound_sms(CUSTOMER, "Hi")
-    Client(flex_channels.account_sid, flex_channels.auth_token).flex_api.v1.channel(
-        conversation.channel_sid
-    ).delete()
+    _removed_in_flex(flex_channels, conversation.channel_sid)
 
     assert bridge.close(CUSTOMER) is False
     assert flex_channels.calls[-1].status_code == 404

@@ -29,6 +29,11 @@ class NewChannel:
     long_lived: bool | None = None
 
 
+def _check_given(sid: str | None, prefix: str, what: str) -> None:
+    if sid is not None and not sids.is_sid(sid, prefix):
+        raise ValueError(f"{what} must match {sids.pattern(prefix)}, got {sid!r}")
+
+
 class _AccountState:
     """One account's world: other accounts never see any of it."""
 
@@ -60,8 +65,7 @@ class Store:
     # --- accounts and credentials -------------------------------------------------------------
 
     def add_account(self, sid: str | None = None, auth_token: str | None = None) -> Account:
-        if sid is not None and not sids.is_sid(sid, sids.ACCOUNT):
-            raise ValueError(f"account SID must match {sids.pattern(sids.ACCOUNT)}, got {sid!r}")
+        _check_given(sid, sids.ACCOUNT, "account SID")
         with self._lock:
             account = Account(
                 sid=sid or self._sids.new(sids.ACCOUNT),
@@ -75,8 +79,7 @@ class Store:
     def add_api_key(
         self, account_sid: str, sid: str | None = None, secret: str | None = None
     ) -> ApiKey:
-        if sid is not None and not sids.is_sid(sid, sids.API_KEY):
-            raise ValueError(f"API key SID must match {sids.pattern(sids.API_KEY)}, got {sid!r}")
+        _check_given(sid, sids.API_KEY, "API key SID")
         with self._lock:
             self._state(account_sid)
             key = ApiKey(
@@ -121,10 +124,7 @@ class Store:
         janitor_enabled: bool = False,
         enabled: bool = True,
     ) -> FlexFlow:
-        if sid is not None and not sids.is_sid(sid, sids.FLEX_FLOW):
-            raise ValueError(
-                f"Flex Flow SID must match {sids.pattern(sids.FLEX_FLOW)}, got {sid!r}"
-            )
+        _check_given(sid, sids.FLEX_FLOW, "Flex Flow SID")
         with self._lock:
             state = self._state(account_sid)
             now = self._clock.now()

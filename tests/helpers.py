@@ -88,3 +88,13 @@ def create(
         chat_friendly_name=kwargs.pop("chat_friendly_name", "Chat with Ada"),
         **kwargs,
     )
+
+
+def error_body(status: int, code: int, message: str) -> dict[str, Any]:
+    """Twilio's error body, written out in full for exact comparison."""
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }

@@ -11,14 +11,9 @@ from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 
-from .helpers import CHANNELS_URL, create, create_form
+from .helpers import CHANNELS_URL, create, create_form, error_body
 
-AUTHENTICATE = {
-    "code": 20003,
-    "message": "Authenticate",
-    "more_info": "https://www.twilio.com/docs/errors/20003",
-    "status": 401,
-}
+AUTHENTICATE = error_body(401, 20003, "Authenticate")
 
 
 def _assert_401(response: requests.Response) -> None:
@@ -115,12 +110,7 @@ def test_wrong_method_is_405(
     response = http.request(method, url)
     assert response.status_code == 405
     assert response.headers["Allow"] == allow
-    assert response.json() == {
-        "code": 20004,
-        "message": "Method not allowed",
-        "more_info": "https://www.twilio.com/docs/errors/20004",
-        "status": 405,
-    }
+    assert response.json() == error_body(405, 20004, "Method not allowed")
     assert flex_channels.calls[0].operation is None
 
 
@@ -161,12 +151,9 @@ def test_unimplemented_flex_path_is_404_not_the_network(
 ) -> None:
     response = http.get(url)
     assert response.status_code == 404
-    assert response.json() == {
-        "code": 20404,
-        "message": f"The requested resource {resource} was not found",
-        "more_info": "https://www.twilio.com/docs/errors/20404",
-        "status": 404,
-    }
+    assert response.json() == error_body(
+        404, 20404, f"The requested resource {resource} was not found"
+    )
     assert flex_channels.calls[0].operation is None
 
 

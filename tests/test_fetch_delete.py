@@ -9,7 +9,7 @@ from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 
-from .helpers import CHANNEL_KEYS, CHANNELS_URL, create
+from .helpers import CHANNEL_KEYS, CHANNELS_URL, create, error_body
 
 
 def test_fetch_returns_the_created_channel(flex_channels: FlexChannelsMock, client: Client) -> None:
@@ -57,12 +57,9 @@ def test_fetch_unknown_or_malformed_sid_is_404(
     )
     response = http.get(f"{CHANNELS_URL}/{sid}")
     assert response.status_code == 404
-    assert response.json() == {
-        "code": 20404,
-        "message": f"The requested resource /Channels/{sid} was not found",
-        "more_info": "https://www.twilio.com/docs/errors/20404",
-        "status": 404,
-    }
+    assert response.json() == error_body(
+        404, 20404, f"The requested resource /Channels/{sid} was not found"
+    )
 
 
 def test_fetch_lookup_is_exact(flex_channels: FlexChannelsMock, client: Client) -> None:

@@ -11,7 +11,7 @@ from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 
-from .helpers import CHANNELS_URL, create
+from .helpers import CHANNELS_URL, create, error_body
 
 NEXT = re.compile(
     r"https://flex-api\.twilio\.com/v1/Channels\?PageSize=(\d+)&Page=(\d+)&PageToken=(PA[\w-]+)"
@@ -185,12 +185,7 @@ def test_bad_paging_parameter_is_400(
 ) -> None:
     response = http.get(CHANNELS_URL, params={name: value})
     assert response.status_code == 400
-    assert response.json() == {
-        "code": 20001,
-        "message": message,
-        "more_info": "https://www.twilio.com/docs/errors/20001",
-        "status": 400,
-    }
+    assert response.json() == error_body(400, 20001, message)
 
 
 def test_huge_numbers_are_served_not_raised(
@@ -207,12 +202,7 @@ def _token_error(http: requests.Session, token: str) -> tuple[int, dict[str, obj
     return response.status_code, response.json()
 
 
-INVALID_TOKEN = {
-    "code": 21481,
-    "message": "Invalid PageToken",
-    "more_info": "https://www.twilio.com/docs/errors/21481",
-    "status": 400,
-}
+INVALID_TOKEN = error_body(400, 21481, "Invalid PageToken")
 
 
 def test_unknown_or_tampered_page_token_is_400(

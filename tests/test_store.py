@@ -9,6 +9,8 @@ from pytest_flexchannels.clock import Clock
 from pytest_flexchannels.sids import SidSource
 from pytest_flexchannels.store import NewChannel, Store
 
+from .helpers import error_body
+
 
 @pytest.fixture
 def store() -> Store:
@@ -60,12 +62,9 @@ def test_accounts_are_isolated(store: Store) -> None:
     assert len(my_channels) == 2
     with pytest.raises(FlexApiError) as raised:
         store.fetch_channel(theirs, my_channels[0].sid)
-    assert raised.value.body() == {
-        "code": 20404,
-        "message": f"The requested resource /Channels/{my_channels[0].sid} was not found",
-        "more_info": "https://www.twilio.com/docs/errors/20404",
-        "status": 404,
-    }
+    assert raised.value.body() == error_body(
+        404, 20404, f"The requested resource /Channels/{my_channels[0].sid} was not found"
+    )
     with pytest.raises(FlexApiError):
         store.delete_channel(theirs, my_channels[0].sid)
     assert store.get_channel(mine, my_channels[0].sid) == my_channels[0]

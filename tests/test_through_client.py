@@ -12,7 +12,7 @@ from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 
-from .helpers import CHANNELS_URL, create
+from .helpers import CHANNELS_URL, create, error_body
 
 
 def test_headers_through_with_http_info(flex_channels: FlexChannelsMock, client: Client) -> None:
@@ -86,12 +86,7 @@ def test_raw_client_requests_see_405_and_404(
     update = client.request("POST", f"{CHANNELS_URL}/{channel.sid}", data={"ChatFriendlyName": "x"})
     assert update.status_code == 405
     assert update.headers["Allow"] == "GET, DELETE"
-    assert json.loads(update.text) == {
-        "code": 20004,
-        "message": "Method not allowed",
-        "more_info": "https://www.twilio.com/docs/errors/20004",
-        "status": 405,
-    }
+    assert json.loads(update.text) == error_body(405, 20004, "Method not allowed")
     missing = client.request("GET", "https://flex-api.twilio.com/v1/Configuration")
     assert missing.status_code == 404
     assert (
