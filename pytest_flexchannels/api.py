@@ -17,12 +17,11 @@ from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 from . import errors, sids
 from .calls import Call, CallLog
 from .errors import FlexApiError
-from .models import channel_resource
+from .models import CHANNELS_PATH, channel_page, channel_resource
 from .store import NewChannel, Store
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
-LIST_KEY = "flex_chat_channels"
 
 # Wire names of the create fields, required ones first in the order Twilio checks them.
 REQUIRED_CREATE_FIELDS = ("FlexFlowSid", "Identity", "ChatUserFriendlyName", "ChatFriendlyName")
@@ -37,7 +36,6 @@ OPTIONAL_CREATE_FIELDS = (
 _JSON_FIELDS = ("PreEngagementData", "TaskAttributes")
 _BOOLEANS = {"true": True, "false": False}
 
-_CHANNELS_PATH = "/v1/Channels"
 _CHANNEL_PATH = re.compile(r"/v1/Channels/([^/]+)")
 _LIST_METHODS = {"GET": "list", "POST": "create"}
 _INSTANCE_METHODS = {"GET": "fetch", "DELETE": "delete"}
@@ -188,7 +186,7 @@ class FlexApi:
     @staticmethod
     def _route(method: str, path: str) -> tuple[str | None, str | None, str | None]:
         """(operation, channel SID from the path, methods the path allows or None if unknown)."""
-        if path == _CHANNELS_PATH:
+        if path == CHANNELS_PATH:
             return _LIST_METHODS.get(method), None, "GET, POST"
         match = _CHANNEL_PATH.fullmatch(path)
         if match:
@@ -245,29 +243,22 @@ class FlexApi:
         channels, more = self._store.list_channels(
             account_sid, size, offset=page * size, after=after, before=before
         )
-        base = f"{origin}{_CHANNELS_PATH}?PageSize={size}&Page="
-        this_page = f"{base}{page}" + (f"&PageToken={token}" if token is not None else "")
-        next_url = previous_url = None
+        next_token = previous_token = None
         # An empty page before a position still has the channels from that position on after it.
         last = channels[-1].seq if channels else (before - 1 if before is not None else None)
         if more and last is not None:
-            next_url = f"{base}{page + 1}&PageToken={self._token(account_sid, 'PA', last)}"
-        if page > 0:
-            previous_url = f"{base}{page - 1}"
-            if channels:
-                previous_url += f"&PageToken={self._token(account_sid, 'PB', channels[0].seq)}"
-        return {
-            "meta": {
-                "page": page,
-                "page_size": size,
-                "first_page_url": f"{base}0",
-                "previous_page_url": previous_url,
-                "url": this_page,
-                "next_page_url": next_url,
-                "key": LIST_KEY,
-            },
-            LIST_KEY: [channel_resource(channel) for channel in channels],
-        }
+            next_token = self._token(account_sid, "PA", last)
+        if page > 0 and channels:
+            previous_token = self._token(account_sid, "PB", channels[0].seq)
+        return channel_page(
+            origin,
+            [channel_resource(channel) for channel in channels],
+            page=page,
+            page_size=size,
+            token=token,
+            next_token=next_token,
+            previous_token=previous_token,
+        )
 
     def _token(self, account_sid: str, kind: str, seq: int) -> str:
         position = f"{seq:x}"

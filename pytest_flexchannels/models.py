@@ -14,7 +14,10 @@ INTEGRATION_TYPES: tuple[str, ...] = ("studio", "external", "task")
 CHANNEL_TYPES: tuple[str, ...] = ("web", "sms", "facebook", "whatsapp", "line", "custom")
 
 # Resource URLs always name the public host, whatever host the request came to (as Twilio does).
-API_ROOT = "https://flex-api.twilio.com/v1"
+PUBLIC_ORIGIN = "https://flex-api.twilio.com"
+API_ROOT = f"{PUBLIC_ORIGIN}/v1"
+CHANNELS_PATH = "/v1/Channels"
+LIST_KEY = "flex_chat_channels"
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -99,4 +102,41 @@ def channel_resource(channel: Channel) -> dict[str, Any]:
         "url": f"{API_ROOT}/Channels/{channel.sid}",
         "date_created": format_date(channel.date_created),
         "date_updated": format_date(channel.date_updated),
+    }
+
+
+def channel_page(
+    origin: str,
+    items: list[dict[str, Any]],
+    *,
+    page: int,
+    page_size: int,
+    token: str | None = None,
+    next_token: str | None = None,
+    previous_token: str | None = None,
+) -> dict[str, Any]:
+    """A list page as the API returns it, its URLs on ``origin`` (the host the request came to).
+
+    ``token`` is the one this page was requested with; ``next_token`` is None on the last page;
+    a previous page URL exists whenever ``page`` > 0 (by offset when ``previous_token`` is None).
+    """
+    base = f"{origin}{CHANNELS_PATH}?PageSize={page_size}&Page="
+    previous_url = None
+    if page > 0:
+        previous_url = f"{base}{page - 1}"
+        if previous_token is not None:
+            previous_url += f"&PageToken={previous_token}"
+    return {
+        "meta": {
+            "page": page,
+            "page_size": page_size,
+            "first_page_url": f"{base}0",
+            "previous_page_url": previous_url,
+            "url": f"{base}{page}" + (f"&PageToken={token}" if token is not None else ""),
+            "next_page_url": None
+            if next_token is None
+            else f"{base}{page + 1}&PageToken={next_token}",
+            "key": LIST_KEY,
+        },
+        LIST_KEY: items,
     }
