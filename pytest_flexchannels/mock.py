@@ -13,11 +13,11 @@ from . import sids
 from .api import FlexApi, Request, Response, parse_create
 from .calls import CallLog
 from .clock import Clock
-from .defaults import channel_defaults
 from .errors import UnknownSidError
 from .models import Account, ApiKey, Channel, ChannelType, FlexFlow, IntegrationType
 from .options import FlexChannelsOptions
 from .store import Store
+from .values import channel_defaults
 
 # Python names of the create fields and their wire names, in the official order.
 _WIRE_NAMES = {
