@@ -5,6 +5,8 @@ Imports only pytest and the standard library; the fake loads when a test first u
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +33,11 @@ def _flag(text: str) -> bool:
 
 # ini option -> (FlexChannelsOptions field, help, conversion of the ini text)
 _INI: dict[str, tuple[str, str, Callable[[str], Any]]] = {
-    "flex_channels_seed": ("seed", "seed of generated SIDs and values (random if unset)", int),
+    "flex_channels_seed": (
+        "seed",
+        "the run's seed: each test's fake is seeded from it and the test's id (random if unset)",
+        int,
+    ),
     "flex_channels_integration_type": (
         "integration_type",
         "integration type of the default Flex Flow: studio, external or task (default task)",
@@ -58,6 +64,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 _INI_VALUES = pytest.StashKey[dict[str, Any]]()
 
 
+_INI_VALUES = pytest.StashKey[dict[str, Any]]()
+_RUN_SEED = pytest.StashKey[int]()
+_WORKER_KEY = "flex_channels_seed"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_SIGNATURE)
     # Read the ini options once, so that a malformed one stops the run before any test.
@@ -69,7 +80,23 @@ def pytest_configure(config: pytest.Config) -> None:
                 values[field] = convert(text)
             except ValueError as error:
                 raise pytest.UsageError(f"ini option {name}: {error}") from None
+    run_seed = values.pop("seed", None)
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is not None and _WORKER_KEY in worker_input:
+        run_seed = worker_input[_WORKER_KEY]  # an xdist worker uses the controller's seed
+    config.stash[_RUN_SEED] = secrets.randbits(32) if run_seed is None else run_seed
     config.stash[_INI_VALUES] = values
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: hand the run's seed to each worker, so the header's seed reproduces."""
+    node.workerinput[_WORKER_KEY] = node.config.stash[_RUN_SEED]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = config.stash[_RUN_SEED]
+    return f"flex-channels: seed {seed} (reproduce with -o flex_channels_seed={seed})"
 
 
 def _option_values(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -84,13 +111,23 @@ def _option_values(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @pytest.fixture
-def flex_channels(request: pytest.FixtureRequest) -> Iterator[FlexChannelsMock]:
+def flex_channels_seed(request: pytest.FixtureRequest) -> int:
+    """This test's seed: from the run's seed and the test's id, so a test gets the same SIDs and
+    values whatever runs before it. Override this fixture to pin a seed."""
+    key = f"{request.config.stash[_RUN_SEED]}:{request.node.nodeid}".encode()
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
+
+
+@pytest.fixture
+def flex_channels(
+    request: pytest.FixtureRequest, flex_channels_seed: int
+) -> Iterator[FlexChannelsMock]:
     """A started fake of Flex API v1 Channels with fresh state, stopped after the test."""
     from .mock import FlexChannelsMock
     from .options import FlexChannelsOptions
 
     try:
-        options = FlexChannelsOptions(**_option_values(request))
+        options = FlexChannelsOptions(**{"seed": flex_channels_seed, **_option_values(request)})
     except (TypeError, ValueError) as error:
         pytest.fail(f"flex_channels options: {error}", pytrace=False)
     with FlexChannelsMock(options) as fake:

@@ -81,14 +81,16 @@ def pre_engagement_data(rng: random.Random, name: str | None = None) -> str:
     """The JSON text a webchat pre-engagement form sends: friendly name, email, question."""
     name = name or person_name(rng)
     return json.dumps(
-        {"friendly_name": name, "email": email(rng, name), "question": rng.choice(QUESTIONS)}
+        {"friendly_name": name, "email": email(rng, name), "question": rng.choice(QUESTIONS)},
+        ensure_ascii=False,
     )
 
 
 def task_attributes(rng: random.Random, name: str | None = None, channel_type: str = "web") -> str:
     """TaskRouter task attributes as JSON text."""
     name = name or person_name(rng)
-    return json.dumps({"name": name, "channelType": channel_type, "priority": rng.randrange(0, 10)})
+    attributes = {"name": name, "channelType": channel_type, "priority": rng.randrange(0, 10)}
+    return json.dumps(attributes, ensure_ascii=False)
 
 
 def channel_defaults(rng: random.Random, channel_type: str) -> dict[str, str]:

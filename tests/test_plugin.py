@@ -105,7 +105,6 @@ def test_ini_defaults_and_marker_overrides(pytester: pytest.Pytester) -> None:
 
         def test_from_ini(flex_channels):
             flow = flex_channels.flex_flow
-            assert flex_channels.seed == 1234
             assert (flow.integration_type, flow.channel_type, flow.long_lived) == (
                 "external", "whatsapp", True)
 
@@ -113,26 +112,90 @@ def test_ini_defaults_and_marker_overrides(pytester: pytest.Pytester) -> None:
         def test_marker_over_ini(flex_channels):
             flow = flex_channels.flex_flow
             assert (flow.integration_type, flow.channel_type) == ("task", "whatsapp")
-            assert flex_channels.seed == 1234
         """
     )
-    pytester.runpytest().assert_outcomes(passed=2)
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["flex-channels: seed 1234 (reproduce with -o flex_channels_seed=1234)"]
+    )
 
 
-def test_same_seed_reproduces_across_runs(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+SEEDS = """
+import pytest
+
+def test_one(flex_channels, flex_channels_seed):
+    assert flex_channels.seed == flex_channels_seed
+    channel = flex_channels.create_channel()
+    print("SEED one", flex_channels.seed, flex_channels.account_sid, channel.sid)
+
+def test_two(flex_channels):
+    print("SEED two", flex_channels.seed, flex_channels.account_sid)
+
+@pytest.mark.flex_channels(seed=99)
+def test_marker(flex_channels):
+    print("SEED marker", flex_channels.seed)
+"""
+
+
+def _seeds(result: pytest.RunResult) -> dict[str, str]:
+    found = {}
+    for line in result.stdout.lines:
+        if "SEED " in line:
+            _, name, rest = line[line.index("SEED ") :].split(" ", 2)
+            found[name] = rest
+    return found
+
+
+def test_each_test_is_seeded_from_the_run_seed_and_its_id(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(SEEDS)
+    first = _seeds(pytester.runpytest("-s", "-o", "flex_channels_seed=7"))
+    again = _seeds(pytester.runpytest("-s", "-o", "flex_channels_seed=7", "-p", "no:cacheprovider"))
+    other = _seeds(pytester.runpytest("-s", "-o", "flex_channels_seed=8"))
+    assert first == again and len(first) == 3
+    assert first["one"].split()[0] != first["two"].split()[0]  # per test, not one for all
+    assert other["one"] != first["one"]
+    assert first["marker"] == other["marker"] == "99"  # the marker's seed wins
+
+
+def test_random_run_seed_is_shown_and_reproduces(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(SEEDS)
+    result = pytester.runpytest("-s")
+    header = next(line for line in result.stdout.lines if line.startswith("flex-channels: seed"))
+    seed = header.split()[2]
+    assert header == f"flex-channels: seed {seed} (reproduce with -o flex_channels_seed={seed})"
+    assert _seeds(pytester.runpytest("-s", "-o", f"flex_channels_seed={seed}")) == _seeds(result)
+
+
+def test_seed_fixture_can_be_overridden(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
         """
         import pytest
 
-        @pytest.mark.flex_channels(seed=99)
-        def test_print(flex_channels):
-            print("SIDS", flex_channels.account_sid, flex_channels.create_channel().sid)
+        @pytest.fixture
+        def flex_channels_seed():
+            return 5
         """
     )
-    first = pytester.runpytest("-s").stdout.lines
-    second = pytester.runpytest("-s").stdout.lines
-    sids = [line for line in first if "SIDS" in line]
-    assert len(sids) == 1 and sids == [line for line in second if "SIDS" in line]
+    pytester.makepyfile(
+        """
+        from pytest_flexchannels import FlexChannelsMock
+
+        def test_pinned(flex_channels):
+            assert flex_channels.seed == 5
+            assert flex_channels.account_sid == FlexChannelsMock(seed=5).account_sid
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_xdist_workers_use_the_run_seed(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    pytester.makepyfile(SEEDS)
+    alone = _seeds(pytester.runpytest_subprocess("-s", "-o", "flex_channels_seed=11"))
+    parallel = pytester.runpytest_subprocess("-n", "2", "-rP", "-o", "flex_channels_seed=11")
+    parallel.assert_outcomes(passed=3)
+    assert _seeds(parallel) == alone
 
 
 def test_bad_marker_use_fails_the_test_with_a_message(pytester: pytest.Pytester) -> None:

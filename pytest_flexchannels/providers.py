@@ -1,0 +1,58 @@
+"""``FlexChannelsProvider``: a Faker provider of realistic Flex Channels data.
+
+Every value is drawn from the Faker generator's own random source, so ``Faker.seed_instance``
+reproduces it. The values come from ``pytest_flexchannels.values``, the same word lists the
+fixture's seeding defaults use.
+"""
+
+from __future__ import annotations
+
+from faker.providers import BaseProvider
+
+from . import sids, values
+from .models import CHANNEL_TYPES
+
+
+class FlexChannelsProvider(BaseProvider):
+    """``fake.add_provider(FlexChannelsProvider)``, then ``fake.flex_channel_sid()`` and friends."""
+
+    def _sid(self, prefix: str) -> str:
+        return f"{prefix}{self.generator.random.getrandbits(128):032x}"
+
+    def flex_channel_sid(self) -> str:
+        return self._sid(sids.CHANNEL)
+
+    def flex_flow_sid(self) -> str:
+        return self._sid(sids.FLEX_FLOW)
+
+    def twilio_account_sid(self) -> str:
+        return self._sid(sids.ACCOUNT)
+
+    def chat_user_sid(self) -> str:
+        return self._sid(sids.USER)
+
+    def taskrouter_task_sid(self) -> str:
+        return self._sid(sids.TASK)
+
+    def flex_identity(self, channel_type: str | None = None) -> str:
+        """A chat identity shaped for ``channel_type`` (any Flex channel type when None)."""
+        rng = self.generator.random
+        return values.identity(rng, channel_type or rng.choice(CHANNEL_TYPES))
+
+    def flex_chat_user_friendly_name(self) -> str:
+        return values.person_name(self.generator.random)
+
+    def flex_chat_friendly_name(self) -> str:
+        return values.chat_friendly_name(values.person_name(self.generator.random))
+
+    def flex_target(self) -> str:
+        """An E.164 number or a ``whatsapp:`` address."""
+        return values.target(self.generator.random)
+
+    def flex_pre_engagement_data(self) -> str:
+        """JSON text with ``friendly_name``, ``email`` and ``question``."""
+        return values.pre_engagement_data(self.generator.random)
+
+    def flex_task_attributes(self) -> str:
+        """TaskRouter task attributes as JSON text."""
+        return values.task_attributes(self.generator.random)
