@@ -17,22 +17,18 @@ from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 from . import errors, sids
 from .calls import Call, CallLog
 from .errors import FlexApiError
-from .models import CHANNELS_PATH, channel_page, channel_resource
+from .models import (
+    CHANNELS_PATH,
+    OPTIONAL_CREATE_FIELDS,
+    REQUIRED_CREATE_FIELDS,
+    channel_page,
+    channel_resource,
+)
 from .store import NewChannel, Store
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 
-# Wire names of the create fields, required ones first in the order Twilio checks them.
-REQUIRED_CREATE_FIELDS = ("FlexFlowSid", "Identity", "ChatUserFriendlyName", "ChatFriendlyName")
-OPTIONAL_CREATE_FIELDS = (
-    "Target",
-    "ChatUniqueName",
-    "PreEngagementData",
-    "TaskSid",
-    "TaskAttributes",
-    "LongLived",
-)
 _JSON_FIELDS = ("PreEngagementData", "TaskAttributes")
 _BOOLEANS = {"true": True, "false": False}
 

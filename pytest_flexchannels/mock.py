@@ -14,24 +14,18 @@ from .api import FlexApi, Request, Response, parse_create
 from .calls import CallLog
 from .clock import Clock
 from .errors import UnknownSidError
-from .models import Account, ApiKey, Channel, ChannelType, FlexFlow, IntegrationType
+from .models import (
+    CREATE_FIELDS,
+    Account,
+    ApiKey,
+    Channel,
+    ChannelType,
+    FlexFlow,
+    IntegrationType,
+)
 from .options import FlexChannelsOptions
 from .store import Store
 from .values import channel_defaults
-
-# Python names of the create fields and their wire names, in the official order.
-_WIRE_NAMES = {
-    "flex_flow_sid": "FlexFlowSid",
-    "identity": "Identity",
-    "chat_user_friendly_name": "ChatUserFriendlyName",
-    "chat_friendly_name": "ChatFriendlyName",
-    "target": "Target",
-    "chat_unique_name": "ChatUniqueName",
-    "pre_engagement_data": "PreEngagementData",
-    "task_sid": "TaskSid",
-    "task_attributes": "TaskAttributes",
-    "long_lived": "LongLived",
-}
 
 
 def _wire_value(value: object) -> str:
@@ -70,7 +64,7 @@ class FlexChannelsMock:
         self.flex_flow: FlexFlow
         self._store: Store
         self._api: FlexApi
-        self._populate(account_sid, auth_token, flow_sid=None)
+        self._populate(account_sid, auth_token, self.options.flex_flow_sid)
         self._transport: Any = None
 
     def _populate(
@@ -184,9 +178,11 @@ class FlexChannelsMock:
         ``pre_engagement_data`` and ``task_attributes`` may be dicts. Invalid values raise the
         ``FlexApiError`` the API would answer with. Not recorded in ``calls``.
         """
-        unknown = set(fields) - set(_WIRE_NAMES)
+        unknown = set(fields) - set(CREATE_FIELDS)
         if unknown:
-            raise TypeError(f"unknown channel fields {sorted(unknown)}; known: {list(_WIRE_NAMES)}")
+            raise TypeError(
+                f"unknown channel fields {sorted(unknown)}; known: {list(CREATE_FIELDS)}"
+            )
         account = account_sid or self.account.sid
         if fields.get("flex_flow_sid") is None:
             fields["flex_flow_sid"] = (
@@ -199,7 +195,7 @@ class FlexChannelsMock:
             if fields.get(name) is None:
                 fields[name] = value
         params = {
-            _WIRE_NAMES[name]: _wire_value(value)
+            CREATE_FIELDS[name]: _wire_value(value)
             for name, value in fields.items()
             if value is not None
         }

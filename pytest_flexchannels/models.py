@@ -18,6 +18,24 @@ PUBLIC_ORIGIN = "https://flex-api.twilio.com"
 API_ROOT = f"{PUBLIC_ORIGIN}/v1"
 CHANNELS_PATH = "/v1/Channels"
 LIST_KEY = "flex_chat_channels"
+# Create fields, Python name -> wire name, in the official order; Twilio checks the required
+# ones for absence in this order.
+CREATE_FIELDS = {
+    "flex_flow_sid": "FlexFlowSid",
+    "identity": "Identity",
+    "chat_user_friendly_name": "ChatUserFriendlyName",
+    "chat_friendly_name": "ChatFriendlyName",
+    "target": "Target",
+    "chat_unique_name": "ChatUniqueName",
+    "pre_engagement_data": "PreEngagementData",
+    "task_sid": "TaskSid",
+    "task_attributes": "TaskAttributes",
+    "long_lived": "LongLived",
+}
+REQUIRED_CREATE_FIELDS = ("FlexFlowSid", "Identity", "ChatUserFriendlyName", "ChatFriendlyName")
+OPTIONAL_CREATE_FIELDS = tuple(
+    wire for wire in CREATE_FIELDS.values() if wire not in REQUIRED_CREATE_FIELDS
+)
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 

@@ -15,6 +15,7 @@ class FlexChannelsOptions:
     seed: makes every generated SID, token and default value reproducible (random when None).
     account_sid, auth_token: the default account's credentials (else ``TWILIO_ACCOUNT_SID`` and
         ``TWILIO_AUTH_TOKEN`` from the environment, else generated).
+    flex_flow_sid: the default Flex Flow's SID (generated when None).
     integration_type, channel_type, long_lived: the default Flex Flow.
     now: freeze the clock at this instant (a datetime or ISO 8601 text) instead of real time.
     """
@@ -22,6 +23,7 @@ class FlexChannelsOptions:
     seed: int | None = None
     account_sid: str | None = None
     auth_token: str | None = None
+    flex_flow_sid: str | None = None
     integration_type: IntegrationType = "task"
     channel_type: ChannelType = "web"
     long_lived: bool = False

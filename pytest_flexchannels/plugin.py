@@ -17,10 +17,10 @@ if TYPE_CHECKING:
 
 MARKER = "flex_channels"
 MARKER_SIGNATURE = (
-    "flex_channels(*, seed=None, account_sid=None, auth_token=None, integration_type='task', "
-    "channel_type='web', long_lived=False, now=None): options of the flex_channels fixture for "
-    "this test; the closest marker wins, and options it leaves out come from the "
-    "flex_channels_* ini options."
+    "flex_channels(*, seed=None, account_sid=None, auth_token=None, flex_flow_sid=None, "
+    "integration_type='task', channel_type='web', long_lived=False, now=None): options of the "
+    "flex_channels fixture for this test; the closest marker wins, and options it leaves out "
+    "come from the flex_channels_* ini options."
 )
 
 

@@ -17,7 +17,7 @@ from pytest_flexchannels import FlexChannelsMock
 from .helpers import SPEC_PATH, VALIDATORS, Validate, validate_body
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def openapi() -> Validate:
     """``validate_body``, for tests that are only about the official description."""
     if VALIDATORS is None:

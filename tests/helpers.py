@@ -98,3 +98,34 @@ def error_body(status: int, code: int, message: str) -> dict[str, Any]:
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": status,
     }
+
+
+def _official_sid_patterns() -> dict[str, str]:
+    """Every SID pattern the official description states, by prefix (empty without it)."""
+    if not SPEC_PATH.exists():
+        return {}
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "pattern" and isinstance(value, str) and value.startswith("^"):
+                    found[value[1:3]] = value
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(SPEC_PATH.read_text()))
+    return found
+
+
+OFFICIAL_SID_PATTERNS = _official_sid_patterns()
+
+
+def sid_pattern(prefix: str) -> str:
+    """The official pattern of a prefix when the description states one, else the project's."""
+    from pytest_flexchannels import sids
+
+    return OFFICIAL_SID_PATTERNS.get(prefix, sids.pattern(prefix))

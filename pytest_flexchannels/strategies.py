@@ -1,0 +1,520 @@
+"""Hypothesis strategies for Flex Channels data: SIDs, create forms (valid and invalid), API bodies.
+
+House style: plural names, keyword-only arguments whose defaults are the widest valid ones, a
+strategy accepted wherever a value is, ``InvalidArgument`` for bad arguments. Each docstring says
+what examples shrink towards.
+
+To use them with the fake, start a fresh ``FlexChannelsMock`` per example inside the test body (a
+function-scoped fixture is shared by every example of a ``@given`` test)::
+
+    @given(params=create_channel_params())
+    def test_create(params):
+        with FlexChannelsMock(flex_flow_sid=params["FlexFlowSid"]) as fc:
+            ...
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.strategies import SearchStrategy
+
+from . import errors
+from . import sids as _sids
+from .errors import FlexApiError
+from .models import (
+    CHANNEL_TYPES,
+    CREATE_FIELDS,
+    INTEGRATION_TYPES,
+    REQUIRED_CREATE_FIELDS,
+    Channel,
+    FlexFlow,
+    channel_page,
+    channel_resource,
+)
+
+__all__ = [
+    "InvalidCreate",
+    "account_sids",
+    "api_key_sids",
+    "channel_pages",
+    "channel_resources",
+    "channel_sids",
+    "channels",
+    "create_channel_kwargs",
+    "create_channel_params",
+    "flex_flow_sids",
+    "flex_flows",
+    "invalid_create_channel_params",
+    "json_texts",
+    "sids",
+    "task_sids",
+    "user_sids",
+]
+
+T = TypeVar("T")
+
+_PREFIX = re.compile(r"[A-Z]{2}")
+_MAX_SID = 2**128 - 1
+# Lone surrogates cannot be encoded as UTF-8, so no client can send them in a form.
+_CHARACTERS = st.characters(codec="utf-8")
+_WIRE_TO_PYTHON = {wire: python for python, wire in CREATE_FIELDS.items()}
+_ORIGINS = (
+    "https://flex-api.twilio.com",
+    "https://flex-api.us1.twilio.com",
+    "https://flex-api.sydney.au1.twilio.com",
+)
+
+
+def _as_strategy(value: T | SearchStrategy[T]) -> SearchStrategy[T]:
+    return value if isinstance(value, SearchStrategy) else st.just(value)
+
+
+def _check_prefix(prefix: object) -> str:
+    if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
+        raise InvalidArgument(f"prefix must be two capital letters (like 'CH'), got {prefix!r}")
+    return prefix
+
+
+def _check_sid(value: object, prefix: str, name: str) -> str:
+    if not isinstance(value, str) or not _sids.is_sid(value, prefix):
+        raise InvalidArgument(f"{name} must match {_sids.pattern(prefix)}, got {value!r}")
+    return value
+
+
+def _checked_sids(value: str | SearchStrategy[str], prefix: str, name: str) -> SearchStrategy[str]:
+    if isinstance(value, SearchStrategy):
+        return value.map(lambda drawn: _check_sid(drawn, prefix, name))
+    return st.just(_check_sid(value, prefix, name))
+
+
+def _checked_texts(value: str | SearchStrategy[str], name: str) -> SearchStrategy[str]:
+    def check(drawn: object) -> str:
+        if not isinstance(drawn, str) or not drawn:
+            raise InvalidArgument(f"{name} must be a non-empty string, got {drawn!r}")
+        return drawn
+
+    if isinstance(value, SearchStrategy):
+        return value.map(check)
+    return st.just(check(value))
+
+
+def _checked_choice(
+    value: str | SearchStrategy[str], allowed: tuple[str, ...], name: str
+) -> SearchStrategy[str]:
+    def check(drawn: object) -> str:
+        if drawn not in allowed:
+            raise InvalidArgument(f"{name} must be one of {allowed}, got {drawn!r}")
+        return str(drawn)
+
+    if isinstance(value, SearchStrategy):
+        return value.map(check)
+    return st.just(check(value))
+
+
+# --- SIDs -------------------------------------------------------------------------------------
+
+
+def sids(prefix: str | SearchStrategy[str]) -> SearchStrategy[str]:
+    """SIDs of a two-capital-letter ``prefix``: the prefix and 32 lowercase hex digits.
+
+    Shrinks towards the all-zero SID (``CH000…0``).
+    """
+    if not isinstance(prefix, SearchStrategy):
+        _check_prefix(prefix)
+    return st.builds(
+        lambda p, n: f"{_check_prefix(p)}{n:032x}",
+        _as_strategy(prefix),
+        st.integers(0, _MAX_SID),
+    )
+
+
+def account_sids() -> SearchStrategy[str]:
+    """``AC…`` account SIDs; shrink towards ``AC000…0``."""
+    return sids(_sids.ACCOUNT)
+
+
+def api_key_sids() -> SearchStrategy[str]:
+    """``SK…`` API key SIDs; shrink towards ``SK000…0``."""
+    return sids(_sids.API_KEY)
+
+
+def flex_flow_sids() -> SearchStrategy[str]:
+    """``FO…`` Flex Flow SIDs; shrink towards ``FO000…0``."""
+    return sids(_sids.FLEX_FLOW)
+
+
+def channel_sids() -> SearchStrategy[str]:
+    """``CH…`` channel SIDs; shrink towards ``CH000…0``."""
+    return sids(_sids.CHANNEL)
+
+
+def user_sids() -> SearchStrategy[str]:
+    """``US…`` chat user SIDs; shrink towards ``US000…0``."""
+    return sids(_sids.USER)
+
+
+def task_sids() -> SearchStrategy[str]:
+    """``WT…`` TaskRouter task SIDs; shrink towards ``WT000…0``."""
+    return sids(_sids.TASK)
+
+
+# --- create forms -----------------------------------------------------------------------------
+
+_JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(_CHARACTERS, max_size=20)
+)
+_JSON_VALUES: SearchStrategy[Any] = st.recursive(
+    _JSON_SCALARS,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(_CHARACTERS, max_size=10), children, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+def json_texts() -> SearchStrategy[str]:
+    """JSON text of any value (objects, arrays, scalars, unicode); shrinks towards ``null``."""
+    return _JSON_VALUES.map(lambda value: json.dumps(value, ensure_ascii=False))
+
+
+def _texts(max_size: int = 64) -> SearchStrategy[str]:
+    return st.text(_CHARACTERS, min_size=1, max_size=max_size)
+
+
+def create_channel_params(
+    *,
+    flex_flow_sid: str | SearchStrategy[str] = flex_flow_sids(),
+    identity: str | SearchStrategy[str] = _texts(),
+    chat_user_friendly_name: str | SearchStrategy[str] = _texts(),
+    chat_friendly_name: str | SearchStrategy[str] = _texts(),
+) -> SearchStrategy[dict[str, str]]:
+    """Valid create forms by wire name, as ``client.flex_api.v1.channel.create`` sends them.
+
+    The four required fields always; any combination of the optional ones: ``Target``,
+    ``ChatUniqueName``, ``PreEngagementData`` and ``TaskAttributes`` (JSON text), ``TaskSid``,
+    ``LongLived`` (``"true"``/``"false"``, as the helper library sends it). Text is any unicode a
+    form can carry. Shrinks towards the required fields alone, each a single character.
+    """
+    required = {
+        "FlexFlowSid": _checked_sids(flex_flow_sid, _sids.FLEX_FLOW, "flex_flow_sid"),
+        "Identity": _checked_texts(identity, "identity"),
+        "ChatUserFriendlyName": _checked_texts(chat_user_friendly_name, "chat_user_friendly_name"),
+        "ChatFriendlyName": _checked_texts(chat_friendly_name, "chat_friendly_name"),
+    }
+    optional = {
+        "Target": _texts(),
+        "ChatUniqueName": _texts(),
+        "PreEngagementData": json_texts(),
+        "TaskSid": task_sids(),
+        "TaskAttributes": json_texts(),
+        "LongLived": st.sampled_from(["true", "false"]),
+    }
+    return st.fixed_dictionaries(required, optional=optional)
+
+
+def _to_kwargs(params: dict[str, str]) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {_WIRE_TO_PYTHON[wire]: value for wire, value in params.items()}
+    if "long_lived" in kwargs:
+        kwargs["long_lived"] = kwargs["long_lived"] == "true"
+    return kwargs
+
+
+def create_channel_kwargs(
+    *,
+    flex_flow_sid: str | SearchStrategy[str] = flex_flow_sids(),
+    identity: str | SearchStrategy[str] = _texts(),
+    chat_user_friendly_name: str | SearchStrategy[str] = _texts(),
+    chat_friendly_name: str | SearchStrategy[str] = _texts(),
+) -> SearchStrategy[dict[str, Any]]:
+    """``create_channel_params()`` as keyword arguments of ``client.flex_api.v1.channel.create``
+    (``flex_flow_sid=…``, ``long_lived`` a bool). Shrinks like ``create_channel_params()``."""
+    return create_channel_params(
+        flex_flow_sid=flex_flow_sid,
+        identity=identity,
+        chat_user_friendly_name=chat_user_friendly_name,
+        chat_friendly_name=chat_friendly_name,
+    ).map(_to_kwargs)
+
+
+@dataclass(frozen=True)
+class InvalidCreate:
+    """A create form that breaks exactly one rule, and the answer the fake gives it.
+
+    ``flex_flow_sid`` is the flow the form assumes exists: start the fake with it
+    (``FlexChannelsMock(flex_flow_sid=example.flex_flow_sid)``).
+    """
+
+    params: dict[str, str]
+    rule: str
+    status: int
+    code: int
+    message: str
+    flex_flow_sid: str
+
+
+def _invalid(params: dict[str, str], flow: str, rule: str, error: FlexApiError) -> InvalidCreate:
+    return InvalidCreate(params, rule, error.status, error.code, error.message, flow)
+
+
+def _without(params: dict[str, str], name: str, empty: bool) -> InvalidCreate:
+    broken = {key: value for key, value in params.items() if key != name}
+    if empty:
+        broken[name] = ""  # an empty value counts as missing
+    rule = f"{name} {'empty' if empty else 'missing'}"
+    return _invalid(broken, params["FlexFlowSid"], rule, errors.missing_parameter(name))
+
+
+def _with(params: dict[str, str], name: str, value: str, error: FlexApiError) -> InvalidCreate:
+    return _invalid({**params, name: value}, params["FlexFlowSid"], f"{name} malformed", error)
+
+
+def _not_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return True
+    return False
+
+
+def _malformed_sids(prefix: str) -> SearchStrategy[str]:
+    wrong_prefix = sids(st.sampled_from(["AC", "CH", "FO", "WT", "US", "XX"]))
+    short = st.integers(0, 2**124 - 1).map(lambda n: f"{prefix}{n:031x}")
+    long = st.integers(0, _MAX_SID).map(lambda n: f"{prefix}{n:032x}0")
+    not_hex = st.text("ghijklmnopqrstuvwxyz-_ ", min_size=32, max_size=32).map(
+        lambda tail: prefix + tail
+    )
+    return st.one_of(wrong_prefix, short, long, not_hex, _texts(40)).filter(
+        lambda value: not _sids.is_sid(value, prefix)
+    )
+
+
+def _bad_sid(name: str, prefix: str) -> FlexApiError:
+    expected = errors.EXPECTED_SID.format(pattern=_sids.pattern(prefix))
+    return errors.invalid_parameter(name, expected)
+
+
+def _unknown_flow(pair: tuple[dict[str, str], str]) -> InvalidCreate:
+    params, other = pair
+    broken = {**params, "FlexFlowSid": other}
+    error = errors.not_found(f"/FlexFlows/{other}")
+    return _invalid(broken, params["FlexFlowSid"], "FlexFlowSid unknown", error)
+
+
+def invalid_create_channel_params(
+    *, flex_flow_sid: str | SearchStrategy[str] = flex_flow_sids()
+) -> SearchStrategy[InvalidCreate]:
+    """Create forms that each break exactly one rule, with the status, code and message the fake
+    answers: a required field missing or empty, a malformed ``FlexFlowSid`` or ``TaskSid``, a
+    ``LongLived`` that is not a boolean, non-JSON ``PreEngagementData`` or ``TaskAttributes``, or
+    a well-formed ``FlexFlowSid`` other than ``flex_flow_sid`` (404).
+
+    Shrinks towards a missing ``FlexFlowSid`` on the smallest valid form.
+    """
+    valid = create_channel_params(flex_flow_sid=flex_flow_sid)
+    non_boolean = _texts(10).filter(lambda value: value.lower() not in ("true", "false"))
+    non_json = _texts(40).filter(_not_json)
+    return st.one_of(
+        st.builds(_without, valid, st.sampled_from(REQUIRED_CREATE_FIELDS), st.booleans()),
+        st.builds(
+            _with,
+            valid,
+            st.just("FlexFlowSid"),
+            _malformed_sids(_sids.FLEX_FLOW),
+            st.just(_bad_sid("FlexFlowSid", _sids.FLEX_FLOW)),
+        ),
+        st.builds(
+            _with,
+            valid,
+            st.just("TaskSid"),
+            _malformed_sids(_sids.TASK),
+            st.just(_bad_sid("TaskSid", _sids.TASK)),
+        ),
+        st.builds(
+            _with,
+            valid,
+            st.just("LongLived"),
+            non_boolean,
+            st.just(errors.invalid_parameter("LongLived", errors.EXPECTED_BOOLEAN)),
+        ),
+        *(
+            st.builds(
+                _with,
+                valid,
+                st.just(name),
+                non_json,
+                st.just(errors.invalid_parameter(name, errors.EXPECTED_JSON)),
+            )
+            for name in ("PreEngagementData", "TaskAttributes")
+        ),
+        st.tuples(valid, flex_flow_sids())
+        .filter(lambda pair: pair[0]["FlexFlowSid"] != pair[1])
+        .map(_unknown_flow),
+    )
+
+
+# --- records and API bodies -------------------------------------------------------------------
+
+_MOMENTS = st.datetimes(
+    min_value=datetime(2015, 1, 1),
+    max_value=datetime(2099, 12, 31),
+    timezones=st.just(timezone.utc),
+).map(lambda moment: moment.replace(microsecond=0, fold=0))
+
+
+def flex_flows(
+    *,
+    account_sid: str | SearchStrategy[str] = account_sids(),
+    integration_type: str | SearchStrategy[str] = st.sampled_from(INTEGRATION_TYPES),
+    channel_type: str | SearchStrategy[str] = st.sampled_from(CHANNEL_TYPES),
+) -> SearchStrategy[FlexFlow]:
+    """``FlexFlow`` records of every integration and channel type; shrink towards a ``studio``
+    flow on ``web`` with all-zero SIDs."""
+    return st.builds(
+        FlexFlow,
+        sid=flex_flow_sids(),
+        account_sid=_checked_sids(account_sid, _sids.ACCOUNT, "account_sid"),
+        friendly_name=_texts(),
+        chat_service_sid=sids(_sids.CHAT_SERVICE),
+        channel_type=_checked_choice(channel_type, CHANNEL_TYPES, "channel_type"),
+        integration_type=_checked_choice(integration_type, INTEGRATION_TYPES, "integration_type"),
+        long_lived=st.booleans(),
+        janitor_enabled=st.booleans(),
+        enabled=st.booleans(),
+        date_created=_MOMENTS,
+        date_updated=_MOMENTS,
+    )
+
+
+@st.composite
+def _channel(
+    draw: st.DrawFn,
+    account_sid: SearchStrategy[str],
+    flex_flow_sid: SearchStrategy[str],
+    integration_type: SearchStrategy[str],
+) -> Channel:
+    created = draw(_MOMENTS)
+    task = draw(integration_type) == "task"
+    return Channel(
+        sid=draw(channel_sids()),
+        account_sid=draw(account_sid),
+        flex_flow_sid=draw(flex_flow_sid),
+        user_sid=draw(user_sids()),
+        task_sid=draw(task_sids()) if task else None,
+        identity=draw(_texts()),
+        chat_user_friendly_name=draw(_texts()),
+        chat_friendly_name=draw(_texts()),
+        target=draw(st.none() | _texts()),
+        chat_unique_name=draw(st.none() | _texts()),
+        pre_engagement_data=draw(st.none() | json_texts()),
+        task_attributes=draw(st.none() | json_texts()),
+        long_lived=draw(st.booleans()),
+        active=draw(st.booleans()),
+        date_created=created,
+        date_updated=created + timedelta(seconds=draw(st.integers(0, 10**7))),
+        seq=draw(st.integers(1, 2**31)),
+    )
+
+
+def channels(
+    *,
+    account_sid: str | SearchStrategy[str] = account_sids(),
+    flex_flow_sid: str | SearchStrategy[str] = flex_flow_sids(),
+    integration_type: str | SearchStrategy[str] = st.sampled_from(INTEGRATION_TYPES),
+) -> SearchStrategy[Channel]:
+    """Stored ``Channel`` records with every field; ``task_sid`` only on ``task`` flows.
+
+    Shrinks towards an active-or-not channel on a ``studio`` flow with all-zero SIDs.
+    """
+    return _channel(
+        _checked_sids(account_sid, _sids.ACCOUNT, "account_sid"),
+        _checked_sids(flex_flow_sid, _sids.FLEX_FLOW, "flex_flow_sid"),
+        _checked_choice(integration_type, INTEGRATION_TYPES, "integration_type"),
+    )
+
+
+def channel_resources(
+    *,
+    account_sid: str | SearchStrategy[str] = account_sids(),
+    flex_flow_sid: str | SearchStrategy[str] = flex_flow_sids(),
+    integration_type: str | SearchStrategy[str] = st.sampled_from(INTEGRATION_TYPES),
+) -> SearchStrategy[dict[str, Any]]:
+    """Channel JSON exactly as create, fetch and list return it (the eight keys), rendered by the
+    fake's own renderer. Shrinks like ``channels()``."""
+    return channels(
+        account_sid=account_sid, flex_flow_sid=flex_flow_sid, integration_type=integration_type
+    ).map(channel_resource)
+
+
+def _tokens(kind: str) -> SearchStrategy[str]:
+    return st.builds(
+        lambda seq, mac: f"{kind}{seq:x}-{mac:016x}",
+        st.integers(1, 2**40),
+        st.integers(0, 2**64 - 1),
+    )
+
+
+@st.composite
+def _page(
+    draw: st.DrawFn,
+    page_size: SearchStrategy[int],
+    account_sid: SearchStrategy[str],
+    origin: SearchStrategy[str],
+    max_items: int,
+) -> dict[str, Any]:
+    size = draw(page_size)
+    if not 1 <= size <= 1000:
+        raise InvalidArgument(f"page_size must be between 1 and 1000, got {size!r}")
+    account = draw(account_sid)
+    items = draw(st.lists(channel_resources(account_sid=account), max_size=min(size, max_items)))
+    page = draw(st.integers(0, 1000))
+    # Only a full page can have a next one; a page past the first may carry a previous token.
+    more = draw(st.booleans()) if len(items) == size else False
+    return channel_page(
+        draw(origin),
+        items,
+        page=page,
+        page_size=size,
+        token=draw(_tokens("PA")) if page > 0 and draw(st.booleans()) else None,
+        next_token=draw(_tokens("PA")) if more else None,
+        previous_token=draw(_tokens("PB"))
+        if page > 0 and len(items) > 0 and draw(st.booleans())
+        else None,
+    )
+
+
+def channel_pages(
+    *,
+    page_size: int | SearchStrategy[int] = st.integers(1, 1000),
+    account_sid: str | SearchStrategy[str] = account_sids(),
+    origin: str | SearchStrategy[str] = st.sampled_from(_ORIGINS),
+    max_items: int = 10,
+) -> SearchStrategy[dict[str, Any]]:
+    """List pages exactly as the API returns them: the ``meta`` envelope and up to
+    ``min(page_size, max_items)`` channels of one account, URLs on ``origin``.
+
+    Shrinks towards an empty first page of size 1 on ``flex-api.twilio.com``.
+    """
+    if not isinstance(max_items, int) or max_items < 0:
+        raise InvalidArgument(f"max_items must be a non-negative integer, got {max_items!r}")
+    if not isinstance(page_size, SearchStrategy) and not (
+        isinstance(page_size, int) and 1 <= page_size <= 1000
+    ):
+        raise InvalidArgument(f"page_size must be between 1 and 1000, got {page_size!r}")
+    return _page(
+        _as_strategy(page_size),
+        _checked_sids(account_sid, _sids.ACCOUNT, "account_sid"),
+        _as_strategy(origin),
+        max_items,
+    )

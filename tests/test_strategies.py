@@ -1,0 +1,235 @@
+"""The Hypothesis strategies: valid where they promise, accepted or refused by the fake exactly as
+they say, and bodies valid against the official description. Default settings throughout: no
+health check is suppressed."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from twilio.rest import Client
+
+from pytest_flexchannels import Channel, FlexChannelsMock, FlexFlow
+from pytest_flexchannels import strategies as fst
+from pytest_flexchannels.api import Request
+
+from .helpers import CHANNEL_KEYS, OFFICIAL_SID_PATTERNS, Validate, sid_pattern
+
+NAMED = {
+    "AC": fst.account_sids(),
+    "SK": fst.api_key_sids(),
+    "FO": fst.flex_flow_sids(),
+    "CH": fst.channel_sids(),
+    "US": fst.user_sids(),
+    "WT": fst.task_sids(),
+}
+
+
+def test_official_patterns_are_read() -> None:
+    if not OFFICIAL_SID_PATTERNS:
+        pytest.skip("the official OpenAPI description is absent")
+    assert {"AC", "FO", "CH", "US", "WT"} <= set(OFFICIAL_SID_PATTERNS)
+
+
+@pytest.mark.parametrize("prefix", sorted(NAMED))
+@given(data=st.data())
+def test_named_sid_strategies_match_the_official_patterns(prefix: str, data: st.DataObject) -> None:
+    sid = data.draw(NAMED[prefix])
+    assert re.search(sid_pattern(prefix), sid)
+    assert re.fullmatch(rf"{prefix}[0-9a-f]{{32}}", sid)  # lowercase, as generated
+
+
+@given(st.sampled_from(["ZS", "IS", "QQ"]).flatmap(lambda p: st.tuples(st.just(p), fst.sids(p))))
+def test_sids_of_any_prefix(pair: tuple[str, str]) -> None:
+    prefix, sid = pair
+    assert re.fullmatch(rf"{prefix}[0-9a-f]{{32}}", sid)
+
+
+@given(fst.sids(st.sampled_from(["CH", "FO"])))
+def test_sids_accept_a_strategy_of_prefixes(sid: str) -> None:
+    assert sid[:2] in ("CH", "FO")
+
+
+def _drawing_raises(strategy: st.SearchStrategy[Any], match: str) -> None:
+    @given(strategy)
+    def draw(_: Any) -> None:
+        pass
+
+    with pytest.raises(InvalidArgument, match=match):
+        draw()
+
+
+@pytest.mark.parametrize("prefix", ["ch", "C", "CHX", "C1", ""])
+def test_bad_prefix_is_an_invalid_argument(prefix: str) -> None:
+    with pytest.raises(InvalidArgument, match="prefix must be two capital letters"):
+        fst.sids(prefix)
+    _drawing_raises(fst.sids(st.just(prefix)), "prefix must be two capital letters")
+
+
+def test_bad_arguments_are_invalid_arguments() -> None:
+    with pytest.raises(InvalidArgument, match=r"flex_flow_sid must match \^FO"):
+        fst.create_channel_params(flex_flow_sid="FO1")
+    with pytest.raises(InvalidArgument, match="identity must be a non-empty string"):
+        fst.create_channel_params(identity="")
+    with pytest.raises(InvalidArgument, match="integration_type must be one of"):
+        fst.flex_flows(integration_type="queue")
+    with pytest.raises(InvalidArgument, match="page_size must be between 1 and 1000"):
+        fst.channel_pages(page_size=0)
+    with pytest.raises(InvalidArgument, match="max_items"):
+        fst.channel_pages(max_items=-1)
+    _drawing_raises(fst.channel_resources(account_sid=st.just("nope")), "account_sid must match")
+
+
+def _post(fake: FlexChannelsMock, params: dict[str, str]) -> tuple[int, Any]:
+    """A create through the one request path, form-encoded as requests does it."""
+    from urllib.parse import urlencode
+
+    credentials = base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
+    response = fake.handle(
+        Request(
+            "POST",
+            "https://flex-api.twilio.com/v1/Channels",
+            {"Authorization": f"Basic {credentials}"},
+            urlencode(params).encode(),
+        )
+    )
+    return response.status, json.loads(response.body)
+
+
+@given(fst.create_channel_params())
+def test_every_valid_form_is_created(params: dict[str, str]) -> None:
+    with FlexChannelsMock(flex_flow_sid=params["FlexFlowSid"]) as fake:
+        status, body = _post(fake, params)
+        assert status == 201, body
+        stored = fake.get_channel(body["sid"])
+        assert stored.identity == params["Identity"]
+        assert stored.chat_friendly_name == params["ChatFriendlyName"]
+        assert stored.target == params.get("Target")
+        assert stored.pre_engagement_data == params.get("PreEngagementData")
+
+
+@given(fst.create_channel_kwargs())
+def test_every_valid_kwargs_is_created_through_the_client(kwargs: dict[str, Any]) -> None:
+    with FlexChannelsMock(flex_flow_sid=kwargs["flex_flow_sid"]) as fake:
+        client = Client(fake.account_sid, fake.auth_token)
+        answer = client.flex_api.v1.channel.create_with_http_info(**kwargs)
+        assert answer.status_code == 201
+        stored = fake.get_channel(answer.data.sid)
+        assert stored.identity == kwargs["identity"]
+        assert stored.long_lived == kwargs.get("long_lived", False)
+        assert stored.task_attributes == kwargs.get("task_attributes")
+
+
+@given(fst.create_channel_params(flex_flow_sid="FO" + "a" * 32, identity="alice"))
+def test_values_pin_fields(params: dict[str, str]) -> None:
+    assert params["FlexFlowSid"] == "FO" + "a" * 32 and params["Identity"] == "alice"
+
+
+@given(fst.invalid_create_channel_params())
+def test_every_invalid_form_gets_the_answer_it_carries(example: fst.InvalidCreate) -> None:
+    with FlexChannelsMock(flex_flow_sid=example.flex_flow_sid) as fake:
+        status, body = _post(fake, example.params)
+        assert (status, body["code"], body["message"]) == (
+            example.status,
+            example.code,
+            example.message,
+        ), example.rule
+        assert fake.channels == []
+
+
+def test_invalid_forms_cover_every_rule() -> None:
+    rules: set[str] = set()
+
+    @given(fst.invalid_create_channel_params(flex_flow_sid="FO" + "1" * 32))
+    def collect(example: fst.InvalidCreate) -> None:
+        rules.add(re.sub(r"^\w+ (missing|empty)$", r"required \1", example.rule))
+
+    collect()
+    assert rules >= {
+        "required missing",
+        "required empty",
+        "FlexFlowSid malformed",
+        "TaskSid malformed",
+        "LongLived malformed",
+        "PreEngagementData malformed",
+        "TaskAttributes malformed",
+        "FlexFlowSid unknown",
+    }
+
+
+@given(fst.channel_resources())
+def test_channel_resources_validate(openapi: Validate, body: dict[str, Any]) -> None:
+    assert set(body) == CHANNEL_KEYS
+    openapi("channel", body)
+
+
+@given(fst.channel_pages())
+def test_channel_pages_validate(openapi: Validate, page: dict[str, Any]) -> None:
+    openapi("list", page)
+    meta = page["meta"]
+    assert len(page["flex_chat_channels"]) <= meta["page_size"]
+    if len(page["flex_chat_channels"]) < meta["page_size"]:
+        assert meta["next_page_url"] is None
+    assert (meta["previous_page_url"] is None) == (meta["page"] == 0)
+
+
+@given(fst.channel_pages(page_size=2, max_items=2))
+def test_channel_pages_parse_through_the_client(page: dict[str, Any]) -> None:
+    from twilio.base.version import Version
+    from twilio.http.response import Response
+    from twilio.rest.flex_api.v1.channel import ChannelPage
+
+    version = Version(Client("AC" + "0" * 32, "x").flex_api, "v1")
+    parsed = ChannelPage(version, Response(200, json.dumps(page)))
+    sids = [channel.sid for channel in parsed]
+    assert sids == [item["sid"] for item in page["flex_chat_channels"]]
+    assert parsed.next_page_url == page["meta"]["next_page_url"]
+
+
+@given(fst.channels(integration_type="task"))
+def test_task_channels_have_tasks(channel: Channel) -> None:
+    assert channel.task_sid is not None and channel.date_updated >= channel.date_created
+
+
+@given(fst.channels(integration_type=st.sampled_from(["studio", "external"])))
+def test_other_channels_have_none(channel: Channel) -> None:
+    assert channel.task_sid is None
+
+
+@given(fst.flex_flows())
+def test_flex_flows_can_be_added_to_the_fake(flow: FlexFlow) -> None:
+    fake = FlexChannelsMock()
+    added = fake.add_flex_flow(flow.integration_type, flow.channel_type, flow.long_lived, flow.sid)
+    channel = fake.create_channel(flex_flow_sid=added.sid)
+    assert (channel.task_sid is None) == (flow.integration_type != "task")
+
+
+@given(st.from_type(Channel), st.from_type(FlexFlow))
+def test_types_resolve_through_the_entry_point(channel: Channel, flow: FlexFlow) -> None:
+    assert channel.sid.startswith("CH") and flow.sid.startswith("FO")
+
+
+@pytest.mark.parametrize(("plugins", "registered"), [("", True), ("1", False)])
+def test_type_hooks_come_from_the_entry_point_not_the_import(
+    plugins: str, registered: bool
+) -> None:
+    code = (
+        "import hypothesis.strategies._internal.types as types;"
+        "import pytest_flexchannels.strategies;"
+        "from pytest_flexchannels import Channel, FlexFlow;"
+        "print(Channel in types._global_type_lookup, FlexFlow in types._global_type_lookup)"
+    )
+    env = {**os.environ, "HYPOTHESIS_NO_PLUGINS": plugins}
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert output.split() == [str(registered)] * 2
