@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
@@ -40,6 +41,7 @@ from .models import (
 )
 
 __all__ = [
+    "INVALID_CREATE_RULES",
     "InvalidCreate",
     "account_sids",
     "api_key_sids",
@@ -248,36 +250,63 @@ def create_channel_kwargs(
     ).map(_to_kwargs)
 
 
+INVALID_CREATE_RULES = (
+    "missing_required",
+    "empty_required",
+    "malformed_flex_flow_sid",
+    "malformed_task_sid",
+    "non_boolean_long_lived",
+    "non_json_pre_engagement_data",
+    "non_json_task_attributes",
+    "unknown_flex_flow",
+)
+
+
 @dataclass(frozen=True)
 class InvalidCreate:
     """A create form that breaks exactly one rule, and the answer the fake gives it.
 
+    ``rule`` is one of ``INVALID_CREATE_RULES`` and ``field`` the wire name it breaks.
     ``flex_flow_sid`` is the flow the form assumes exists: start the fake with it
     (``FlexChannelsMock(flex_flow_sid=example.flex_flow_sid)``).
     """
 
     params: dict[str, str]
     rule: str
+    field: str
     status: int
     code: int
     message: str
     flex_flow_sid: str
 
 
-def _invalid(params: dict[str, str], flow: str, rule: str, error: FlexApiError) -> InvalidCreate:
-    return InvalidCreate(params, rule, error.status, error.code, error.message, flow)
-
-
 def _without(params: dict[str, str], name: str, empty: bool) -> InvalidCreate:
     broken = {key: value for key, value in params.items() if key != name}
     if empty:
         broken[name] = ""  # an empty value counts as missing
-    rule = f"{name} {'empty' if empty else 'missing'}"
-    return _invalid(broken, params["FlexFlowSid"], rule, errors.missing_parameter(name))
+    error = errors.missing_parameter(name)
+    rule = "empty_required" if empty else "missing_required"
+    flow = params["FlexFlowSid"]
+    return InvalidCreate(broken, rule, name, error.status, error.code, error.message, flow)
 
 
-def _with(params: dict[str, str], name: str, value: str, error: FlexApiError) -> InvalidCreate:
-    return _invalid({**params, name: value}, params["FlexFlowSid"], f"{name} malformed", error)
+def _breaking(
+    rule: str, name: str, values: SearchStrategy[str], error: FlexApiError
+) -> Callable[[dict[str, str]], SearchStrategy[InvalidCreate]]:
+    def broken(params: dict[str, str]) -> SearchStrategy[InvalidCreate]:
+        return values.map(
+            lambda value: InvalidCreate(
+                {**params, name: value},
+                rule,
+                name,
+                error.status,
+                error.code,
+                error.message,
+                params["FlexFlowSid"],
+            )
+        )
+
+    return broken
 
 
 def _not_json(text: str) -> bool:
@@ -305,63 +334,83 @@ def _bad_sid(name: str, prefix: str) -> FlexApiError:
     return errors.invalid_parameter(name, expected)
 
 
-def _unknown_flow(pair: tuple[dict[str, str], str]) -> InvalidCreate:
-    params, other = pair
-    broken = {**params, "FlexFlowSid": other}
-    error = errors.not_found(f"/FlexFlows/{other}")
-    return _invalid(broken, params["FlexFlowSid"], "FlexFlowSid unknown", error)
+def _unknown_flow(params: dict[str, str]) -> SearchStrategy[InvalidCreate]:
+    def invalid(other: str) -> InvalidCreate:
+        error = errors.not_found(f"/FlexFlows/{other}")
+        return InvalidCreate(
+            {**params, "FlexFlowSid": other},
+            "unknown_flex_flow",
+            "FlexFlowSid",
+            error.status,
+            error.code,
+            error.message,
+            params["FlexFlowSid"],
+        )
+
+    return flex_flow_sids().filter(lambda other: other != params["FlexFlowSid"]).map(invalid)
 
 
 def invalid_create_channel_params(
-    *, flex_flow_sid: str | SearchStrategy[str] = flex_flow_sids()
+    *,
+    flex_flow_sid: str | SearchStrategy[str] = flex_flow_sids(),
+    rules: Collection[str] = INVALID_CREATE_RULES,
 ) -> SearchStrategy[InvalidCreate]:
-    """Create forms that each break exactly one rule, with the status, code and message the fake
-    answers: a required field missing or empty, a malformed ``FlexFlowSid`` or ``TaskSid``, a
-    ``LongLived`` that is not a boolean, non-JSON ``PreEngagementData`` or ``TaskAttributes``, or
-    a well-formed ``FlexFlowSid`` other than ``flex_flow_sid`` (404).
+    """Create forms that each break exactly one of ``rules``, with the status, code and message
+    the fake answers: a required field missing or empty, a malformed ``FlexFlowSid`` or
+    ``TaskSid``, a ``LongLived`` that is not a boolean, non-JSON ``PreEngagementData`` or
+    ``TaskAttributes``, or a well-formed ``FlexFlowSid`` other than ``flex_flow_sid`` (404).
 
-    Shrinks towards a missing ``FlexFlowSid`` on the smallest valid form.
+    Shrinks towards the first rule given, on the smallest valid form.
     """
+    unknown = set(rules) - set(INVALID_CREATE_RULES)
+    if not rules or unknown or isinstance(rules, str):
+        raise InvalidArgument(
+            f"rules must be a non-empty collection of {INVALID_CREATE_RULES}, got {rules!r}"
+        )
     valid = create_channel_params(flex_flow_sid=flex_flow_sid)
     non_boolean = _texts(10).filter(lambda value: value.lower() not in ("true", "false"))
     non_json = _texts(40).filter(_not_json)
-    return st.one_of(
-        st.builds(_without, valid, st.sampled_from(REQUIRED_CREATE_FIELDS), st.booleans()),
-        st.builds(
-            _with,
-            valid,
-            st.just("FlexFlowSid"),
+    breakers: dict[str, Callable[[dict[str, str]], SearchStrategy[InvalidCreate]]] = {
+        "malformed_flex_flow_sid": _breaking(
+            "malformed_flex_flow_sid",
+            "FlexFlowSid",
             _malformed_sids(_sids.FLEX_FLOW),
-            st.just(_bad_sid("FlexFlowSid", _sids.FLEX_FLOW)),
+            _bad_sid("FlexFlowSid", _sids.FLEX_FLOW),
         ),
-        st.builds(
-            _with,
-            valid,
-            st.just("TaskSid"),
+        "malformed_task_sid": _breaking(
+            "malformed_task_sid",
+            "TaskSid",
             _malformed_sids(_sids.TASK),
-            st.just(_bad_sid("TaskSid", _sids.TASK)),
+            _bad_sid("TaskSid", _sids.TASK),
         ),
-        st.builds(
-            _with,
-            valid,
-            st.just("LongLived"),
+        "non_boolean_long_lived": _breaking(
+            "non_boolean_long_lived",
+            "LongLived",
             non_boolean,
-            st.just(errors.invalid_parameter("LongLived", errors.EXPECTED_BOOLEAN)),
+            errors.invalid_parameter("LongLived", errors.EXPECTED_BOOLEAN),
         ),
-        *(
-            st.builds(
-                _with,
-                valid,
-                st.just(name),
-                non_json,
-                st.just(errors.invalid_parameter(name, errors.EXPECTED_JSON)),
-            )
-            for name in ("PreEngagementData", "TaskAttributes")
+        "non_json_pre_engagement_data": _breaking(
+            "non_json_pre_engagement_data",
+            "PreEngagementData",
+            non_json,
+            errors.invalid_parameter("PreEngagementData", errors.EXPECTED_JSON),
         ),
-        st.tuples(valid, flex_flow_sids())
-        .filter(lambda pair: pair[0]["FlexFlowSid"] != pair[1])
-        .map(_unknown_flow),
-    )
+        "non_json_task_attributes": _breaking(
+            "non_json_task_attributes",
+            "TaskAttributes",
+            non_json,
+            errors.invalid_parameter("TaskAttributes", errors.EXPECTED_JSON),
+        ),
+        "unknown_flex_flow": _unknown_flow,
+    }
+    chosen: list[SearchStrategy[InvalidCreate]] = []
+    for rule in dict.fromkeys(rules):
+        if rule in ("missing_required", "empty_required"):
+            fields = st.sampled_from(REQUIRED_CREATE_FIELDS)
+            chosen.append(st.builds(_without, valid, fields, st.just(rule == "empty_required")))
+        else:
+            chosen.append(valid.flatmap(breakers[rule]))
+    return st.one_of(chosen)
 
 
 # --- records and API bodies -------------------------------------------------------------------

@@ -146,24 +146,27 @@ def test_every_invalid_form_gets_the_answer_it_carries(example: fst.InvalidCreat
         assert fake.channels == []
 
 
-def test_invalid_forms_cover_every_rule() -> None:
-    rules: set[str] = set()
+@pytest.mark.parametrize("rule", fst.INVALID_CREATE_RULES)
+@given(data=st.data())
+def test_each_rule_alone_gets_its_answer(rule: str, data: st.DataObject) -> None:
+    example = data.draw(fst.invalid_create_channel_params(rules=[rule]))
+    assert example.rule == rule
+    with FlexChannelsMock(flex_flow_sid=example.flex_flow_sid) as fake:
+        status, body = _post(fake, example.params)
+    assert (status, body["code"], body["message"]) == (
+        example.status,
+        example.code,
+        example.message,
+    )
+    expected_status = 404 if rule == "unknown_flex_flow" else 400
+    assert example.status == expected_status
+    assert (example.field in body["message"]) or rule == "unknown_flex_flow"
 
-    @given(fst.invalid_create_channel_params(flex_flow_sid="FO" + "1" * 32))
-    def collect(example: fst.InvalidCreate) -> None:
-        rules.add(re.sub(r"^\w+ (missing|empty)$", r"required \1", example.rule))
 
-    collect()
-    assert rules >= {
-        "required missing",
-        "required empty",
-        "FlexFlowSid malformed",
-        "TaskSid malformed",
-        "LongLived malformed",
-        "PreEngagementData malformed",
-        "TaskAttributes malformed",
-        "FlexFlowSid unknown",
-    }
+@pytest.mark.parametrize("rules", [[], ["nonsense"], "missing_required"])
+def test_unknown_rules_are_invalid_arguments(rules: Any) -> None:
+    with pytest.raises(InvalidArgument, match="rules must be a non-empty collection"):
+        fst.invalid_create_channel_params(rules=rules)
 
 
 @given(fst.channel_resources())
