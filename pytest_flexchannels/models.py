@@ -10,8 +10,8 @@ from typing import Any, Literal
 IntegrationType = Literal["studio", "external", "task"]
 ChannelType = Literal["web", "sms", "facebook", "whatsapp", "line", "custom"]
 
-INTEGRATION_TYPES: tuple[str, ...] = ("studio", "external", "task")
-CHANNEL_TYPES: tuple[str, ...] = ("web", "sms", "facebook", "whatsapp", "line", "custom")
+INTEGRATION_TYPES: tuple[IntegrationType, ...] = ("studio", "external", "task")
+CHANNEL_TYPES: tuple[ChannelType, ...] = ("web", "sms", "facebook", "whatsapp", "line", "custom")
 
 # Resource URLs always name the public host, whatever host the request came to (as Twilio does).
 PUBLIC_ORIGIN = "https://flex-api.twilio.com"

@@ -10,11 +10,15 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from hypothesis import settings
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 
 from .helpers import SPEC_PATH, VALIDATORS, Validate, validate_body
+
+# `--hypothesis-profile=thorough` (CI runs the model-based test with it): thousands of sequences.
+settings.register_profile("thorough", max_examples=2500)
 
 
 @pytest.fixture(scope="session")
