@@ -40,29 +40,35 @@ class SmsBridge:
     def on_inbound_sms(
         self, from_number: str, body: str, profile_name: str | None = None
     ) -> Conversation:
-        """Route one inbound text to its customer's channel, opening one when needed."""
-        known = self._open.get(from_number)
-        if known is not None and self._still_exists(known.channel_sid):
-            return known
+        """Route one inbound text to its customer's channel.
+
+        Always asks Flex: its create returns the customer's active channel if there is one (so
+        follow-ups land in the same chat) and opens a new one once an agent has ended the last.
+        A locally cached SID would keep routing to a chat the agent already closed.
+        """
+        name = profile_name or from_number
         try:
             channel = self._client.flex_api.v1.channel.create(
                 flex_flow_sid=self._flow,
                 identity=from_number,
-                chat_user_friendly_name=profile_name or from_number,
-                chat_friendly_name=f"SMS with {profile_name or from_number}",
+                chat_user_friendly_name=name,
+                chat_friendly_name=f"SMS with {name}",
                 target=from_number,
-                pre_engagement_data=json.dumps({"friendly_name": profile_name or from_number}),
+                pre_engagement_data=json.dumps({"friendly_name": name}),
                 task_attributes=json.dumps(
                     {"channel": "sms", "from": from_number, "first_message": body}
                 ),
             )
         except TwilioRestException as error:
-            raise BridgeError(
-                f"could not open a Flex channel for {from_number}: {error.msg}", error.code
-            ) from error
+            message = f"could not open a Flex channel for {from_number}: {error.msg}"
+            raise BridgeError(message, error.code) from error
         conversation = Conversation(from_number, channel.sid, channel.task_sid)
         self._open[from_number] = conversation
         return conversation
+
+    def conversation_for(self, from_number: str) -> Conversation | None:
+        """The customer's latest conversation, if the bridge opened one and has not closed it."""
+        return self._open.get(from_number)
 
     def close(self, from_number: str) -> bool:
         """The agent ended the conversation. False if there was nothing left to close."""
@@ -84,12 +90,3 @@ class SmsBridge:
             ]
         except TwilioException as error:
             raise BridgeError(f"could not list Flex channels: {error}", None) from error
-
-    def _still_exists(self, channel_sid: str) -> bool:
-        try:
-            self._client.flex_api.v1.channel(channel_sid).fetch()
-        except TwilioRestException as error:
-            if error.code == NOT_FOUND:
-                return False
-            raise
-        return True

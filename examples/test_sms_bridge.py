@@ -43,8 +43,19 @@ def test_follow_ups_reuse_the_channel(bridge: SmsBridge, flex_channels: FlexChan
 
     assert again == first
     assert len(flex_channels.channels) == 1
-    flex_channels.calls.assert_called("create", times=1)
-    flex_channels.calls.assert_called_once_with("fetch", Sid=first.channel_sid)
+    flex_channels.calls.assert_called("create", times=2)
+
+
+def test_a_chat_the_agent_ended_is_not_reused(
+    bridge: SmsBridge, flex_channels: FlexChannelsMock
+) -> None:
+    first = bridge.on_inbound_sms(CUSTOMER, "Hi")
+    flex_channels.deactivate(first.channel_sid)  # the agent ended the chat in Flex
+
+    second = bridge.on_inbound_sms(CUSTOMER, "One more question")
+
+    assert second.channel_sid != first.channel_sid
+    assert bridge.conversation_for(CUSTOMER) == second
 
 
 def test_a_channel_removed_in_flex_is_reopened(

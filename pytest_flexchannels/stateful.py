@@ -132,12 +132,18 @@ class FlexChannelsStateMachine(RuleBasedStateMachine):
         and ``task_sid`` are checked when present). ``task_sid`` is the TaskSid sent, if any."""
         existing = self.model.active(account_sid, flow_sid, identity)
         if existing is not None:
-            assert channel["sid"] == existing.sid, "get-or-create must return the active channel"
+            assert channel["sid"] == existing.sid, (
+                f"get-or-create: expected the active channel {existing.sid} of "
+                f"({flow_sid}, {identity!r}), got {channel['sid']}"
+            )
             for key in ("user_sid", "task_sid"):
                 if key in channel:
                     assert channel[key] == getattr(existing, key), key
             return
-        assert channel["sid"] not in self.model.seen, "a new channel must have a new SID"
+        assert channel["sid"] not in self.model.seen, (
+            f"({flow_sid}, {identity!r}) has no active channel, so a create opens a new one; "
+            f"got {channel['sid']}, which existed before"
+        )
         user_sid = self.model.users.get((account_sid, identity), channel.get("user_sid"))
         if "user_sid" in channel:
             assert channel["user_sid"] == user_sid, "the same identity keeps its chat user"
@@ -252,14 +258,25 @@ class FlexChannelsStateMachine(RuleBasedStateMachine):
             deleted = False
         self.expect_delete(self.accounts[account].sid, sid, deleted)
 
-    @rule(channel=channels)
-    def deactivate(self, channel: tuple[int, str]) -> None:
-        account, sid = channel
-        account_sid = self.accounts[account].sid
-        if self.model.find(account_sid, sid) is None:
-            return
-        self.fake.deactivate(sid, account_sid)
-        self.expect_deactivate(account_sid, sid)
+    def _any_stored(self, data: st.DataObject) -> ModelChannel | None:
+        """Any channel the model holds, including those a subclass's own rules created."""
+        every = [c for channels in self.model.channels.values() for c in channels]
+        return data.draw(st.sampled_from(every), label="channel") if every else None
+
+    @rule(data=st.data())
+    def delete_any(self, data: st.DataObject) -> None:
+        channel = self._any_stored(data)
+        if channel is not None:
+            account = next(i for i, a in enumerate(self.accounts) if a.sid == channel.account_sid)
+            self.delete((account, channel.sid))
+
+    @rule(data=st.data())
+    def deactivate(self, data: st.DataObject) -> None:
+        """The agent ended the chat (the fake's control API: Flex has no public call for it)."""
+        channel = self._any_stored(data)
+        if channel is not None:
+            self.fake.deactivate(channel.sid, channel.account_sid)
+            self.expect_deactivate(channel.account_sid, channel.sid)
 
     @rule(account=st.integers(0, 1), page_size=st.integers(1, 5))
     def list_all(self, account: int, page_size: int) -> None:
