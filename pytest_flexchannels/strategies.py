@@ -84,40 +84,41 @@ def _check_prefix(prefix: object) -> str:
     return prefix
 
 
-def _check_sid(value: object, prefix: str, name: str) -> str:
-    if not isinstance(value, str) or not _sids.is_sid(value, prefix):
-        raise InvalidArgument(f"{name} must match {_sids.pattern(prefix)}, got {value!r}")
-    return value
+def _checked(value: T | SearchStrategy[T], check: Callable[[Any], T]) -> SearchStrategy[T]:
+    """``value`` as a strategy whose values pass ``check``: eagerly for a value, at draw time for
+    a strategy (either way an ``InvalidArgument`` names the argument)."""
+    if isinstance(value, SearchStrategy):
+        return value.map(check)
+    return st.just(check(value))
 
 
 def _checked_sids(value: str | SearchStrategy[str], prefix: str, name: str) -> SearchStrategy[str]:
-    if isinstance(value, SearchStrategy):
-        return value.map(lambda drawn: _check_sid(drawn, prefix, name))
-    return st.just(_check_sid(value, prefix, name))
+    def check(drawn: Any) -> str:
+        if not isinstance(drawn, str) or not _sids.is_sid(drawn, prefix):
+            raise InvalidArgument(f"{name} must match {_sids.pattern(prefix)}, got {drawn!r}")
+        return drawn
+
+    return _checked(value, check)
 
 
 def _checked_texts(value: str | SearchStrategy[str], name: str) -> SearchStrategy[str]:
-    def check(drawn: object) -> str:
+    def check(drawn: Any) -> str:
         if not isinstance(drawn, str) or not drawn:
             raise InvalidArgument(f"{name} must be a non-empty string, got {drawn!r}")
         return drawn
 
-    if isinstance(value, SearchStrategy):
-        return value.map(check)
-    return st.just(check(value))
+    return _checked(value, check)
 
 
 def _checked_choice(
     value: str | SearchStrategy[str], allowed: tuple[str, ...], name: str
 ) -> SearchStrategy[str]:
-    def check(drawn: object) -> str:
+    def check(drawn: Any) -> str:
         if drawn not in allowed:
             raise InvalidArgument(f"{name} must be one of {allowed}, got {drawn!r}")
         return str(drawn)
 
-    if isinstance(value, SearchStrategy):
-        return value.map(check)
-    return st.just(check(value))
+    return _checked(value, check)
 
 
 # --- SIDs -------------------------------------------------------------------------------------
