@@ -10,9 +10,11 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .api import FlexChannelsWarning
     from .calls import Call, CallLog
     from .clock import Clock
     from .errors import FlexApiError, UnknownSidError
+    from .faults import Fault
     from .mock import FlexChannelsMock
     from .models import Account, ApiKey, Channel, FlexFlow
     from .options import FlexChannelsOptions
@@ -24,9 +26,11 @@ __all__ = [
     "CallLog",
     "Channel",
     "Clock",
+    "Fault",
     "FlexApiError",
     "FlexChannelsMock",
     "FlexChannelsOptions",
+    "FlexChannelsWarning",
     "FlexFlow",
     "UnknownSidError",
 ]
@@ -38,9 +42,11 @@ _HOMES = {
     "CallLog": "calls",
     "Channel": "models",
     "Clock": "clock",
+    "Fault": "faults",
     "FlexApiError": "errors",
     "FlexChannelsMock": "mock",
     "FlexChannelsOptions": "options",
+    "FlexChannelsWarning": "api",
     "FlexFlow": "models",
     "UnknownSidError": "errors",
 }

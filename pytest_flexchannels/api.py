@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 from . import errors, sids
 from .calls import Call, CallLog
 from .errors import FlexApiError
+from .faults import Fault, FaultPlan
 from .models import (
     CHANNELS_PATH,
     OPTIONAL_CREATE_FIELDS,
@@ -37,6 +39,14 @@ _LIST_METHODS = {"GET": "list", "POST": "create"}
 _INSTANCE_METHODS = {"GET": "fetch", "DELETE": "delete"}
 _TOKEN = re.compile(r"(P[AB])([0-9a-f]{1,16})-([0-9a-f]{16})")
 _JSON_HEADERS = {"Content-Type": "application/json"}
+SUPPORTED = (
+    "POST /v1/Channels (create), GET /v1/Channels (list), GET /v1/Channels/{Sid} (fetch) and "
+    "DELETE /v1/Channels/{Sid} (delete)"
+)
+
+
+class FlexChannelsWarning(UserWarning):
+    """A Flex request the fake answered with an error because it implements no such operation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +61,14 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    status: int
+    """What the transport sends back: after ``delay`` seconds, raise ``exception`` if set (an
+    injected transport failure, in the adapter's library's terms), else answer ``status``."""
+
+    status: int | None
     headers: dict[str, str]
     body: bytes
+    delay: float = 0.0
+    exception: BaseException | type[BaseException] | None = None
 
 
 def parse_create(params: Mapping[str, str]) -> NewChannel:
@@ -122,10 +137,13 @@ def _count(value: str | None, default: int, minimum: int, name: str, expected: s
 class FlexApi:
     """Answers plain requests from one store, recording each call in ``calls``."""
 
-    def __init__(self, store: Store, source: sids.SidSource, calls: CallLog) -> None:
+    def __init__(
+        self, store: Store, source: sids.SidSource, calls: CallLog, faults: FaultPlan
+    ) -> None:
         self._store = store
         self._sids = source
         self._calls = calls
+        self._faults = faults
         # Page tokens are signed so that an edited or foreign token is refused, as Twilio does.
         self._token_key = hashlib.sha256(f"flex-page-token:{source.seed}".encode()).digest()
 
@@ -135,22 +153,32 @@ class FlexApi:
         method = request.method.upper()
         operation, sid, allowed = self._route(method, path)
         account_sid: str | None = None
+        fault: Fault | None = None
+        status: int | None
+        payload: dict[str, Any] | None
         params: dict[str, str] = {}
-        try:
-            account_sid = self._authenticate(request.headers)
-            if operation is None:
-                if allowed is None:
-                    raise errors.not_found(path[3:] if path.startswith("/v1/") else path)
-                raise errors.method_not_allowed()
+        if operation is not None:
             params = _fields(
                 request.body.decode("utf-8", "replace") if operation == "create" else parts.query
             )
-            status, payload = self._dispatch(operation, account_sid, sid, params, parts)
-            error_code = None
+        try:
+            account_sid = self._authenticate(request.headers)
+            fault = self._faults.take(operation)  # faults apply after authentication
+            if fault is not None and fault.interrupts and not fault.after_processing:
+                status, payload = self._fault_answer(fault)
+            elif operation is None:
+                if allowed is None:
+                    raise errors.not_found(path[3:] if path.startswith("/v1/") else path)
+                raise errors.method_not_allowed()
+            else:
+                status, payload = self._dispatch(operation, account_sid, sid, params, parts)
         except FlexApiError as error:
-            status, payload, error_code = error.status, error.body(), error.code
+            status, payload = error.status, error.body()
+        if fault is not None and fault.interrupts and fault.after_processing:
+            status, payload = self._fault_answer(fault)
+        exception = fault.exception if fault is not None else None
         request_id = self._sids.request_id()
-        headers = {"Twilio-Request-Id": request_id}
+        headers = {} if status is None else {"Twilio-Request-Id": request_id}
         if payload is not None:
             headers.update(_JSON_HEADERS)
         if status == 401:
@@ -159,23 +187,40 @@ class FlexApi:
             headers["Allow"] = allowed
         # A HEAD answer carries the headers of the GET-like answer and never a body.
         body = b"" if payload is None or method == "HEAD" else json.dumps(payload).encode()
-        self._calls.record(
-            Call(
-                operation=operation,
-                method=method,
-                url=request.url,
-                path=path,
-                params=params,
-                headers=dict(request.headers),
-                account_sid=account_sid,
-                status_code=status,
-                response_json=payload,
-                error_code=error_code,
-                sid=sid,
-                request_id=request_id,
-            )
+        call = Call(
+            operation=operation,
+            method=method,
+            url=request.url,
+            path=path,
+            params=params,
+            headers=dict(request.headers),
+            account_sid=account_sid,
+            status_code=status,
+            response_json=payload,
+            error_code=payload["code"]
+            if status is not None and status >= 400 and payload
+            else None,
+            sid=sid,
+            request_id=None if status is None else request_id,
+            fault=None if fault is None else fault.describe(),
         )
-        return Response(status, headers, body)
+        self._calls.record(call)
+        if operation is None and account_sid is not None and fault is None:
+            warnings.warn(self._unmatched(call), FlexChannelsWarning, stacklevel=2)
+        delay = fault.latency if fault is not None else 0.0
+        return Response(status, headers, body, delay=delay, exception=exception)
+
+    @staticmethod
+    def _fault_answer(fault: Fault) -> tuple[int | None, dict[str, Any] | None]:
+        error = fault.error()
+        return (None, None) if error is None else (error.status, error.body())
+
+    def _unmatched(self, call: Call) -> str:
+        return (
+            f"{call.method} {call.url} matched no operation of the Flex Channels fake, which "
+            f"answered it as Twilio would ({call.status_code}, error {call.error_code}). The fake "
+            f"implements {SUPPORTED}.\n{self._calls.describe()}"
+        )
 
     # --- 1. route, 2. auth --------------------------------------------------------------------
 

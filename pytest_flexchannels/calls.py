@@ -26,11 +26,12 @@ class Call:
     params: Mapping[str, str]
     headers: Mapping[str, str]
     account_sid: str | None
-    status_code: int
+    status_code: int | None
     response_json: Any
     error_code: int | None
     sid: str | None = None
     request_id: str | None = None
+    fault: str | None = None
 
     def describe(self) -> str:
         outcome = f"{self.status_code}" + (f" error {self.error_code}" if self.error_code else "")
@@ -130,7 +131,11 @@ class CallLog(Sequence[Call]):
             )
         return found[0]
 
-    def _fail(self, message: str) -> None:
-        lines = [message, f"Recorded calls ({len(self)}):"]
+    def describe(self) -> str:
+        """Every recorded call, numbered, as failure messages show them."""
+        lines = [f"Recorded calls ({len(self)}):"]
         lines += [f"  {i}. {call.describe()}" for i, call in enumerate(self, 1)] or ["  (none)"]
-        raise AssertionError("\n".join(lines))
+        return "\n".join(lines)
+
+    def _fail(self, message: str) -> None:
+        raise AssertionError(f"{message}\n{self.describe()}")

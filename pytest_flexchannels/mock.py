@@ -11,9 +11,10 @@ from typing import Any
 
 from . import sids
 from .api import FlexApi, Request, Response, parse_create
-from .calls import CallLog
+from .calls import OPERATIONS, CallLog
 from .clock import Clock
-from .errors import UnknownSidError
+from .errors import UnknownSidError, injected
+from .faults import Fault, FaultPlan
 from .models import (
     CREATE_FIELDS,
     Account,
@@ -52,6 +53,7 @@ class FlexChannelsMock:
         )
         self.clock = Clock(self.options.now)
         self.calls = CallLog()
+        self._faults = FaultPlan()
         self._sids = sids.SidSource(self.seed)
         account_sid = self.options.account_sid or os.environ.get("TWILIO_ACCOUNT_SID") or None
         if account_sid is not None and not sids.is_sid(account_sid, sids.ACCOUNT):
@@ -71,7 +73,7 @@ class FlexChannelsMock:
         self, account_sid: str | None, auth_token: str | None, flow_sid: str | None
     ) -> None:
         self._store = Store(self._sids, self.clock)
-        self._api = FlexApi(self._store, self._sids, self.calls)
+        self._api = FlexApi(self._store, self._sids, self.calls, self._faults)
         self.account = self._store.add_account(account_sid, auth_token)
         self.flex_flow = self._store.add_flex_flow(
             self.account.sid,
@@ -110,9 +112,10 @@ class FlexChannelsMock:
         self.stop()
 
     def reset(self) -> None:
-        """Forget every channel, call, extra account, key and flow; keep the default credentials
-        and the default flow's SID, so clients built from them keep working."""
+        """Forget every channel, call, fault, extra account, key and flow; keep the default
+        credentials and the default flow's SID, so clients built from them keep working."""
         self.calls.clear()
+        self._faults.clear()
         self._populate(self.account.sid, self.account.auth_token, self.flex_flow.sid)
 
     def handle(self, request: Request) -> Response:
@@ -208,6 +211,73 @@ class FlexChannelsMock:
                 f"account {account_sid} has {len(flows)} Flex Flows: pass flex_flow_sid"
             )
         return flows[0].sid
+
+    # --- fault injection ---------------------------------------------------------------------
+    # Faults apply after authentication, to requests of ``operation`` ("create", "fetch",
+    # "list", "delete"; any when None), first added first matched. ``times`` is how many
+    # requests a fault applies to; ``times=None`` makes it sticky until ``clear_faults()``.
+
+    def fail_next(
+        self,
+        operation: str | None = None,
+        *,
+        status: int = 500,
+        code: int | None = None,
+        message: str | None = None,
+        times: int | None = 1,
+        after_processing: bool = False,
+        latency: float = 0.0,
+    ) -> Fault:
+        """Answer the next matching request(s) with a Twilio error instead of processing them.
+
+        Defaults per status: 429 -> 20429 "Too Many Requests", 500 -> 20500 "Internal Server
+        Error", 503 -> 20503 "Service Unavailable". With ``after_processing`` the request is
+        processed (and stored) first and only its answer is replaced.
+        """
+        injected(status, code, message)  # refuse a bad status now, not at the request
+        return self._add_fault(
+            Fault(operation, status, code, message, None, after_processing, latency, times)
+        )
+
+    def raise_next(
+        self,
+        operation: str | None = None,
+        exception: BaseException | type[BaseException] | None = None,
+        *,
+        times: int | None = 1,
+        after_processing: bool = False,
+        latency: float = 0.0,
+    ) -> Fault:
+        """Make the next matching request(s) fail in transport, as the client sees a dropped
+        connection: ``exception`` (a class or an instance; default ``requests.ConnectionError``)
+        is raised from the client's call. With ``after_processing`` the change is stored first."""
+        if exception is None:
+            from requests import ConnectionError as exception
+        return self._add_fault(
+            Fault(operation, None, None, None, exception, after_processing, latency, times)
+        )
+
+    def delay_next(
+        self, operation: str | None = None, *, seconds: float, times: int | None = 1
+    ) -> Fault:
+        """Answer the next matching request(s) normally, after ``seconds`` of real time."""
+        return self._add_fault(Fault(operation, latency=seconds, times=times))
+
+    def clear_faults(self) -> None:
+        """Drop every pending fault, sticky ones included."""
+        self._faults.clear()
+
+    @property
+    def faults(self) -> list[Fault]:
+        """The faults still pending, in matching order."""
+        return self._faults.pending()
+
+    def _add_fault(self, fault: Fault) -> Fault:
+        if fault.operation is not None and fault.operation not in OPERATIONS:
+            raise ValueError(
+                f"operation must be one of {OPERATIONS} or None, got {fault.operation!r}"
+            )
+        return self._faults.add(fault)
 
     # --- inspection and control ---------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable
 from http.client import responses as reasons
 from io import BytesIO
@@ -68,6 +69,19 @@ def _body(body: object) -> bytes:
     return b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)  # type: ignore[attr-defined]
 
 
+def _transport_error(
+    exception: BaseException | type[BaseException], prepared: requests.PreparedRequest
+) -> BaseException:
+    if not isinstance(exception, type):
+        return exception
+    message = f"injected by the Flex fake: {prepared.method} {prepared.url}"
+    # requests' exceptions take the request, as the ones a real connection raises carry it.
+    try:
+        return exception(message, request=prepared)  # type: ignore[call-arg]
+    except TypeError:
+        return exception(message)
+
+
 class ResponsesTransport:
     """Serves ``requests`` traffic to Flex hosts from ``handle``."""
 
@@ -111,11 +125,15 @@ class ResponsesTransport:
                 body=_body(prepared.body),
             )
         )
+        if answer.delay:
+            time.sleep(answer.delay)
+        if answer.exception is not None:
+            raise _transport_error(answer.exception, prepared)
         raw = HTTPResponse(
             body=BytesIO(answer.body),
             headers=answer.headers,
-            status=answer.status,
-            reason=reasons.get(answer.status),
+            status=answer.status or 0,
+            reason=reasons.get(answer.status or 0),
             preload_content=False,
             decode_content=False,
             request_method=method,

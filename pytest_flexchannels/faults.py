@@ -1,0 +1,91 @@
+"""Injected faults: what the next matching requests get instead of, or after, normal processing."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from . import errors
+from .errors import FlexApiError
+
+
+@dataclass
+class Fault:
+    """One injected fault. ``times`` is how many more requests it applies to; None means every
+    matching request until ``clear_faults()`` (sticky).
+
+    With ``after_processing`` the request changes the store as usual and only its answer is
+    replaced: the response was lost on the way back, so a retry meets what the first try made.
+    """
+
+    operation: str | None
+    status: int | None = None
+    code: int | None = None
+    message: str | None = None
+    exception: BaseException | type[BaseException] | None = None
+    after_processing: bool = False
+    latency: float = 0.0
+    times: int | None = 1
+
+    @property
+    def interrupts(self) -> bool:
+        """Whether the fault replaces the answer (an error or a transport exception)."""
+        return self.status is not None or self.exception is not None
+
+    def error(self) -> FlexApiError | None:
+        if self.status is None:
+            return None
+        return errors.injected(self.status, self.code, self.message)
+
+    def describe(self) -> str:
+        if self.exception is not None:
+            kind = self.exception if isinstance(self.exception, type) else type(self.exception)
+            what = f"raise {kind.__name__}"
+        elif self.status is not None:
+            error = self.error()
+            assert error is not None
+            what = f"answer {error.status} error {error.code}"
+        else:
+            what = "answer normally"
+        when = " after processing" if self.after_processing else ""
+        delay = f" after {self.latency:g} s" if self.latency else ""
+        scope = self.operation or "any operation"
+        count = "until cleared" if self.times is None else f"{self.times} more time(s)"
+        return f"{what}{when}{delay} on {scope}, {count}"
+
+
+class FaultPlan:
+    """Pending faults, first added first matched; safe to use from many threads."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, fault: Fault) -> Fault:
+        if fault.times is not None and fault.times < 1:
+            raise ValueError(f"times must be at least 1, or None for sticky, got {fault.times}")
+        if fault.latency < 0:
+            raise ValueError(f"latency must not be negative, got {fault.latency}")
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, operation: str | None) -> Fault | None:
+        """The fault the next request of ``operation`` meets, counting it as used."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.operation is None or fault.operation == operation:
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times == 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def pending(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
