@@ -34,7 +34,9 @@ def flex_channels(flex_channels: FlexChannelsMock) -> Iterator[FlexChannelsMock]
     """The plugin's fixture, then every body it answered checked against the description."""
     yield flex_channels
     for call in flex_channels.calls:
-        if call.status_code == 204:
+        if call.status_code is None:  # an injected transport error: nothing was answered
+            assert call.response_json is None and call.fault is not None
+        elif call.status_code == 204:
             assert call.response_json is None
         elif call.error_code is not None:
             validate_body("error", call.response_json)
