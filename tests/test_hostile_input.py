@@ -7,6 +7,7 @@ import json
 import warnings
 from urllib.parse import quote
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -98,3 +99,47 @@ def test_any_create_form_is_answered_and_only_201_stores(form: list[tuple[str, s
         response = fake.handle(Request("POST", url, {"Authorization": auth}, body))
         assert response.status in {201, 400}
         assert len(fake.channels) == (1 if response.status == 201 else 0)
+
+
+def _form_post(fake: FlexChannelsMock, body: bytes) -> tuple[int | None, dict[str, object]]:
+    credentials = base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
+    response = fake.handle(
+        Request(
+            "POST",
+            "https://flex-api.twilio.com/v1/Channels",
+            {"Authorization": f"Basic {credentials}"},
+            body,
+        )
+    )
+    return response.status, json.loads(response.body)
+
+
+def test_huge_fields_are_stored_whole() -> None:
+    fake = FlexChannelsMock(seed=5)
+    identity = "é" * 500_000  # a megabyte of UTF-8, percent-encoded to three times that
+    form = {"FlexFlowSid": fake.flex_flow_sid, "Identity": identity}
+    form |= {"ChatUserFriendlyName": "x", "ChatFriendlyName": "y"}
+    status, body = _form_post(fake, "&".join(f"{k}={quote(v)}" for k, v in form.items()).encode())
+    assert status == 201
+    assert fake.get_channel(str(body["sid"])).identity == identity
+
+
+def test_thousands_of_repeated_keys_keep_the_first() -> None:
+    fake = FlexChannelsMock(seed=6)
+    repeated = "&".join(f"Identity=other-{i}" for i in range(20_000))
+    body = f"FlexFlowSid={fake.flex_flow_sid}&Identity=first&{repeated}"
+    status, answer = _form_post(fake, f"{body}&ChatUserFriendlyName=a&ChatFriendlyName=b".encode())
+    assert status == 201
+    assert fake.get_channel(str(answer["sid"])).identity == "first"
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [b"%zz", b"%", b"%E2%82", b"\xff\xfe", b"a%00b", b"+%2B+", "中文".encode("gb2312")],
+)
+def test_odd_encodings_are_answered(identity: bytes) -> None:
+    fake = FlexChannelsMock(seed=7)
+    body = b"FlexFlowSid=" + fake.flex_flow_sid.encode() + b"&Identity=" + identity
+    status, answer = _form_post(fake, body + b"&ChatUserFriendlyName=a&ChatFriendlyName=b")
+    assert status == 201
+    assert fake.get_channel(str(answer["sid"])).identity

@@ -1,0 +1,70 @@
+"""Schemathesis drives the fake from the official OpenAPI description, positive and negative cases:
+no 5xx, every 2xx body as the description says, every 4xx body Twilio's error shape."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections import Counter
+from typing import Any
+
+import pytest
+import requests
+from hypothesis import given, settings
+from schemathesis import GenerationMode, openapi
+
+from pytest_flexchannels import FlexChannelsMock, FlexChannelsWarning, sids
+
+from .helpers import SPEC_PATH, validate_body
+
+if not SPEC_PATH.exists():
+    pytest.skip(f"the official OpenAPI description is not at {SPEC_PATH}", allow_module_level=True)
+
+SCHEMA = openapi.from_dict(json.loads(SPEC_PATH.read_text())).include(path_regex=r"^/v1/Channels")
+LABELS = [
+    "POST /v1/Channels",
+    "GET /v1/Channels",
+    "GET /v1/Channels/{Sid}",
+    "DELETE /v1/Channels/{Sid}",
+]
+KIND = {"GET /v1/Channels": "list"}
+
+
+def _flow_of(case: Any) -> str | None:
+    """The example's FlexFlowSid when well formed: the fake gets that flow, so creates succeed."""
+    body = case.body if isinstance(case.body, dict) else {}
+    flow = body.get("FlexFlowSid")
+    return flow if isinstance(flow, str) and sids.is_sid(flow, sids.FLEX_FLOW) else None
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
+@pytest.mark.parametrize("label", LABELS)
+def test_every_operation_answers_as_described(label: str, mode: GenerationMode) -> None:
+    operation = SCHEMA.find_operation_by_label(label)
+    assert operation is not None
+    statuses: Counter[int] = Counter()
+
+    @settings(deadline=None)
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def check(case: Any) -> None:
+        with FlexChannelsMock(seed=1, flex_flow_sid=_flow_of(case)) as fake:
+            fake.create_channel(identity="already-here")
+            request = case.as_transport_kwargs(base_url="https://flex-api.twilio.com")
+            request["auth"] = (fake.account_sid, fake.auth_token)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FlexChannelsWarning)  # odd paths are expected
+                response = requests.request(**request)
+        statuses[response.status_code] += 1
+        assert response.status_code < 500, response.text
+        assert response.headers["Twilio-Request-Id"].startswith("RQ")
+        if response.status_code == 204:
+            assert response.content == b""
+        elif response.status_code < 300:
+            validate_body(KIND.get(label, "channel"), response.json())
+        else:
+            body = response.json()
+            validate_body("error", body)
+            assert body["status"] == response.status_code
+
+    check()
+    assert sum(statuses.values()) > 0
