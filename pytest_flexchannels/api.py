@@ -197,12 +197,10 @@ class FlexApi:
             account_sid=account_sid,
             status_code=status,
             response_json=payload,
-            error_code=payload["code"]
-            if status is not None and status >= 400 and payload
-            else None,
+            error_code=payload["code"] if payload and status and status >= 400 else None,
             sid=sid,
             request_id=None if status is None else request_id,
-            fault=None if fault is None else fault.describe(),
+            fault=None if fault is None else fault.label,
         )
         self._calls.record(call)
         if operation is None and account_sid is not None and fault is None:

@@ -37,7 +37,9 @@ class Fault:
             return None
         return errors.injected(self.status, self.code, self.message)
 
-    def describe(self) -> str:
+    @property
+    def label(self) -> str:
+        """What the fault does and to which requests (as recorded on the calls it met)."""
         if self.exception is not None:
             kind = self.exception if isinstance(self.exception, type) else type(self.exception)
             what = f"raise {kind.__name__}"
@@ -49,9 +51,12 @@ class Fault:
             what = "answer normally"
         when = " after processing" if self.after_processing else ""
         delay = f" after {self.latency:g} s" if self.latency else ""
-        scope = self.operation or "any operation"
+        return f"{what}{when}{delay} on {self.operation or 'any operation'}"
+
+    def describe(self) -> str:
+        """The label and how many more requests the fault applies to."""
         count = "until cleared" if self.times is None else f"{self.times} more time(s)"
-        return f"{what}{when}{delay} on {scope}, {count}"
+        return f"{self.label}, {count}"
 
 
 class FaultPlan:
