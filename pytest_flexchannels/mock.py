@@ -7,7 +7,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import sids
 from .api import FlexApi, Request, Response, parse_create
@@ -27,6 +27,9 @@ from .models import (
 from .options import FlexChannelsOptions
 from .store import Store
 from .values import channel_defaults
+
+if TYPE_CHECKING:
+    from .transports.responses import ResponsesTransport
 
 
 def _wire_value(value: object) -> str:
@@ -67,7 +70,7 @@ class FlexChannelsMock:
         self._store: Store
         self._api: FlexApi
         self._populate(account_sid, auth_token, self.options.flex_flow_sid)
-        self._transport: Any = None
+        self._transport: ResponsesTransport | None = None
 
     def _populate(
         self, account_sid: str | None, auth_token: str | None, flow_sid: str | None
