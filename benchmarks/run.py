@@ -1,0 +1,309 @@
+"""Benchmarks of the fake, each figure a ratio against a floor measured in the same run.
+
+    python benchmarks/run.py            # the full run recorded in benchmarks/README.md
+    python benchmarks/run.py --quick    # fewer rounds, for a look while working
+
+Per-call times are taken interleaved (fake, floor, fake, floor, ...) so machine drift hits both
+sides alike, and reported as the median ratio over rounds. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import responses
+from twilio.rest import Client
+
+from pytest_flexchannels import FlexChannelsMock
+
+HOST = "https://flex-api.twilio.com/v1/Channels"
+ROWS: list[tuple[str, str, str, str]] = []
+
+
+def report(name: str, value: str, goal: str, ok: bool | None) -> None:
+    verdict = "" if ok is None else ("meets" if ok else "MISSES")
+    ROWS.append((name, value, goal, verdict))
+    print(f"{name:<48} {value:>22}  {goal:<16} {verdict}", flush=True)
+
+
+def per_call(fn: Callable[[], object], calls: int) -> float:
+    """Seconds per call of ``fn`` over ``calls`` calls."""
+    gc.disable()
+    try:
+        started = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        return (time.perf_counter() - started) / calls
+    finally:
+        gc.enable()
+
+
+def compare(
+    a: Any,
+    a_call: Callable[[], object],
+    b: Any,
+    b_call: Callable[[], object],
+    rounds: int,
+    calls: int,
+) -> tuple[float, float, float]:
+    """Interleaved rounds (a, b, a, b, ...), each side started only while it is measured.
+    Returns the median seconds per call of each side and the median per-round ratio a / b."""
+    a_times, b_times, ratios = [], [], []
+    for round_ in range(rounds + 1):
+        a.start()
+        a_time = per_call(a_call, calls)
+        a.stop()
+        b.start()
+        b_time = per_call(b_call, calls)
+        b.stop()
+        if round_:  # the first round warms both up
+            a_times.append(a_time)
+            b_times.append(b_time)
+            ratios.append(a_time / b_time)
+    return statistics.median(a_times), statistics.median(b_times), statistics.median(ratios)
+
+
+# --- 1. per call through twilio.rest.Client, against static responses stubs ----------------------
+
+
+def bench_per_call(rounds: int, calls: int) -> None:
+    fake = FlexChannelsMock(seed=1)
+    client = Client(fake.account_sid, fake.auth_token)
+    flow = fake.flex_flow_sid
+    for i in range(50):
+        fake.create_channel(identity=f"listed-{i}")
+    sample = fake.channels[0].sid
+    channel_body = json.loads(_raw(fake, "GET", f"{HOST}/{sample}"))
+    page_body = json.loads(_raw(fake, "GET", f"{HOST}?PageSize=50"))
+
+    # The floor: the same client calls answered by static registrations of the same JSON.
+    stub = responses.RequestsMock(assert_all_requests_are_fired=False)
+    stub.add(responses.POST, HOST, json=channel_body, status=201)
+    stub.add(responses.GET, f"{HOST}/{sample}", json=channel_body)
+    stub.add(responses.GET, HOST, json=page_body)
+    stub.add(responses.DELETE, f"{HOST}/{sample}", status=204)
+
+    counter = iter(range(10**9))
+    deletable: list[str] = []
+
+    def create() -> object:
+        return client.flex_api.v1.channel.create(
+            flex_flow_sid=flow,
+            identity=f"new-{next(counter)}",
+            chat_user_friendly_name="Ada",
+            chat_friendly_name="Chat",
+        )
+
+    cases: dict[str, tuple[Callable[[], object], Callable[[], object], float]] = {
+        "create": (create, create, 1.05),
+        "fetch": (
+            lambda: client.flex_api.v1.channel(sample).fetch(),
+            lambda: client.flex_api.v1.channel(sample).fetch(),
+            1.05,
+        ),
+        "list (a page of 50)": (
+            lambda: client.flex_api.v1.channel.page(page_size=50),
+            lambda: client.flex_api.v1.channel.page(page_size=50),
+            1.10,
+        ),
+        "delete": (
+            lambda: client.flex_api.v1.channel(deletable.pop()).delete(),
+            lambda: client.flex_api.v1.channel(sample).delete(),
+            1.05,
+        ),
+    }
+    for name, (fake_call, stub_call, goal) in cases.items():
+        if name == "delete":
+            count = calls * (rounds + 1)
+            deletable.extend(fake.create_channel(identity=f"gone-{i}").sid for i in range(count))
+        fake_time, floor_time, ratio = compare(fake, fake_call, stub, stub_call, rounds, calls)
+        fake.calls.clear()
+        report(
+            f"per call: {name}",
+            f"{fake_time * 1e6:.0f} us / {floor_time * 1e6:.0f} us = {ratio:.3f}x",
+            f"<= {goal:.2f}x",
+            ratio <= goal,
+        )
+
+
+def _raw(fake: FlexChannelsMock, method: str, url: str) -> bytes:
+    import base64
+
+    from pytest_flexchannels.api import Request
+
+    credentials = base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
+    return fake.handle(Request(method, url, {"Authorization": f"Basic {credentials}"})).body
+
+
+# --- 2. scale: the same requests with 100,000 channels stored against 100 ------------------------
+
+
+def bench_scale(rounds: int, calls: int) -> None:
+    small, large = FlexChannelsMock(seed=2), FlexChannelsMock(seed=3)
+    for i in range(100):
+        small.create_channel(identity=f"c{i}")
+    started = time.perf_counter()
+    for i in range(100_000):
+        large.create_channel(identity=f"c{i}")
+    seeding = time.perf_counter() - started
+    report("seed 100,000 channels (create_channel)", f"{seeding:.2f} s", "< 1 s", seeding < 1.0)
+
+    def fetch_middle(fake: FlexChannelsMock) -> Callable[[], object]:
+        client = Client(fake.account_sid, fake.auth_token)
+        sid = fake.channels[len(fake.channels) // 2].sid
+        return lambda: client.flex_api.v1.channel(sid).fetch()
+
+    def page_in_the_middle(fake: FlexChannelsMock) -> Callable[[], object]:
+        client = Client(fake.account_sid, fake.auth_token)
+        middle = len(fake.channels) // 100 - 1  # the next page is half way through the store
+        first = json.loads(_raw(fake, "GET", f"{HOST}?PageSize=50&Page={middle}"))
+        url = first["meta"]["next_page_url"]  # a token page: how the client pages
+        return lambda: client.flex_api.v1.channel.get_page(url)
+
+    for name, make in (("fetch", fetch_middle), ("a page of 50", page_in_the_middle)):
+        _, _, ratio = compare(large, make(large), small, make(small), rounds, calls)
+        large.calls.clear()
+        small.calls.clear()
+        report(f"scale: {name}, 100,000 vs 100 stored", f"{ratio:.3f}x", "<= 1.10x", ratio <= 1.10)
+
+
+# --- 3. memory per stored channel ----------------------------------------------------------------
+
+
+def bench_memory() -> None:
+    fake = FlexChannelsMock(seed=4)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for i in range(100_000):
+        fake.create_channel(identity=f"c{i}")
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    per_channel = (after - before) / 100_000
+    report(
+        "memory per stored channel (100,000)",
+        f"{per_channel:.0f} bytes",
+        "<= 800",
+        per_channel <= 800,
+    )
+
+
+# --- 4. start-up --------------------------------------------------------------------------------
+
+
+def _import_time(code: str, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_startup(runs: int) -> None:
+    # Interleave the two commands so drift hits both alike.
+    with_plugin, without = [], []
+    for _ in range(runs):
+        without.append(_import_time("import pytest", 1))
+        with_plugin.append(_import_time("import pytest, pytest_flexchannels.plugin", 1))
+    added = statistics.median(with_plugin) - statistics.median(without)
+    report(
+        "import the plugin entry point (added)", f"{added * 1e3:.2f} ms", "<= 3 ms", added <= 0.003
+    )
+    heavy = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, pytest_flexchannels.plugin; print(sorted(m for m in "
+            "('responses', 'requests', 'hypothesis', 'faker', 'twilio') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    report("heavy modules imported by the entry point", heavy, "[]", heavy == "[]")
+    FlexChannelsMock().__enter__().__exit__(None, None, None)  # first start imports the adapter
+
+    def cycle() -> None:
+        with FlexChannelsMock(seed=5):
+            pass
+
+    reused = FlexChannelsMock(seed=6)
+
+    def enter_exit() -> None:
+        reused.start()
+        reused.stop()
+
+    spent = statistics.median(per_call(enter_exit, 2000) for _ in range(5))
+    report("FlexChannelsMock enter + exit", f"{spent * 1e6:.0f} us", "<= 100 us", spent <= 100e-6)
+    spent = statistics.median(per_call(cycle, 2000) for _ in range(5))
+    report("FlexChannelsMock() + enter + exit", f"{spent * 1e6:.0f} us", "(reported)", None)
+
+
+# --- 5. Hypothesis ------------------------------------------------------------------------------
+
+
+def bench_hypothesis(seconds: float) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from pytest_flexchannels.strategies import channel_resources, create_channel_params
+
+    for name, strategy in (
+        ("create_channel_params()", create_channel_params()),
+        ("channel_resources()", channel_resources()),
+    ):
+        count = 0
+        started = time.perf_counter()
+
+        @settings(max_examples=100_000, deadline=None, database=None)
+        @given(strategy, st.just(None))
+        def draw(_: Any, __: None) -> None:
+            nonlocal count
+            count += 1
+            if time.perf_counter() - started > seconds:  # noqa: B023 (read in this iteration)
+                raise _Enough
+
+        with contextlib.suppress(_Enough):
+            draw()
+        rate = count / (time.perf_counter() - started)
+        report(f"Hypothesis: {name}", f"{rate:,.0f} examples/s", "(reported)", None)
+
+
+class _Enough(Exception):
+    pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    args = parser.parse_args()
+    rounds, calls = (3, 200) if args.quick else (9, 1000)
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.platform()}"
+    )
+    bench_per_call(rounds, calls)
+    bench_scale(rounds, calls // 2)
+    bench_memory()
+    bench_startup(5 if args.quick else 21)
+    bench_hypothesis(2.0 if args.quick else 5.0)
+    missed = [row for row in ROWS if row[3] == "MISSES"]
+    print(f"\n{len(ROWS) - len(missed)} of {len(ROWS)} rows meet or report; {len(missed)} miss.")
+
+
+if __name__ == "__main__":
+    main()
