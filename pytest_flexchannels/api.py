@@ -21,7 +21,7 @@ from .errors import FlexApiError
 from .faults import Fault, FaultPlan
 from .models import (
     CHANNELS_PATH,
-    OPTIONAL_CREATE_FIELDS,
+    CREATE_FIELDS,
     REQUIRED_CREATE_FIELDS,
     channel_page,
     channel_resource,
@@ -31,7 +31,10 @@ from .store import NewChannel, Store
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 
-_JSON_FIELDS = ("PreEngagementData", "TaskAttributes")
+_REQUIRED = [
+    (python, wire) for python, wire in CREATE_FIELDS.items() if wire in REQUIRED_CREATE_FIELDS
+]
+_JSON_FIELDS = (("pre_engagement_data", "PreEngagementData"), ("task_attributes", "TaskAttributes"))
 _BOOLEANS = {"true": True, "false": False}
 
 _CHANNEL_PATH = re.compile(r"/v1/Channels/([^/]+)")
@@ -71,42 +74,47 @@ class Response:
     exception: BaseException | type[BaseException] | None = None
 
 
-def parse_create(params: Mapping[str, str]) -> NewChannel:
-    """Validate create fields given by wire name; raise the error Twilio answers with."""
-    for name in REQUIRED_CREATE_FIELDS:
-        if not params.get(name):
-            raise errors.missing_parameter(name)
-    flow_sid = params["FlexFlowSid"]
+def new_channel(fields: Mapping[str, Any]) -> NewChannel:
+    """Validate create fields given by Python name (missing ones None); raise the error Twilio
+    answers with, naming the wire parameter. ``long_lived`` may be wire text or a bool."""
+    for python, wire in _REQUIRED:
+        if not fields.get(python):
+            raise errors.missing_parameter(wire)
+    flow_sid = fields["flex_flow_sid"]
     if not sids.is_sid(flow_sid, sids.FLEX_FLOW):
         raise _bad_sid("FlexFlowSid", sids.FLEX_FLOW)
-    optional = {name: params.get(name) or None for name in OPTIONAL_CREATE_FIELDS}
-    task_sid = optional["TaskSid"]
+    task_sid = fields.get("task_sid") or None
     if task_sid is not None and not sids.is_sid(task_sid, sids.TASK):
         raise _bad_sid("TaskSid", sids.TASK)
-    for name in _JSON_FIELDS:
-        text = optional[name]
-        if text is not None:
+    for python, wire in _JSON_FIELDS:
+        text = fields.get(python)
+        if text:
             try:
                 json.loads(text)
             except (ValueError, RecursionError):
-                raise errors.invalid_parameter(name, errors.EXPECTED_JSON) from None
-    long_lived = None
-    if optional["LongLived"] is not None:
-        long_lived = _BOOLEANS.get(optional["LongLived"].lower())
-        if long_lived is None:
+                raise errors.invalid_parameter(wire, errors.EXPECTED_JSON) from None
+    long_lived = fields.get("long_lived")
+    if isinstance(long_lived, str):
+        long_lived = _BOOLEANS.get(long_lived.lower()) if long_lived else None
+        if long_lived is None and fields["long_lived"]:
             raise errors.invalid_parameter("LongLived", errors.EXPECTED_BOOLEAN)
     return NewChannel(
         flex_flow_sid=flow_sid,
-        identity=params["Identity"],
-        chat_user_friendly_name=params["ChatUserFriendlyName"],
-        chat_friendly_name=params["ChatFriendlyName"],
-        target=optional["Target"],
-        chat_unique_name=optional["ChatUniqueName"],
-        pre_engagement_data=optional["PreEngagementData"],
+        identity=fields["identity"],
+        chat_user_friendly_name=fields["chat_user_friendly_name"],
+        chat_friendly_name=fields["chat_friendly_name"],
+        target=fields.get("target") or None,
+        chat_unique_name=fields.get("chat_unique_name") or None,
+        pre_engagement_data=fields.get("pre_engagement_data") or None,
         task_sid=task_sid,
-        task_attributes=optional["TaskAttributes"],
+        task_attributes=fields.get("task_attributes") or None,
         long_lived=long_lived,
     )
+
+
+def parse_create(params: Mapping[str, str]) -> NewChannel:
+    """Validate create fields given by wire name (the form of a create request)."""
+    return new_channel({python: params.get(wire) for python, wire in CREATE_FIELDS.items()})
 
 
 def _bad_sid(name: str, prefix: str) -> FlexApiError:

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import sids
-from .api import FlexApi, Request, Response, parse_create
+from .api import FlexApi, Request, Response, new_channel
 from .calls import OPERATIONS, CallLog
 from .clock import Clock
 from .errors import UnknownSidError, injected
@@ -30,14 +30,6 @@ from .values import channel_defaults
 
 if TYPE_CHECKING:
     from .transports.responses import ResponsesTransport
-
-
-def _wire_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Mapping | list):
-        return json.dumps(value)
-    return str(value)
 
 
 class FlexChannelsMock:
@@ -189,6 +181,13 @@ class FlexChannelsMock:
             raise TypeError(
                 f"unknown channel fields {sorted(unknown)}; known: {list(CREATE_FIELDS)}"
             )
+        for name, value in fields.items():  # what the caller gave, as a form would carry it
+            if name == "long_lived" or value is None or isinstance(value, str):
+                continue
+            if isinstance(value, Mapping | list):
+                fields[name] = json.dumps(value)
+            else:
+                fields[name] = str(value)
         account = account_sid or self.account.sid
         if fields.get("flex_flow_sid") is None:
             fields["flex_flow_sid"] = (
@@ -200,12 +199,7 @@ class FlexChannelsMock:
         for name, value in defaults.items():
             if fields.get(name) is None:
                 fields[name] = value
-        params = {
-            CREATE_FIELDS[name]: _wire_value(value)
-            for name, value in fields.items()
-            if value is not None
-        }
-        return self._store.create_channel(account, parse_create(params))
+        return self._store.create_channel(account, new_channel(fields))
 
     def _only_flow(self, account_sid: str) -> str:
         flows = self._store.flex_flows(account_sid)

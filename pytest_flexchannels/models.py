@@ -33,9 +33,6 @@ CREATE_FIELDS = {
     "long_lived": "LongLived",
 }
 REQUIRED_CREATE_FIELDS = ("FlexFlowSid", "Identity", "ChatUserFriendlyName", "ChatFriendlyName")
-OPTIONAL_CREATE_FIELDS = tuple(
-    wire for wire in CREATE_FIELDS.values() if wire not in REQUIRED_CREATE_FIELDS
-)
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 

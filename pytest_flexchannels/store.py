@@ -37,18 +37,20 @@ def _check_given(sid: str | None, prefix: str, what: str) -> None:
 class _AccountState:
     """One account's world: other accounts never see any of it."""
 
-    __slots__ = ("account", "active", "by_seq", "channels", "flows", "order", "users")
+    __slots__ = ("account", "active", "channels", "flows", "order", "order_sids", "users")
 
     def __init__(self, account: Account) -> None:
         self.account = account
         self.flows: dict[str, FlexFlow] = {}
         self.channels: dict[str, Channel] = {}
         # Creation order as ascending sequence numbers, so a page after (or before) a position is a
-        # bisection: its cost does not grow with the number of stored channels.
+        # bisection: its cost does not grow with the number of stored channels. ``order_sids``
+        # holds the SID at the same index (lists: a fraction of a dict's memory per channel).
         self.order: list[int] = []
-        self.by_seq: dict[int, str] = {}
+        self.order_sids: list[str] = []
         self.users: dict[str, str] = {}
-        self.active: dict[tuple[str, str], str] = {}
+        # Active channel SID by flow, then identity (no tuple key to keep per channel).
+        self.active: dict[str, dict[str, str]] = {}
 
 
 class Store:
@@ -163,8 +165,10 @@ class Store:
             flow = state.flows.get(new.flex_flow_sid)
             if flow is None:
                 raise errors.not_found(f"/FlexFlows/{new.flex_flow_sid}")
-            key = (flow.sid, new.identity)
-            existing = state.active.get(key)
+            active = state.active.get(flow.sid)
+            if active is None:
+                active = state.active[flow.sid] = {}
+            existing = active.get(new.identity)
             if existing is not None:
                 return state.channels[existing]
             user_sid = state.users.get(new.identity)
@@ -195,8 +199,8 @@ class Store:
             )
             state.channels[channel.sid] = channel
             state.order.append(channel.seq)
-            state.by_seq[channel.seq] = channel.sid
-            state.active[key] = channel.sid
+            state.order_sids.append(channel.sid)
+            active[new.identity] = channel.sid
             return channel
 
     def fetch_channel(self, account_sid: str, sid: str) -> Channel:
@@ -232,7 +236,7 @@ class Store:
                 start = max(0, end - size)
             else:
                 start, end = offset, offset + size
-            page = [state.channels[state.by_seq[seq]] for seq in order[start:end]]
+            page = [state.channels[sid] for sid in state.order_sids[start:end]]
             return page, end < len(order)
 
     def delete_channel(self, account_sid: str, sid: str) -> None:
@@ -241,8 +245,9 @@ class Store:
             channel = state.channels.pop(sid, None)
             if channel is None:
                 raise errors.not_found(f"/Channels/{sid}")
-            del state.by_seq[channel.seq]
-            del state.order[bisect_left(state.order, channel.seq)]
+            index = bisect_left(state.order, channel.seq)
+            del state.order[index]
+            del state.order_sids[index]
             self._forget_active(state, channel)
 
     # --- inspection and control (not API operations) ------------------------------------------
@@ -278,6 +283,6 @@ class Store:
 
     @staticmethod
     def _forget_active(state: _AccountState, channel: Channel) -> None:
-        key = (channel.flex_flow_sid, channel.identity)
-        if state.active.get(key) == channel.sid:
-            del state.active[key]
+        active = state.active.get(channel.flex_flow_sid, {})
+        if active.get(channel.identity) == channel.sid:
+            del active[channel.identity]

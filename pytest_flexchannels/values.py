@@ -36,8 +36,16 @@ QUESTIONS = (
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 
 
+# Every full name made once (and its chat name, below): seeded channels then share the strings.
+NAMES = tuple(f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES)
+
+
+def _name_index(rng: random.Random) -> int:
+    return int(rng.random() * len(NAMES))
+
+
 def person_name(rng: random.Random) -> str:
-    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    return NAMES[_name_index(rng)]
 
 
 def phone_number(rng: random.Random) -> str:
@@ -71,6 +79,9 @@ def chat_friendly_name(name: str) -> str:
     return f"Chat with {name}"
 
 
+CHAT_NAMES = tuple(chat_friendly_name(name) for name in NAMES)
+
+
 def email(rng: random.Random, name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     local = ".".join(part for part in ascii_name.lower().replace("'", "").split() if part)
@@ -95,12 +106,12 @@ def task_attributes(rng: random.Random, name: str | None = None, channel_type: s
 
 def channel_defaults(rng: random.Random, channel_type: str) -> dict[str, str]:
     """Identity, names and target for a channel on a flow of ``channel_type``."""
-    name = person_name(rng)
+    index = _name_index(rng)
     contact = identity(rng, channel_type)
     messaging = channel_type in ("sms", "whatsapp")
     return {
         "identity": contact,
-        "chat_user_friendly_name": name,
-        "chat_friendly_name": chat_friendly_name(name),
-        "target": contact if messaging else name,
+        "chat_user_friendly_name": NAMES[index],
+        "chat_friendly_name": CHAT_NAMES[index],
+        "target": contact if messaging else NAMES[index],
     }
