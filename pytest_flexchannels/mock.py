@@ -26,10 +26,12 @@ from .models import (
 )
 from .options import FlexChannelsOptions
 from .store import Store
-from .values import channel_defaults
+from .values import fill_channel_defaults
 
 if TYPE_CHECKING:
     from .transports.responses import ResponsesTransport
+
+_FIELD_NAMES = frozenset(CREATE_FIELDS)
 
 
 class FlexChannelsMock:
@@ -176,11 +178,9 @@ class FlexChannelsMock:
         ``pre_engagement_data`` and ``task_attributes`` may be dicts. Invalid values raise the
         ``FlexApiError`` the API would answer with. Not recorded in ``calls``.
         """
-        unknown = set(fields) - set(CREATE_FIELDS)
-        if unknown:
-            raise TypeError(
-                f"unknown channel fields {sorted(unknown)}; known: {list(CREATE_FIELDS)}"
-            )
+        if not fields.keys() <= _FIELD_NAMES:
+            unknown = sorted(fields.keys() - _FIELD_NAMES)
+            raise TypeError(f"unknown channel fields {unknown}; known: {list(CREATE_FIELDS)}")
         for name, value in fields.items():  # what the caller gave, as a form would carry it
             if name == "long_lived" or value is None or isinstance(value, str):
                 continue
@@ -189,16 +189,15 @@ class FlexChannelsMock:
             else:
                 fields[name] = str(value)
         account = account_sid or self.account.sid
-        if fields.get("flex_flow_sid") is None:
-            fields["flex_flow_sid"] = (
+        flow_sid = fields.get("flex_flow_sid")
+        if flow_sid is None:
+            flow_sid = fields["flex_flow_sid"] = (
                 self.flex_flow.sid if account == self.account.sid else self._only_flow(account)
             )
-        flow = self._store.flex_flow(account, fields["flex_flow_sid"])
-        defaults = channel_defaults(self._sids.values, flow.channel_type if flow else "web")
-        fields.setdefault("target", defaults.pop("target"))  # an explicit None means no target
-        for name, value in defaults.items():
-            if fields.get(name) is None:
-                fields[name] = value
+        # The default flow is known without asking the store: seeding is a hot path.
+        default = account == self.account.sid and flow_sid == self.flex_flow.sid
+        flow = self.flex_flow if default else self._store.flex_flow(account, flow_sid)
+        fill_channel_defaults(fields, self._sids.values, flow.channel_type if flow else "web")
         return self._store.create_channel(account, new_channel(fields))
 
     def _only_flow(self, account_sid: str) -> str:

@@ -13,9 +13,10 @@ from .clock import Clock
 from .models import Account, ApiKey, Channel, ChannelType, FlexFlow, IntegrationType
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NewChannel:
-    """Validated create arguments, by their Python names."""
+    """Validated create arguments, by their Python names (short-lived: not frozen, which makes
+    it cheaper to build on the seeding path)."""
 
     flex_flow_sid: str
     identity: str
@@ -161,7 +162,7 @@ class Store:
     def create_channel(self, account_sid: str, new: NewChannel) -> Channel:
         """Create, or return the active channel of the same flow and identity (get-or-create)."""
         with self._lock:
-            state = self._state(account_sid)
+            state = self._accounts.get(account_sid) or self._state(account_sid)
             flow = state.flows.get(new.flex_flow_sid)
             if flow is None:
                 raise errors.not_found(f"/FlexFlows/{new.flex_flow_sid}")
@@ -178,24 +179,25 @@ class Store:
             if flow.integration_type == "task":
                 task_sid = new.task_sid or self._sids.new(sids.TASK)
             now = self._clock.now()
+            # Positional: this is the hot path of seeding (order as Channel declares its fields).
             channel = Channel(
-                sid=self._sids.new(sids.CHANNEL),
-                account_sid=account_sid,
-                flex_flow_sid=flow.sid,
-                user_sid=user_sid,
-                task_sid=task_sid,
-                identity=new.identity,
-                chat_user_friendly_name=new.chat_user_friendly_name,
-                chat_friendly_name=new.chat_friendly_name,
-                target=new.target,
-                chat_unique_name=new.chat_unique_name,
-                pre_engagement_data=new.pre_engagement_data,
-                task_attributes=new.task_attributes,
-                long_lived=flow.long_lived if new.long_lived is None else new.long_lived,
-                active=True,
-                date_created=now,
-                date_updated=now,
-                seq=next(self._seq),
+                self._sids.new(sids.CHANNEL),
+                account_sid,
+                flow.sid,
+                user_sid,
+                task_sid,
+                new.identity,
+                new.chat_user_friendly_name,
+                new.chat_friendly_name,
+                new.target,
+                new.chat_unique_name,
+                new.pre_engagement_data,
+                new.task_attributes,
+                flow.long_lived if new.long_lived is None else new.long_lived,
+                True,  # active
+                now,  # date_created
+                now,  # date_updated
+                next(self._seq),
             )
             state.channels[channel.sid] = channel
             state.order.append(channel.seq)

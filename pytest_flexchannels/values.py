@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import unicodedata
+from typing import Any
 
 FIRST_NAMES = (
     "Ada", "Bola", "Chen", "Dara", "Elif", "Femi", "Grace", "Hiro", "Inès", "Jonas", "Kavya",
@@ -104,14 +105,16 @@ def task_attributes(rng: random.Random, name: str | None = None, channel_type: s
     return json.dumps(attributes, ensure_ascii=False)
 
 
-def channel_defaults(rng: random.Random, channel_type: str) -> dict[str, str]:
-    """Identity, names and target for a channel on a flow of ``channel_type``."""
+def fill_channel_defaults(fields: dict[str, Any], rng: random.Random, channel_type: str) -> None:
+    """Give ``fields`` (create fields by Python name) an identity, names and a target shaped for
+    a flow of ``channel_type`` where they have none. An explicit ``target=None`` stays None."""
     index = _name_index(rng)
-    contact = identity(rng, channel_type)
-    messaging = channel_type in ("sms", "whatsapp")
-    return {
-        "identity": contact,
-        "chat_user_friendly_name": NAMES[index],
-        "chat_friendly_name": CHAT_NAMES[index],
-        "target": contact if messaging else NAMES[index],
-    }
+    if fields.get("identity") is None:
+        fields["identity"] = identity(rng, channel_type)
+    if fields.get("chat_user_friendly_name") is None:
+        fields["chat_user_friendly_name"] = NAMES[index]
+    if fields.get("chat_friendly_name") is None:
+        fields["chat_friendly_name"] = CHAT_NAMES[index]
+    if "target" not in fields:
+        messaging = channel_type in ("sms", "whatsapp")
+        fields["target"] = fields["identity"] if messaging else NAMES[index]
