@@ -23,8 +23,8 @@ from .models import (
     CHANNELS_PATH,
     CREATE_FIELDS,
     REQUIRED_CREATE_FIELDS,
-    channel_page,
-    channel_resource,
+    channel_json,
+    channel_page_json,
 )
 from .store import NewChannel, Store
 
@@ -163,7 +163,8 @@ class FlexApi:
         account_sid: str | None = None
         fault: Fault | None = None
         status: int | None
-        payload: dict[str, Any] | None
+        text: str | None  # the answer's JSON text
+        error: FlexApiError | None = None
         params: dict[str, str] = {}
         if operation is not None:
             params = _fields(
@@ -173,28 +174,32 @@ class FlexApi:
             account_sid = self._authenticate(request.headers)
             fault = self._faults.take(operation)  # faults apply after authentication
             if fault is not None and fault.interrupts and not fault.after_processing:
-                status, payload = self._fault_answer(fault)
+                error = fault.error()
+                status, text = None, None
             elif operation is None:
                 if allowed is None:
                     raise errors.not_found(path[3:] if path.startswith("/v1/") else path)
                 raise errors.method_not_allowed()
             else:
-                status, payload = self._dispatch(operation, account_sid, sid, params, parts)
-        except FlexApiError as error:
-            status, payload = error.status, error.body()
+                status, text = self._dispatch(operation, account_sid, sid, params, parts)
+        except FlexApiError as refused:
+            error = refused
         if fault is not None and fault.interrupts and fault.after_processing:
-            status, payload = self._fault_answer(fault)
+            error = fault.error()
+            status, text = None, None
+        if error is not None:
+            status, text = error.status, json.dumps(error.body())
         exception = fault.exception if fault is not None else None
         request_id = self._sids.request_id()
         headers = {} if status is None else {"Twilio-Request-Id": request_id}
-        if payload is not None:
+        if text is not None:
             headers.update(_JSON_HEADERS)
         if status == 401:
             headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
         elif status == 405 and allowed:
             headers["Allow"] = allowed
         # A HEAD answer carries the headers of the GET-like answer and never a body.
-        body = b"" if payload is None or method == "HEAD" else json.dumps(payload).encode()
+        body = text.encode() if text is not None else b""
         call = Call(
             operation=operation,
             method=method,
@@ -204,8 +209,8 @@ class FlexApi:
             headers=dict(request.headers),
             account_sid=account_sid,
             status_code=status,
-            response_json=payload,
-            error_code=payload["code"] if payload and status and status >= 400 else None,
+            response_body=body,
+            error_code=None if error is None else error.code,
             sid=sid,
             request_id=None if status is None else request_id,
             fault=None if fault is None else fault.label,
@@ -214,12 +219,9 @@ class FlexApi:
         if operation is None and account_sid is not None and fault is None:
             warnings.warn(self._unmatched(call), FlexChannelsWarning, stacklevel=2)
         delay = fault.latency if fault is not None else 0.0
+        if method == "HEAD":  # a HEAD answer has the headers of the others and never a body
+            body = b""
         return Response(status, headers, body, delay=delay, exception=exception)
-
-    @staticmethod
-    def _fault_answer(fault: Fault) -> tuple[int | None, dict[str, Any] | None]:
-        error = fault.error()
-        return (None, None) if error is None else (error.status, error.body())
 
     def _unmatched(self, call: Call) -> str:
         return (
@@ -264,19 +266,19 @@ class FlexApi:
         sid: str | None,
         params: dict[str, str],
         parts: SplitResult,
-    ) -> tuple[int, dict[str, Any] | None]:
+    ) -> tuple[int, str | None]:
         if operation == "create":
             channel = self._store.create_channel(account_sid, parse_create(params))
-            return 201, channel_resource(channel)
+            return 201, channel_json(channel)
         if operation == "list":
             return 200, self._list(account_sid, params, f"{parts.scheme}://{parts.netloc}")
         assert sid is not None
         if operation == "fetch":
-            return 200, channel_resource(self._store.fetch_channel(account_sid, sid))
+            return 200, channel_json(self._store.fetch_channel(account_sid, sid))
         self._store.delete_channel(account_sid, sid)
         return 204, None
 
-    def _list(self, account_sid: str, params: dict[str, str], origin: str) -> dict[str, Any]:
+    def _list(self, account_sid: str, params: dict[str, str], origin: str) -> str:
         requested = _count(
             params.get("PageSize"), DEFAULT_PAGE_SIZE, 1, "PageSize", errors.EXPECTED_PAGE_SIZE
         )
@@ -297,9 +299,9 @@ class FlexApi:
             next_token = self._token(account_sid, "PA", last)
         if page > 0 and channels:
             previous_token = self._token(account_sid, "PB", channels[0].seq)
-        return channel_page(
+        return channel_page_json(
             origin,
-            [channel_resource(channel) for channel in channels],
+            [channel_json(channel) for channel in channels],
             page=page,
             page_size=size,
             token=token,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, overload
 
 OPERATIONS = ("create", "fetch", "list", "delete")
@@ -27,11 +28,20 @@ class Call:
     headers: Mapping[str, str]
     account_sid: str | None
     status_code: int | None
-    response_json: Any
+    response_body: bytes = field(repr=False)
     error_code: int | None
     sid: str | None = None
     request_id: str | None = None
     fault: str | None = None
+    _parsed: Any = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def response_json(self) -> Any:
+        """The answer's JSON (None for a 204 or a transport error), parsed on first use: most
+        calls are never looked at, and rendering stays as cheap as sending the text."""
+        if self._parsed is None and self.response_body:
+            object.__setattr__(self, "_parsed", json.loads(self.response_body))
+        return self._parsed
 
     def describe(self) -> str:
         outcome = f"{self.status_code}" + (f" error {self.error_code}" if self.error_code else "")

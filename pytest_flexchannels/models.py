@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -120,9 +121,8 @@ def channel_resource(channel: Channel) -> dict[str, Any]:
     }
 
 
-def channel_page(
+def page_meta(
     origin: str,
-    items: list[dict[str, Any]],
     *,
     page: int,
     page_size: int,
@@ -130,7 +130,7 @@ def channel_page(
     next_token: str | None = None,
     previous_token: str | None = None,
 ) -> dict[str, Any]:
-    """A list page as the API returns it, its URLs on ``origin`` (the host the request came to).
+    """A list page's ``meta``, its URLs on ``origin`` (the host the request came to).
 
     ``token`` is the one this page was requested with; ``next_token`` is None on the last page;
     a previous page URL exists whenever ``page`` > 0 (by offset when ``previous_token`` is None).
@@ -141,17 +141,50 @@ def channel_page(
         previous_url = f"{base}{page - 1}"
         if previous_token is not None:
             previous_url += f"&PageToken={previous_token}"
+    next_url = None if next_token is None else f"{base}{page + 1}&PageToken={next_token}"
     return {
-        "meta": {
-            "page": page,
-            "page_size": page_size,
-            "first_page_url": f"{base}0",
-            "previous_page_url": previous_url,
-            "url": f"{base}{page}" + (f"&PageToken={token}" if token is not None else ""),
-            "next_page_url": None
-            if next_token is None
-            else f"{base}{page + 1}&PageToken={next_token}",
-            "key": LIST_KEY,
-        },
-        LIST_KEY: items,
+        "page": page,
+        "page_size": page_size,
+        "first_page_url": f"{base}0",
+        "previous_page_url": previous_url,
+        "url": f"{base}{page}" + (f"&PageToken={token}" if token is not None else ""),
+        "next_page_url": next_url,
+        "key": LIST_KEY,
     }
+
+
+def channel_page(origin: str, items: list[dict[str, Any]], **meta: Any) -> dict[str, Any]:
+    """A list page as the API returns it (``meta`` as ``page_meta`` takes it)."""
+    return {"meta": page_meta(origin, **meta), LIST_KEY: items}
+
+
+# The answers' JSON text, built without json.dumps: every value in a channel body is a SID, a
+# date or a URL made of them (generated, or checked against a pattern), so none needs escaping.
+# Rendering a page of 50 this way costs a fraction of building and dumping 50 dicts.
+_CHANNEL_JSON = (
+    '{"account_sid": "%s", "flex_flow_sid": "%s", "sid": "%s", "user_sid": "%s", '
+    '"task_sid": %s, "url": "' + API_ROOT + '/Channels/%s", "date_created": "%s", '
+    '"date_updated": "%s"}'
+)
+
+
+def channel_json(channel: Channel) -> str:
+    """``channel_resource(channel)`` as JSON text."""
+    task_sid = "null" if channel.task_sid is None else f'"{channel.task_sid}"'
+    return _CHANNEL_JSON % (
+        channel.account_sid,
+        channel.flex_flow_sid,
+        channel.sid,
+        channel.user_sid,
+        task_sid,
+        channel.sid,
+        format_date(channel.date_created),
+        format_date(channel.date_updated),
+    )
+
+
+def channel_page_json(origin: str, items: list[str], **meta: Any) -> str:
+    """``channel_page`` as JSON text, from items rendered by ``channel_json``."""
+    return (
+        f'{{"meta": {json.dumps(page_meta(origin, **meta))}, "{LIST_KEY}": [{", ".join(items)}]}}'
+    )
