@@ -5,8 +5,7 @@ Imports only pytest and the standard library; the fake loads when a test first u
 
 from __future__ import annotations
 
-import hashlib
-import secrets
+import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +83,9 @@ def pytest_configure(config: pytest.Config) -> None:
     worker_input = getattr(config, "workerinput", None)
     if worker_input is not None and _WORKER_KEY in worker_input:
         run_seed = worker_input[_WORKER_KEY]  # an xdist worker uses the controller's seed
-    config.stash[_RUN_SEED] = secrets.randbits(32) if run_seed is None else run_seed
+    if run_seed is None:
+        run_seed = int.from_bytes(os.urandom(4), "big")
+    config.stash[_RUN_SEED] = run_seed
     config.stash[_INI_VALUES] = values
 
 
@@ -114,6 +115,8 @@ def _option_values(request: pytest.FixtureRequest) -> dict[str, Any]:
 def flex_channels_seed(request: pytest.FixtureRequest) -> int:
     """This test's seed: from the run's seed and the test's id, so a test gets the same SIDs and
     values whatever runs before it. Override this fixture to pin a seed."""
+    import hashlib  # here, not at import: loading OpenSSL would cost every pytest start ~3 ms
+
     key = f"{request.config.stash[_RUN_SEED]}:{request.node.nodeid}".encode()
     return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
 
