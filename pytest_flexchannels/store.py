@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import threading
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import count
 
 from . import errors, sids
@@ -179,7 +179,7 @@ class Store:
             if flow.integration_type == "task":
                 task_sid = new.task_sid or self._sids.new(sids.TASK)
             now = self._clock.now()
-            # Positional: this is the hot path of seeding (order as Channel declares its fields).
+            # Positional: the hot path of seeding (in the order Channel declares its fields).
             channel = Channel(
                 self._sids.new(sids.CHANNEL),
                 account_sid,
@@ -265,7 +265,7 @@ class Store:
             if channel is None:
                 return None
             if channel.active:
-                channel = replace(channel, active=False, date_updated=self._clock.now())
+                channel = channel._replace(active=False, date_updated=self._clock.now())
                 state.channels[sid] = channel
                 self._forget_active(state, channel)
             return channel

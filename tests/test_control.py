@@ -155,6 +155,8 @@ def test_records_are_immutable_snapshots(flex_channels: FlexChannelsMock) -> Non
         channel.identity = "changed"  # type: ignore[misc]
     assert isinstance(channel, Channel)
     assert channel.url == f"https://flex-api.twilio.com/v1/Channels/{channel.sid}"
+    assert repr(channel).startswith(f"Channel(sid={channel.sid!r}, account_sid=")
+    assert "seq=" not in repr(channel)  # an internal position, not a Twilio field
 
 
 def test_deactivate(flex_channels: FlexChannelsMock, client: Client) -> None:
