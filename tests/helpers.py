@@ -138,3 +138,20 @@ def unmatched() -> Any:
     from pytest_flexchannels import FlexChannelsWarning
 
     return pytest.warns(FlexChannelsWarning, match="matched no operation of the Flex Channels fake")
+
+
+def basic_auth(fake: FlexChannelsMock) -> str:
+    """The Authorization header of the fake's default account."""
+    import base64
+
+    credentials = f"{fake.account_sid}:{fake.auth_token}".encode()
+    return "Basic " + base64.b64encode(credentials).decode()
+
+
+def post_form(fake: FlexChannelsMock, body: bytes) -> tuple[int | None, Any]:
+    """A create with this raw form body through the one request path (no transport)."""
+    from pytest_flexchannels.api import Request
+
+    request = Request("POST", CHANNELS_URL, {"Authorization": basic_auth(fake)}, body)
+    response = fake.handle(request)
+    return response.status, json.loads(response.body)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import warnings
 from urllib.parse import quote
@@ -14,13 +13,14 @@ from hypothesis import strategies as st
 from pytest_flexchannels import FlexChannelsMock, FlexChannelsWarning
 from pytest_flexchannels.api import Request
 
+from .helpers import basic_auth, post_form
+
 
 def _fresh() -> tuple[FlexChannelsMock, str]:
     """A fake holding one channel, and the Authorization header of its account."""
     fake = FlexChannelsMock(seed=3)
     fake.create_channel(identity="kept")
-    credentials = f"{fake.account_sid}:{fake.auth_token}".encode()
-    return fake, "Basic " + base64.b64encode(credentials).decode()
+    return fake, basic_auth(fake)
 
 
 # The same seed gives the same SIDs, so strategies can aim at the stored channel.
@@ -91,27 +91,10 @@ def test_any_request_gets_a_twilio_answer(
 def test_any_create_form_is_answered_and_only_201_stores(form: list[tuple[str, str]]) -> None:
     with FlexChannelsMock(seed=4) as fake:
         base = [("FlexFlowSid", fake.flex_flow_sid)]
-        auth = (
-            "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
-        )
         body = "&".join(f"{quote(k)}={quote(v)}" for k, v in base + form).encode()
-        url = "https://flex-api.twilio.com/v1/Channels"
-        response = fake.handle(Request("POST", url, {"Authorization": auth}, body))
-        assert response.status in {201, 400}
-        assert len(fake.channels) == (1 if response.status == 201 else 0)
-
-
-def _form_post(fake: FlexChannelsMock, body: bytes) -> tuple[int | None, dict[str, object]]:
-    credentials = base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
-    response = fake.handle(
-        Request(
-            "POST",
-            "https://flex-api.twilio.com/v1/Channels",
-            {"Authorization": f"Basic {credentials}"},
-            body,
-        )
-    )
-    return response.status, json.loads(response.body)
+        status, _ = post_form(fake, body)
+        assert status in {201, 400}
+        assert len(fake.channels) == (1 if status == 201 else 0)
 
 
 def test_huge_fields_are_stored_whole() -> None:
@@ -119,7 +102,7 @@ def test_huge_fields_are_stored_whole() -> None:
     identity = "é" * 500_000  # a megabyte of UTF-8, percent-encoded to three times that
     form = {"FlexFlowSid": fake.flex_flow_sid, "Identity": identity}
     form |= {"ChatUserFriendlyName": "x", "ChatFriendlyName": "y"}
-    status, body = _form_post(fake, "&".join(f"{k}={quote(v)}" for k, v in form.items()).encode())
+    status, body = post_form(fake, "&".join(f"{k}={quote(v)}" for k, v in form.items()).encode())
     assert status == 201
     assert fake.get_channel(str(body["sid"])).identity == identity
 
@@ -128,7 +111,7 @@ def test_thousands_of_repeated_keys_keep_the_first() -> None:
     fake = FlexChannelsMock(seed=6)
     repeated = "&".join(f"Identity=other-{i}" for i in range(20_000))
     body = f"FlexFlowSid={fake.flex_flow_sid}&Identity=first&{repeated}"
-    status, answer = _form_post(fake, f"{body}&ChatUserFriendlyName=a&ChatFriendlyName=b".encode())
+    status, answer = post_form(fake, f"{body}&ChatUserFriendlyName=a&ChatFriendlyName=b".encode())
     assert status == 201
     assert fake.get_channel(str(answer["sid"])).identity == "first"
 
@@ -140,6 +123,6 @@ def test_thousands_of_repeated_keys_keep_the_first() -> None:
 def test_odd_encodings_are_answered(identity: bytes) -> None:
     fake = FlexChannelsMock(seed=7)
     body = b"FlexFlowSid=" + fake.flex_flow_sid.encode() + b"&Identity=" + identity
-    status, answer = _form_post(fake, body + b"&ChatUserFriendlyName=a&ChatFriendlyName=b")
+    status, answer = post_form(fake, body + b"&ChatUserFriendlyName=a&ChatFriendlyName=b")
     assert status == 201
     assert fake.get_channel(str(answer["sid"])).identity

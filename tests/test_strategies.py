@@ -4,13 +4,13 @@ health check is suppressed."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
 import subprocess
 import sys
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given
@@ -20,9 +20,8 @@ from twilio.rest import Client
 
 from pytest_flexchannels import Channel, FlexChannelsMock, FlexFlow
 from pytest_flexchannels import strategies as fst
-from pytest_flexchannels.api import Request
 
-from .helpers import CHANNEL_KEYS, OFFICIAL_SID_PATTERNS, Validate, sid_pattern
+from .helpers import CHANNEL_KEYS, OFFICIAL_SID_PATTERNS, Validate, post_form, sid_pattern
 
 NAMED = {
     "AC": fst.account_sids(),
@@ -89,20 +88,9 @@ def test_bad_arguments_are_invalid_arguments() -> None:
     _drawing_raises(fst.channel_resources(account_sid=st.just("nope")), "account_sid must match")
 
 
-def _post(fake: FlexChannelsMock, params: dict[str, str]) -> tuple[int, Any]:
+def _post(fake: FlexChannelsMock, params: dict[str, str]) -> tuple[int | None, Any]:
     """A create through the one request path, form-encoded as requests does it."""
-    from urllib.parse import urlencode
-
-    credentials = base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
-    response = fake.handle(
-        Request(
-            "POST",
-            "https://flex-api.twilio.com/v1/Channels",
-            {"Authorization": f"Basic {credentials}"},
-            urlencode(params).encode(),
-        )
-    )
-    return response.status, json.loads(response.body)
+    return post_form(fake, urlencode(params).encode())
 
 
 @given(fst.create_channel_params())
