@@ -40,6 +40,11 @@ _BOOLEANS = {"true": True, "false": False}
 _CHANNEL_PATH = re.compile(r"/v1/Channels/([^/]+)")
 _LIST_METHODS = {"GET": "list", "POST": "create"}
 _INSTANCE_METHODS = {"GET": "fetch", "DELETE": "delete"}
+# The hosts of Flex: flex-api.twilio.com, flex-api.{region}.twilio.com and
+# flex-api.{edge}.{region}.twilio.com, as the helper library forms them.
+FLEX_ORIGIN = re.compile(
+    r"https?://flex-api(?:\.[a-z0-9-]+){0,2}\.twilio\.com(?::\d+)?(?=[/?#]|$)", re.IGNORECASE
+)
 _TOKEN = re.compile(r"(P[AB])([0-9a-f]{1,16})-([0-9a-f]{16})")
 _JSON_HEADERS = {"Content-Type": "application/json"}
 SUPPORTED = (

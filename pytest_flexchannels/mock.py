@@ -30,6 +30,7 @@ from .values import fill_channel_defaults
 
 if TYPE_CHECKING:
     from .transports.responses import ResponsesTransport
+    from .transports.server import FlexServer
 
 _FIELD_NAMES = frozenset(CREATE_FIELDS)
 
@@ -107,6 +108,13 @@ class FlexChannelsMock:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> FlexServer:
+        """Also answer over HTTP on ``host:port`` (0: any free port) from a background thread;
+        ``.url`` is the base URL, ``.stop()`` ends it. Same store, calls and faults."""
+        from .transports.server import FlexServer
+
+        return FlexServer(self, host, port).start()
 
     def reset(self) -> None:
         """Forget every channel, call, fault, extra account, key and flow; keep the default

@@ -13,6 +13,7 @@ import pytest
 
 if TYPE_CHECKING:
     from .mock import FlexChannelsMock
+    from .transports.server import FlexServer
 
 MARKER = "flex_channels"
 MARKER_SIGNATURE = (
@@ -135,3 +136,13 @@ def flex_channels(
         pytest.fail(f"flex_channels options: {error}", pytrace=False)
     with FlexChannelsMock(options) as fake:
         yield fake
+
+
+@pytest.fixture
+def flex_channels_server(flex_channels: FlexChannelsMock) -> Iterator[FlexServer]:
+    """The ``flex_channels`` fake also served over HTTP on loopback: the same store, calls and
+    faults, for subprocesses and clients in other languages. ``.url`` is its base URL."""
+    from .transports.server import FlexServer
+
+    with FlexServer(flex_channels) as server:
+        yield server

@@ -27,12 +27,8 @@ import responses
 from requests.adapters import HTTPAdapter
 from urllib3.response import HTTPResponse
 
-from ..api import Request, Response
+from ..api import FLEX_ORIGIN, Request, Response
 
-# flex-api.twilio.com, flex-api.{region}.twilio.com and flex-api.{edge}.{region}.twilio.com.
-FLEX_URL = re.compile(
-    r"https?://flex-api(?:\.[a-z0-9-]+){0,2}\.twilio\.com(?::\d+)?(?:[/?#]|$)", re.IGNORECASE
-)
 _EVERYTHING = re.compile(r".*", re.DOTALL)
 
 _lock = threading.Lock()
@@ -46,7 +42,7 @@ def _on_request(
     request: requests.PreparedRequest,
     **kwargs: Any,
 ) -> requests.Response:
-    if _active and FLEX_URL.match(request.url or ""):
+    if _active and FLEX_ORIGIN.match(request.url or ""):
         return _active[-1].send(adapter, request)
     response: requests.Response = _original_on_request(self, adapter, request, **kwargs)
     return response

@@ -1,0 +1,195 @@
+"""The fake over a real socket: the twilio client, a plain HTTP client, a subprocess, the CLI."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import urllib.error
+import urllib.request
+from base64 import b64encode
+from typing import Any
+
+import pytest
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from pytest_flexchannels import FlexChannelsMock
+from pytest_flexchannels.transports.server import FlexServer
+
+from .helpers import error_body
+
+
+def _plain(
+    method: str, url: str, fake: FlexChannelsMock, body: bytes | None = None
+) -> tuple[int, dict[str, str], Any]:
+    """A request with nothing but the standard library (no requests, no responses)."""
+    credentials = b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
+    request = urllib.request.Request(url, data=body, method=method)
+    request.add_header("Authorization", f"Basic {credentials}")
+    if body is not None:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            return response.status, dict(response.headers), json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+
+
+def test_twilio_client_through_the_server(
+    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer
+) -> None:
+    client = Client(
+        flex_channels.account_sid,
+        flex_channels.auth_token,
+        http_client=flex_channels_server.twilio_http_client(),
+    )
+    made = [
+        client.flex_api.v1.channel.create(
+            flex_flow_sid=flex_channels.flex_flow_sid,
+            identity=f"customer-{i}",
+            chat_user_friendly_name="Ada",
+            chat_friendly_name="Chat",
+        )
+        for i in range(5)
+    ]
+    # Pages follow next_page_url, which names the server.
+    assert [c.sid for c in client.flex_api.v1.channel.list(page_size=2)] == [c.sid for c in made]
+    assert client.flex_api.v1.channel(made[0].sid).fetch().user_sid == made[0].user_sid
+    assert client.flex_api.v1.channel(made[0].sid).delete() is True
+    with pytest.raises(TwilioRestException) as raised:
+        client.flex_api.v1.channel(made[0].sid).fetch()
+    assert (raised.value.status, raised.value.code) == (404, 20404)
+    # One store: the in-process fixture sees what came over the socket, and records it.
+    assert len(flex_channels.channels) == 4
+    assert [c.operation for c in flex_channels.calls][:5] == ["create"] * 5
+    assert all(c.url.startswith(flex_channels_server.url) for c in flex_channels.calls)
+
+
+def test_plain_http_client_sees_the_wire(
+    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer
+) -> None:
+    url = f"{flex_channels_server.url}/v1/Channels"
+    form = f"FlexFlowSid={flex_channels.flex_flow_sid}&Identity=a"
+    form += "&ChatUserFriendlyName=b&ChatFriendlyName=c"
+    status, headers, body = _plain("POST", url, flex_channels, form.encode())
+    assert status == 201
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Twilio-Request-Id"].startswith("RQ")
+    assert body["url"] == f"https://flex-api.twilio.com/v1/Channels/{body['sid']}"
+    status, _, page = _plain("GET", f"{url}?PageSize=1", flex_channels)
+    assert status == 200 and page["meta"]["url"] == f"{url}?PageSize=1&Page=0"
+    status, _, empty = _plain("DELETE", f"{url}/{body['sid']}", flex_channels)
+    assert (status, empty) == (204, None)
+    status, headers, error = _plain("GET", url, FlexChannelsMock(seed=1))  # unknown credentials
+    assert (status, error) == (401, error_body(401, 20003, "Authenticate"))
+    assert headers["WWW-Authenticate"] == 'Basic realm="Twilio API"'
+
+
+def test_faults_reach_socket_clients(
+    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer
+) -> None:
+    url = f"{flex_channels_server.url}/v1/Channels"
+    flex_channels.fail_next("list", status=429)
+    status, _, body = _plain("GET", url, flex_channels)
+    assert (status, body["code"]) == (429, 20429)
+    flex_channels.raise_next("list")
+    with pytest.raises(OSError):  # the connection drops: what a socket client sees
+        _plain("GET", url, flex_channels)
+    assert _plain("GET", url, flex_channels)[0] == 200
+
+
+def test_control_routes(flex_channels: FlexChannelsMock, flex_channels_server: FlexServer) -> None:
+    base = f"{flex_channels_server.url}/__flex"
+    state = requests.get(f"{base}/state").json()
+    assert state == {
+        "url": flex_channels_server.url,
+        "account_sid": flex_channels.account_sid,
+        "auth_token": flex_channels.auth_token,
+        "flex_flow_sid": flex_channels.flex_flow_sid,
+        "seed": flex_channels.seed,
+    }
+    seeded = requests.post(f"{base}/channels", json={"identity": "+15005550100"})
+    assert seeded.status_code == 201
+    assert seeded.json()["sid"] == flex_channels.channels[0].sid
+    bad = requests.post(f"{base}/channels", json={"colour": "blue"})
+    assert bad.status_code == 400 and bad.json()["error"].startswith("TypeError: unknown channel")
+    assert requests.post(f"{base}/reset").status_code == 200
+    assert flex_channels.channels == []
+    assert requests.get(f"{base}/nothing").status_code == 404
+
+
+def test_a_subprocess_talks_to_the_server(
+    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer
+) -> None:
+    script = textwrap.dedent(
+        f"""
+        import json, sys, urllib.request
+        base = {flex_channels_server.url!r}
+        state = json.load(urllib.request.urlopen(base + "/__flex/state"))
+        from twilio.rest import Client
+        from twilio.http.http_client import TwilioHttpClient
+
+        class ToServer(TwilioHttpClient):
+            def request(self, method, url, *args, **kwargs):
+                url = url.replace("https://flex-api.twilio.com", base)
+                return super().request(method, url, *args, **kwargs)
+
+        client = Client(state["account_sid"], state["auth_token"], http_client=ToServer())
+        channel = client.flex_api.v1.channel.create(
+            flex_flow_sid=state["flex_flow_sid"], identity="from-a-subprocess",
+            chat_user_friendly_name="Sub", chat_friendly_name="Process")
+        print(channel.sid)
+        """
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+    assert flex_channels.get_channel(output).identity == "from-a-subprocess"
+
+
+def test_serve_command(tmp_path: Any) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_flexchannels", "serve", "--port", "0", "--seed", "7"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        state = json.loads(process.stdout.readline())
+        assert state["url"].startswith("http://127.0.0.1:")
+        assert state["account_sid"] == FlexChannelsMock(seed=7).account_sid
+        auth = (state["account_sid"], state["auth_token"])
+        created = requests.post(
+            f"{state['url']}/v1/Channels",
+            data={
+                "FlexFlowSid": state["flex_flow_sid"],
+                "Identity": "cli",
+                "ChatUserFriendlyName": "a",
+                "ChatFriendlyName": "b",
+            },
+            auth=auth,
+        )
+        assert created.status_code == 201
+        listed = requests.get(f"{state['url']}/v1/Channels", auth=auth).json()
+        assert [c["sid"] for c in listed["flex_chat_channels"]] == [created.json()["sid"]]
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "Flex Channels fake on http://127.0.0.1:" in stderr
+
+
+def test_serve_from_the_context_manager() -> None:
+    with FlexChannelsMock(seed=8) as fake:
+        server = fake.serve()
+        try:
+            status, _, body = _plain("GET", f"{server.url}/v1/Channels", fake)
+            assert (status, body["flex_chat_channels"]) == (200, [])
+        finally:
+            server.stop()
