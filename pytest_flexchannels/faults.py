@@ -9,6 +9,11 @@ from . import errors
 from .errors import FlexApiError
 
 
+class ConnectionDropped(Exception):
+    """The default of ``raise_next``: each transport raises its own library's connection error
+    (``requests.ConnectionError``, ``aiohttp.ClientConnectionError``) or drops the socket."""
+
+
 @dataclass
 class Fault:
     """One injected fault. ``times`` is how many more requests it applies to; None means every
@@ -40,7 +45,9 @@ class Fault:
     @property
     def label(self) -> str:
         """What the fault does and to which requests (as recorded on the calls it met)."""
-        if self.exception is not None:
+        if self.exception is ConnectionDropped:
+            what = "drop the connection"
+        elif self.exception is not None:
             kind = self.exception if isinstance(self.exception, type) else type(self.exception)
             what = f"raise {kind.__name__}"
         elif self.status is not None:

@@ -14,7 +14,7 @@ from .api import FlexApi, Request, Response, new_channel
 from .calls import OPERATIONS, CallLog
 from .clock import Clock
 from .errors import UnknownSidError, injected
-from .faults import Fault, FaultPlan
+from .faults import ConnectionDropped, Fault, FaultPlan
 from .models import (
     CREATE_FIELDS,
     Account,
@@ -29,6 +29,7 @@ from .store import Store
 from .values import fill_channel_defaults
 
 if TYPE_CHECKING:
+    from .transports.aiohttp import AiohttpTransport
     from .transports.responses import ResponsesTransport
     from .transports.server import FlexServer
 
@@ -66,6 +67,7 @@ class FlexChannelsMock:
         self._api: FlexApi
         self._populate(account_sid, auth_token, self.options.flex_flow_sid)
         self._transport: ResponsesTransport | None = None
+        self._async_transport: AiohttpTransport | None = None
 
     def _populate(
         self, account_sid: str | None, auth_token: str | None, flow_sid: str | None
@@ -91,8 +93,16 @@ class FlexChannelsMock:
 
             self._transport = ResponsesTransport(self.handle)
             self._transport.start()
+        if self.options.aiohttp and self._async_transport is None:
+            from .transports.aiohttp import AiohttpTransport
+
+            self._async_transport = AiohttpTransport(self.handle)
+            self._async_transport.start()
 
     def stop(self) -> None:
+        if self._async_transport is not None:
+            self._async_transport.stop()
+            self._async_transport = None
         if self._transport is not None:
             self._transport.stop()
             self._transport = None
@@ -252,11 +262,13 @@ class FlexChannelsMock:
         after_processing: bool = False,
         latency: float = 0.0,
     ) -> Fault:
-        """Make the next matching request(s) fail in transport, as the client sees a dropped
-        connection: ``exception`` (a class or an instance; default ``requests.ConnectionError``)
-        is raised from the client's call. With ``after_processing`` the change is stored first."""
+        """Make the next matching request(s) fail in transport: ``exception`` (a class or an
+        instance) is raised from the client's call; by default the connection drops, which each
+        client sees as its own connection error (``requests.ConnectionError`` for the sync
+        client, ``aiohttp.ClientConnectionError`` for the async one). With ``after_processing``
+        the change is stored first."""
         if exception is None:
-            from requests import ConnectionError as exception
+            exception = ConnectionDropped
         return self._add_fault(
             Fault(operation, None, None, None, exception, after_processing, latency, times)
         )

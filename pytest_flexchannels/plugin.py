@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 MARKER = "flex_channels"
 MARKER_SIGNATURE = (
     "flex_channels(*, seed=None, account_sid=None, auth_token=None, flex_flow_sid=None, "
-    "integration_type='task', channel_type='web', long_lived=False, now=None): options of the "
-    "flex_channels fixture for this test; the closest marker wins, and options it leaves out "
-    "come from the flex_channels_* ini options."
+    "integration_type='task', channel_type='web', long_lived=False, now=None, aiohttp=False): "
+    "options of the flex_channels fixture for this test; the closest marker wins, and options "
+    "it leaves out come from the flex_channels_* ini options."
 )
 
 
@@ -51,6 +51,11 @@ _INI: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "flex_channels_long_lived": (
         "long_lived",
         "whether the default Flex Flow is long-lived (default false)",
+        _flag,
+    ),
+    "flex_channels_aiohttp": (
+        "aiohttp",
+        "also answer the twilio async client (aiohttp; needs the async extra; default false)",
         _flag,
     ),
 }

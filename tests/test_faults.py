@@ -130,7 +130,7 @@ def test_raise_next_is_a_dropped_connection(
         None,
         None,
     )
-    assert call.fault == "raise ConnectionError on create"
+    assert call.fault == "drop the connection on create"
 
 
 def test_raise_next_with_a_class_or_an_instance(

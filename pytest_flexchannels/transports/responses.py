@@ -28,6 +28,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.response import HTTPResponse
 
 from ..api import FLEX_ORIGIN, Request, Response
+from ..faults import ConnectionDropped
 
 _EVERYTHING = re.compile(r".*", re.DOTALL)
 
@@ -70,6 +71,8 @@ def _transport_error(
 ) -> BaseException:
     if not isinstance(exception, type):
         return exception
+    if exception is ConnectionDropped:
+        exception = requests.ConnectionError
     message = f"injected by the Flex fake: {prepared.method} {prepared.url}"
     # requests' exceptions take the request, as the ones a real connection raises carry it.
     try:

@@ -1,0 +1,161 @@
+"""The twilio async client (aiohttp) against the same fake: operations, paging, errors, faults."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
+
+from pytest_flexchannels import FlexChannelsMock
+
+pytestmark = pytest.mark.flex_channels(aiohttp=True)
+
+
+@pytest_asyncio.fixture
+async def async_client(flex_channels: FlexChannelsMock) -> AsyncIterator[Client]:
+    http_client = AsyncTwilioHttpClient()
+    yield Client(flex_channels.account_sid, flex_channels.auth_token, http_client=http_client)
+    await http_client.session.close()
+
+
+async def _create(client: Client, fake: FlexChannelsMock, identity: str, **kwargs: Any) -> Any:
+    return await client.flex_api.v1.channel.create_async(
+        flex_flow_sid=fake.flex_flow_sid,
+        identity=identity,
+        chat_user_friendly_name="Ada",
+        chat_friendly_name="Chat with Ada",
+        **kwargs,
+    )
+
+
+@pytest.mark.asyncio
+async def test_create_fetch_list_delete(
+    flex_channels: FlexChannelsMock, async_client: Client
+) -> None:
+    made = [await _create(async_client, flex_channels, f"customer-{i}") for i in range(5)]
+    again = await _create(async_client, flex_channels, "customer-0")
+    assert again.sid == made[0].sid  # get-or-create
+    fetched = await async_client.flex_api.v1.channel(made[1].sid).fetch_async()
+    assert (fetched.sid, fetched.user_sid) == (made[1].sid, made[1].user_sid)
+    listed = await async_client.flex_api.v1.channel.list_async(page_size=2)
+    assert [c.sid for c in listed] == [c.sid for c in made]
+    assert await async_client.flex_api.v1.channel(made[0].sid).delete_async() is True
+    assert [c.sid for c in flex_channels.channels] == [c.sid for c in made[1:]]
+    operations = [c.operation for c in flex_channels.calls]
+    assert operations == ["create"] * 6 + ["fetch", "list", "list", "list", "delete"]
+    assert flex_channels.calls[0].params["Identity"] == "customer-0"
+
+
+@pytest.mark.asyncio
+async def test_pages_through_the_async_client(
+    flex_channels: FlexChannelsMock, async_client: Client
+) -> None:
+    sids = [flex_channels.create_channel(identity=f"c{i}").sid for i in range(5)]
+    page = await async_client.flex_api.v1.channel.page_async(page_size=2)
+    seen = [c.sid for c in page]
+    while (page := await page.next_page_async()) is not None:
+        seen += [c.sid for c in page]
+    assert seen == sids
+
+
+@pytest.mark.asyncio
+async def test_errors_are_the_real_apis(
+    flex_channels: FlexChannelsMock, async_client: Client
+) -> None:
+    with pytest.raises(TwilioRestException) as raised:
+        await async_client.flex_api.v1.channel("CH" + "0" * 32).fetch_async()
+    assert (raised.value.status, raised.value.code) == (404, 20404)
+    assert raised.value.msg == (
+        f"Unable to fetch record: The requested resource /Channels/CH{'0' * 32} was not found"
+    )
+    with pytest.raises(TwilioRestException) as missing:
+        await _create(async_client, flex_channels, "")
+    assert missing.value.msg == (
+        "Unable to create record: Missing required parameter Identity in the post body"
+    )
+    stranger = Client("AC" + "0" * 32, "x", http_client=AsyncTwilioHttpClient())
+    with pytest.raises(TwilioRestException) as denied:
+        await _create(stranger, flex_channels, "alice")
+    await stranger.http_client.session.close()
+    assert (denied.value.status, denied.value.code) == (401, 20003)
+
+
+@pytest.mark.asyncio
+async def test_faults_reach_the_async_client(
+    flex_channels: FlexChannelsMock, async_client: Client
+) -> None:
+    flex_channels.fail_next("create", status=429)
+    with pytest.raises(TwilioRestException) as raised:
+        await _create(async_client, flex_channels, "alice")
+    assert (raised.value.status, raised.value.code) == (429, 20429)
+    flex_channels.raise_next("create", after_processing=True)
+    with pytest.raises(aiohttp.ClientConnectionError, match="injected by the Flex fake: POST"):
+        await _create(async_client, flex_channels, "alice")
+    retried = await _create(async_client, flex_channels, "alice")
+    assert [c.sid for c in flex_channels.channels] == [retried.sid]
+    flex_channels.fail_next("list", status=503)
+    with pytest.raises(TwilioException, match="Unable to fetch page"):
+        await async_client.flex_api.v1.channel.list_async()
+    assert [c.fault for c in flex_channels.calls if c.fault] == [
+        "answer 429 error 20429 on create",
+        "drop the connection after processing on create",
+        "answer 503 error 20503 on list",
+    ]
+
+
+@pytest.mark.asyncio
+async def test_the_sync_client_shares_the_store(
+    flex_channels: FlexChannelsMock, async_client: Client
+) -> None:
+    made = await _create(async_client, flex_channels, "alice")
+    sync_client = Client(flex_channels.account_sid, flex_channels.auth_token)
+    assert sync_client.flex_api.v1.channel(made.sid).fetch().sid == made.sid
+
+
+@pytest.mark.asyncio
+async def test_other_hosts_go_to_what_was_installed_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    async def earlier(session: Any, method: str, url: Any, **kwargs: Any) -> Any:
+        seen.append(str(url))
+        raise aiohttp.ClientConnectionError("the earlier handler was reached")
+
+    monkeypatch.setattr(aiohttp.ClientSession, "_request", earlier)
+    with FlexChannelsMock(aiohttp=True) as fake:
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.ClientConnectionError, match="earlier handler"):
+                await session.get("https://api.example.com/orders/1")
+            credentials = aiohttp.encode_basic_auth(fake.account_sid, fake.auth_token)
+            async with session.get(
+                "https://flex-api.twilio.com/v1/Channels",
+                params={"PageSize": "3"},
+                headers={"Authorization": credentials},
+            ) as flex:
+                assert flex.status == 200 and flex.ok
+                assert flex.headers["Twilio-Request-Id"].startswith("RQ")
+                assert (await flex.json())["meta"]["page_size"] == 3
+            missing = await session.get(
+                "https://flex-api.twilio.com/v1/Channels/CH1",
+                headers={"Authorization": credentials},
+            )
+            with pytest.raises(aiohttp.ClientResponseError) as raised:
+                missing.raise_for_status()
+            assert raised.value.status == 404
+    assert seen == ["https://api.example.com/orders/1"]
+    assert aiohttp.ClientSession._request is earlier
+    assert [call.operation for call in fake.calls] == ["list", "fetch"]
+
+
+def test_without_the_option_aiohttp_is_not_patched() -> None:
+    original = aiohttp.ClientSession._request
+    with FlexChannelsMock():
+        assert aiohttp.ClientSession._request is original
+    with FlexChannelsMock(aiohttp=True):
+        assert aiohttp.ClientSession._request is not original
+    assert aiohttp.ClientSession._request is original
