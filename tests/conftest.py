@@ -15,10 +15,17 @@ from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 
-from .helpers import SPEC_PATH, VALIDATORS, Validate, validate_body
+from .helpers import INNER_INI, SPEC_PATH, VALIDATORS, Validate, validate_body
 
 # `--hypothesis-profile=thorough` (CI runs the model-based test with it): thousands of sequences.
 settings.register_profile("thorough", max_examples=2500)
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester) -> pytest.Pytester:
+    """Inner runs get an ini like this project's own, so installed plugins start quietly."""
+    pytester.makeini(INNER_INI)
+    return pytester
 
 
 @pytest.fixture(scope="session")

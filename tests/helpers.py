@@ -27,6 +27,10 @@ ERROR_KEYS = {"code", "message", "more_info", "status"}
 
 Validate = Callable[[str, Any], None]
 
+# The ini of inner pytest runs: pytest-asyncio warns at the start of a run that leaves its loop
+# scope unset, as this project's own ini does not.
+INNER_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+
 
 def _load_validators() -> dict[str, Callable[[Any], None]] | None:
     if not SPEC_PATH.exists():

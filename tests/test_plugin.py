@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from .helpers import INNER_INI
+
 USES_FIXTURE = """
 import requests
 from twilio.rest import Client
@@ -91,13 +93,11 @@ def test_marker_options_and_closest_marker_wins(pytester: pytest.Pytester) -> No
 
 def test_ini_defaults_and_marker_overrides(pytester: pytest.Pytester) -> None:
     pytester.makeini(
-        """
-        [pytest]
-        flex_channels_seed = 1234
-        flex_channels_integration_type = external
-        flex_channels_channel_type = whatsapp
-        flex_channels_long_lived = true
-        """
+        INNER_INI
+        + "flex_channels_seed = 1234\n"
+        + "flex_channels_integration_type = external\n"
+        + "flex_channels_channel_type = whatsapp\n"
+        + "flex_channels_long_lived = true\n"
     )
     pytester.makepyfile(
         """
@@ -227,7 +227,7 @@ def test_bad_marker_use_fails_the_test_with_a_message(pytester: pytest.Pytester)
 
 
 def test_bad_ini_value_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nflex_channels_seed = lots\n")
+    pytester.makeini(f"{INNER_INI}flex_channels_seed = lots\n")
     pytester.makepyfile("def test_it(flex_channels):\n    pass\n")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
