@@ -67,9 +67,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 _INI_VALUES = pytest.StashKey[dict[str, Any]]()
-
-
-_INI_VALUES = pytest.StashKey[dict[str, Any]]()
 _RUN_SEED = pytest.StashKey[int]()
 _WORKER_KEY = "flex_channels_seed"
 
