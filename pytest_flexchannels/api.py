@@ -13,18 +13,25 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 from . import errors, sids
 from .calls import Call, CallLog
 from .errors import FlexApiError
 from .faults import Fault, FaultPlan
 from .models import (
+    CHANNEL_TYPES,
     CHANNELS_PATH,
     CREATE_FIELDS,
+    FLEX_FLOWS_KEY,
+    FLEX_FLOWS_PATH,
+    INTEGRATION_TYPES,
     REQUIRED_CREATE_FIELDS,
+    FlexFlow,
     channel_json,
     channel_page_json,
+    flex_flow_resource,
+    page_meta,
 )
 from .store import NewChannel, Store
 
@@ -40,6 +47,34 @@ _BOOLEANS = {"true": True, "false": False}
 _CHANNEL_PATH = re.compile(r"/v1/Channels/([^/]+)")
 _LIST_METHODS = {"GET": "list", "POST": "create"}
 _INSTANCE_METHODS = {"GET": "fetch", "DELETE": "delete"}
+_FLEX_FLOW_PATH = re.compile(r"/v1/FlexFlows/([^/]+)")
+_FLOWS_METHODS = {"GET": "list_flex_flows", "POST": "create_flex_flow"}
+_FLOW_METHODS = {"GET": "fetch_flex_flow", "POST": "update_flex_flow", "DELETE": "delete_flex_flow"}
+# Operations whose parameters come in a form body; the others' come in the query.
+_FORM_OPERATIONS = frozenset({"create", "create_flex_flow", "update_flex_flow"})
+# Flex Flow parameters: wire name -> (Python name, kind). Integration.* go in ``integration``.
+_FLOW_FIELDS = {
+    "FriendlyName": ("friendly_name", "text"),
+    "ChatServiceSid": ("chat_service_sid", "sid:IS"),
+    "ChannelType": ("channel_type", "channel_type"),
+    "ContactIdentity": ("contact_identity", "text"),
+    "Enabled": ("enabled", "bool"),
+    "IntegrationType": ("integration_type", "integration_type"),
+    "LongLived": ("long_lived", "bool"),
+    "JanitorEnabled": ("janitor_enabled", "bool"),
+    "Integration.FlowSid": ("flow_sid", "sid:FW"),
+    "Integration.Url": ("url", "url"),
+    "Integration.WorkspaceSid": ("workspace_sid", "sid:WS"),
+    "Integration.WorkflowSid": ("workflow_sid", "sid:WW"),
+    "Integration.Channel": ("channel", "text"),
+    "Integration.Timeout": ("timeout", "int"),
+    "Integration.Priority": ("priority", "int"),
+    "Integration.CreationOnMessage": ("creation_on_message", "bool"),
+    "Integration.RetryCount": ("retry_count", "int"),
+}
+_REQUIRED_FLOW_FIELDS = ("FriendlyName", "ChatServiceSid", "ChannelType")
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+_URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 # The hosts of Flex: flex-api.twilio.com, flex-api.{region}.twilio.com and
 # flex-api.{edge}.{region}.twilio.com, as the helper library forms them.
 FLEX_ORIGIN = re.compile(
@@ -48,8 +83,10 @@ FLEX_ORIGIN = re.compile(
 _TOKEN = re.compile(r"(P[AB])([0-9a-f]{1,16})-([0-9a-f]{16})")
 _JSON_HEADERS = {"Content-Type": "application/json"}
 SUPPORTED = (
-    "POST /v1/Channels (create), GET /v1/Channels (list), GET /v1/Channels/{Sid} (fetch) and "
-    "DELETE /v1/Channels/{Sid} (delete)"
+    "POST /v1/Channels (create), GET /v1/Channels (list), GET /v1/Channels/{Sid} (fetch), "
+    "DELETE /v1/Channels/{Sid} (delete), and POST/GET /v1/FlexFlows and GET/POST/DELETE "
+    "/v1/FlexFlows/{Sid} (create_flex_flow, list_flex_flows, fetch_flex_flow, "
+    "update_flex_flow, delete_flex_flow)"
 )
 
 
@@ -122,6 +159,53 @@ def parse_create(params: Mapping[str, str]) -> NewChannel:
     return new_channel({python: params.get(wire) for python, wire in CREATE_FIELDS.items()})
 
 
+def parse_flex_flow(
+    params: Mapping[str, str], *, creating: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validate Flex Flow parameters by wire name: the flow's fields and its ``Integration.*``
+    ones, by Python name. An empty value counts as absent; creating requires three fields."""
+    if creating:
+        for name in _REQUIRED_FLOW_FIELDS:
+            if not params.get(name):
+                raise errors.missing_parameter(name)
+    fields: dict[str, Any] = {}
+    integration: dict[str, Any] = {}
+    for wire, (python, kind) in _FLOW_FIELDS.items():
+        raw = params.get(wire)
+        if raw:
+            value = _flow_value(wire, kind, raw)
+            (integration if wire.startswith("Integration.") else fields)[python] = value
+    return fields, integration
+
+
+def _flow_value(wire: str, kind: str, raw: str) -> Any:
+    if kind == "text":
+        return raw
+    if kind == "bool":
+        value = _BOOLEANS.get(raw.lower())
+        if value is None:
+            raise errors.invalid_parameter(wire, errors.EXPECTED_BOOLEAN)
+        return value
+    if kind == "int":
+        if not _INTEGER.fullmatch(raw):
+            raise errors.invalid_parameter(wire, errors.EXPECTED_INTEGER)
+        return int(raw)
+    if kind == "url":
+        if not _URL.fullmatch(raw):
+            raise errors.invalid_parameter(wire, errors.EXPECTED_URL)
+        return raw
+    if kind.startswith("sid:"):
+        if not sids.is_sid(raw, kind[4:]):
+            raise _bad_sid(wire, kind[4:])
+        return raw
+    allowed = CHANNEL_TYPES if kind == "channel_type" else INTEGRATION_TYPES
+    if raw not in allowed:
+        raise errors.invalid_parameter(
+            wire, errors.EXPECTED_ONE_OF.format(values=", ".join(allowed))
+        )
+    return raw
+
+
 def _bad_sid(name: str, prefix: str) -> FlexApiError:
     return errors.invalid_parameter(name, errors.EXPECTED_SID.format(pattern=sids.pattern(prefix)))
 
@@ -145,6 +229,10 @@ def _count(value: str | None, default: int, minimum: int, name: str, expected: s
     if number < minimum:
         raise errors.invalid_parameter(name, expected)
     return number
+
+
+def _flow_json(flow: FlexFlow) -> str:
+    return json.dumps(flex_flow_resource(flow))
 
 
 class FlexApi:
@@ -172,9 +260,8 @@ class FlexApi:
         error: FlexApiError | None = None
         params: dict[str, str] = {}
         if operation is not None:
-            params = _fields(
-                request.body.decode("utf-8", "replace") if operation == "create" else parts.query
-            )
+            form = operation in _FORM_OPERATIONS
+            params = _fields(request.body.decode("utf-8", "replace") if form else parts.query)
         try:
             account_sid = self._authenticate(request.headers)
             fault = self._faults.take(operation)  # faults apply after authentication
@@ -246,6 +333,11 @@ class FlexApi:
         if match:
             sid = unquote(match.group(1))
             return _INSTANCE_METHODS.get(method), sid, "GET, DELETE"
+        if path == FLEX_FLOWS_PATH:
+            return _FLOWS_METHODS.get(method), None, "GET, POST"
+        match = _FLEX_FLOW_PATH.fullmatch(path)
+        if match:
+            return _FLOW_METHODS.get(method), unquote(match.group(1)), "GET, POST, DELETE"
         return None, None, None
 
     def _authenticate(self, headers: Mapping[str, str]) -> str:
@@ -272,38 +364,55 @@ class FlexApi:
         params: dict[str, str],
         parts: SplitResult,
     ) -> tuple[int, str | None]:
+        origin = f"{parts.scheme}://{parts.netloc}"
         if operation == "create":
             channel = self._store.create_channel(account_sid, parse_create(params))
             return 201, channel_json(channel)
         if operation == "list":
-            return 200, self._list(account_sid, params, f"{parts.scheme}://{parts.netloc}")
+            return 200, self._list_channels(account_sid, params, origin)
+        if operation == "create_flex_flow":
+            return 201, self._create_flex_flow(account_sid, params)
+        if operation == "list_flex_flows":
+            return 200, self._list_flex_flows(account_sid, params, origin)
         assert sid is not None
         if operation == "fetch":
             return 200, channel_json(self._store.fetch_channel(account_sid, sid))
-        self._store.delete_channel(account_sid, sid)
+        if operation == "delete":
+            self._store.delete_channel(account_sid, sid)
+            return 204, None
+        if operation == "fetch_flex_flow":
+            return 200, _flow_json(self._store.fetch_flex_flow(account_sid, sid))
+        if operation == "update_flex_flow":
+            fields, integration = parse_flex_flow(params, creating=False)
+            flow = self._store.update_flex_flow(account_sid, sid, fields, integration)
+            return 200, _flow_json(flow)
+        self._store.delete_flex_flow(account_sid, sid)
         return 204, None
 
-    def _list(self, account_sid: str, params: dict[str, str], origin: str) -> str:
-        requested = _count(
-            params.get("PageSize"), DEFAULT_PAGE_SIZE, 1, "PageSize", errors.EXPECTED_PAGE_SIZE
+    def _create_flex_flow(self, account_sid: str, params: dict[str, str]) -> str:
+        fields, integration = parse_flex_flow(params, creating=True)
+        flow = self._store.add_flex_flow(
+            account_sid,
+            friendly_name=fields["friendly_name"],
+            chat_service_sid=fields["chat_service_sid"],
+            channel_type=fields["channel_type"],
+            integration_type=fields.get("integration_type", "studio"),
+            long_lived=fields.get("long_lived", False),
+            janitor_enabled=fields.get("janitor_enabled", False),
+            enabled=fields.get("enabled", True),
+            contact_identity=fields.get("contact_identity"),
+            integration=integration,
         )
-        size = min(requested, MAX_PAGE_SIZE)
-        page = _count(params.get("Page"), 0, 0, "Page", errors.EXPECTED_PAGE)
-        token = params.get("PageToken")
-        after = before = None
-        if token is not None:
-            kind, position = self._read_token(account_sid, token)
-            after, before = (position, None) if kind == "PA" else (None, position)
+        return _flow_json(flow)
+
+    def _list_channels(self, account_sid: str, params: dict[str, str], origin: str) -> str:
+        size, page, token, after, before = self._paging(account_sid, params, CHANNELS_PATH)
         channels, more = self._store.list_channels(
             account_sid, size, offset=page * size, after=after, before=before
         )
-        next_token = previous_token = None
-        # An empty page before a position still has the channels from that position on after it.
-        last = channels[-1].seq if channels else (before - 1 if before is not None else None)
-        if more and last is not None:
-            next_token = self._token(account_sid, "PA", last)
-        if page > 0 and channels:
-            previous_token = self._token(account_sid, "PB", channels[0].seq)
+        next_token, previous_token = self._page_tokens(
+            account_sid, CHANNELS_PATH, [c.seq for c in channels], more, page, before
+        )
         return channel_page_json(
             origin,
             [channel_json(channel) for channel in channels],
@@ -314,19 +423,77 @@ class FlexApi:
             previous_token=previous_token,
         )
 
-    def _token(self, account_sid: str, kind: str, seq: int) -> str:
-        position = f"{seq:x}"
-        return f"{kind}{position}-{self._mac(account_sid, kind, position)}"
+    def _list_flex_flows(self, account_sid: str, params: dict[str, str], origin: str) -> str:
+        size, page, token, after, before = self._paging(account_sid, params, FLEX_FLOWS_PATH)
+        name = params.get("FriendlyName")
+        flows, more = self._store.list_flex_flows(
+            account_sid, size, offset=page * size, after=after, before=before, friendly_name=name
+        )
+        next_token, previous_token = self._page_tokens(
+            account_sid, FLEX_FLOWS_PATH, [f.seq for f in flows], more, page, before
+        )
+        meta = page_meta(
+            origin,
+            page=page,
+            page_size=size,
+            token=token,
+            next_token=next_token,
+            previous_token=previous_token,
+            path=FLEX_FLOWS_PATH,
+            key=FLEX_FLOWS_KEY,
+            filters=urlencode({"FriendlyName": name}) if name is not None else "",
+        )
+        return json.dumps(
+            {"meta": meta, FLEX_FLOWS_KEY: [flex_flow_resource(flow) for flow in flows]}
+        )
 
-    def _read_token(self, account_sid: str, token: str) -> tuple[str, int]:
+    def _paging(
+        self, account_sid: str, params: dict[str, str], path: str
+    ) -> tuple[int, int, str | None, int | None, int | None]:
+        """Page size (capped), page number, token, and the position the token names."""
+        requested = _count(
+            params.get("PageSize"), DEFAULT_PAGE_SIZE, 1, "PageSize", errors.EXPECTED_PAGE_SIZE
+        )
+        page = _count(params.get("Page"), 0, 0, "Page", errors.EXPECTED_PAGE)
+        token = params.get("PageToken")
+        after = before = None
+        if token is not None:
+            kind, position = self._read_token(account_sid, path, token)
+            after, before = (position, None) if kind == "PA" else (None, position)
+        return min(requested, MAX_PAGE_SIZE), page, token, after, before
+
+    def _page_tokens(
+        self,
+        account_sid: str,
+        path: str,
+        positions: list[int],
+        more: bool,
+        page: int,
+        before: int | None,
+    ) -> tuple[str | None, str | None]:
+        next_token = previous_token = None
+        # An empty page before a position still has the items from that position on after it.
+        last = positions[-1] if positions else (before - 1 if before is not None else None)
+        if more and last is not None:
+            next_token = self._token(account_sid, path, "PA", last)
+        if page > 0 and positions:
+            previous_token = self._token(account_sid, path, "PB", positions[0])
+        return next_token, previous_token
+
+    def _token(self, account_sid: str, path: str, kind: str, seq: int) -> str:
+        position = f"{seq:x}"
+        return f"{kind}{position}-{self._mac(account_sid, path, kind, position)}"
+
+    def _read_token(self, account_sid: str, path: str, token: str) -> tuple[str, int]:
         match = _TOKEN.fullmatch(token)
         if match is None:
             raise errors.invalid_page_token()
         kind, position, mac = match.groups()
-        if not hmac.compare_digest(mac, self._mac(account_sid, kind, position)):
+        if not hmac.compare_digest(mac, self._mac(account_sid, path, kind, position)):
             raise errors.invalid_page_token()
         return kind, int(position, 16)
 
-    def _mac(self, account_sid: str, kind: str, position: str) -> str:
-        message = f"{account_sid}:{kind}:{position}".encode()
+    def _mac(self, account_sid: str, path: str, kind: str, position: str) -> str:
+        # Bound to the account and the resource: a token is refused anywhere else.
+        message = f"{account_sid}:{path}:{kind}:{position}".encode()
         return hmac.new(self._token_key, message, hashlib.sha256).hexdigest()[:16]

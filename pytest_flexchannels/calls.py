@@ -8,7 +8,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-OPERATIONS = ("create", "fetch", "list", "delete")
+OPERATIONS = (
+    "create",
+    "fetch",
+    "list",
+    "delete",
+    "create_flex_flow",
+    "fetch_flex_flow",
+    "list_flex_flows",
+    "update_flex_flow",
+    "delete_flex_flow",
+)
 
 
 @dataclass(frozen=True, slots=True)

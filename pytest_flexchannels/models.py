@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
@@ -19,6 +20,8 @@ PUBLIC_ORIGIN = "https://flex-api.twilio.com"
 API_ROOT = f"{PUBLIC_ORIGIN}/v1"
 CHANNELS_PATH = "/v1/Channels"
 LIST_KEY = "flex_chat_channels"
+FLEX_FLOWS_PATH = "/v1/FlexFlows"
+FLEX_FLOWS_KEY = "flex_flows"
 # Create fields, Python name -> wire name, in the official order; Twilio checks the required
 # ones for absence in this order.
 CREATE_FIELDS = {
@@ -62,6 +65,9 @@ class ApiKey:
 
 @dataclass(frozen=True, slots=True)
 class FlexFlow:
+    """A Flex Flow. ``integration`` holds the ``Integration.*`` parameters it was given, by
+    their snake_case names (``flow_sid``, ``url``, ``workspace_sid``, ``retry_count``, ...)."""
+
     sid: str
     account_sid: str
     friendly_name: str
@@ -73,6 +79,34 @@ class FlexFlow:
     enabled: bool
     date_created: datetime
     date_updated: datetime
+    contact_identity: str | None = None
+    integration: Mapping[str, Any] = field(default_factory=dict)
+    # Creation order across the store, for list order and page positions.
+    seq: int = field(default=0, repr=False, compare=False)
+
+    @property
+    def url(self) -> str:
+        return f"{API_ROOT}/FlexFlows/{self.sid}"
+
+
+def flex_flow_resource(flow: FlexFlow) -> dict[str, Any]:
+    """The flow as the API returns it: the fourteen keys of the official description."""
+    return {
+        "account_sid": flow.account_sid,
+        "date_created": format_date(flow.date_created),
+        "date_updated": format_date(flow.date_updated),
+        "sid": flow.sid,
+        "friendly_name": flow.friendly_name,
+        "chat_service_sid": flow.chat_service_sid,
+        "channel_type": flow.channel_type,
+        "contact_identity": flow.contact_identity,
+        "enabled": flow.enabled,
+        "integration_type": flow.integration_type,
+        "integration": dict(flow.integration),
+        "long_lived": flow.long_lived,
+        "janitor_enabled": flow.janitor_enabled,
+        "url": flow.url,
+    }
 
 
 class Channel(NamedTuple):
@@ -133,13 +167,17 @@ def page_meta(
     token: str | None = None,
     next_token: str | None = None,
     previous_token: str | None = None,
+    path: str = CHANNELS_PATH,
+    key: str = LIST_KEY,
+    filters: str = "",
 ) -> dict[str, Any]:
     """A list page's ``meta``, its URLs on ``origin`` (the host the request came to).
 
     ``token`` is the one this page was requested with; ``next_token`` is None on the last page;
     a previous page URL exists whenever ``page`` > 0 (by offset when ``previous_token`` is None).
+    ``filters`` is the encoded query of list filters, which every page URL carries first.
     """
-    base = f"{origin}{CHANNELS_PATH}?PageSize={page_size}&Page="
+    base = f"{origin}{path}?{filters + '&' if filters else ''}PageSize={page_size}&Page="
     previous_url = None
     if page > 0:
         previous_url = f"{base}{page - 1}"
@@ -153,7 +191,7 @@ def page_meta(
         "previous_page_url": previous_url,
         "url": f"{base}{page}" + (f"&PageToken={token}" if token is not None else ""),
         "next_page_url": next_url,
-        "key": LIST_KEY,
+        "key": key,
     }
 
 

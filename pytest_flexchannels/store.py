@@ -5,8 +5,10 @@ from __future__ import annotations
 import hmac
 import threading
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from itertools import count
+from typing import Any
 
 from . import errors, sids
 from .clock import Clock
@@ -126,7 +128,11 @@ class Store:
         friendly_name: str | None = None,
         janitor_enabled: bool = False,
         enabled: bool = True,
+        chat_service_sid: str | None = None,
+        contact_identity: str | None = None,
+        integration: Mapping[str, Any] | None = None,
     ) -> FlexFlow:
+        """A new flow (what both ``add_flex_flow`` and ``POST /v1/FlexFlows`` make)."""
         _check_given(sid, sids.FLEX_FLOW, "Flex Flow SID")
         with self._lock:
             state = self._state(account_sid)
@@ -135,7 +141,7 @@ class Store:
                 sid=sid or self._sids.new(sids.FLEX_FLOW),
                 account_sid=account_sid,
                 friendly_name=friendly_name or f"{channel_type} {integration_type} flow",
-                chat_service_sid=self._sids.new(sids.CHAT_SERVICE),
+                chat_service_sid=chat_service_sid or self._sids.new(sids.CHAT_SERVICE),
                 channel_type=channel_type,
                 integration_type=integration_type,
                 long_lived=long_lived,
@@ -143,6 +149,9 @@ class Store:
                 enabled=enabled,
                 date_created=now,
                 date_updated=now,
+                contact_identity=contact_identity,
+                integration=dict(integration or {}),
+                seq=next(self._seq),
             )
             if flow.sid in state.flows:
                 raise ValueError(f"Flex Flow {flow.sid} already exists in account {account_sid}")
@@ -156,6 +165,73 @@ class Store:
     def flex_flows(self, account_sid: str) -> list[FlexFlow]:
         with self._lock:
             return list(self._state(account_sid).flows.values())
+
+    def fetch_flex_flow(self, account_sid: str, sid: str) -> FlexFlow:
+        with self._lock:
+            flow = self._state(account_sid).flows.get(sid)
+        if flow is None:
+            raise errors.not_found(f"/FlexFlows/{sid}")
+        return flow
+
+    def list_flex_flows(
+        self,
+        account_sid: str,
+        size: int,
+        *,
+        offset: int = 0,
+        after: int | None = None,
+        before: int | None = None,
+        friendly_name: str | None = None,
+    ) -> tuple[list[FlexFlow], bool]:
+        """A page of flows in creation order (those named ``friendly_name`` when given), and
+        whether more follow; positions as ``list_channels`` takes them. Accounts hold a handful
+        of flows, so a scan is fine here."""
+        with self._lock:
+            flows = [
+                flow
+                for flow in self._state(account_sid).flows.values()
+                if friendly_name is None or flow.friendly_name == friendly_name
+            ]
+        positions = [flow.seq for flow in flows]
+        if after is not None:
+            start = bisect_right(positions, after)
+            end = start + size
+        elif before is not None:
+            end = bisect_left(positions, before)
+            start = max(0, end - size)
+        else:
+            start, end = offset, offset + size
+        return flows[start:end], end < len(flows)
+
+    def update_flex_flow(
+        self,
+        account_sid: str,
+        sid: str,
+        changes: Mapping[str, Any],
+        integration: Mapping[str, Any],
+    ) -> FlexFlow:
+        """Change the given fields (and merge the given ``Integration.*`` ones)."""
+        with self._lock:
+            state = self._state(account_sid)
+            flow = state.flows.get(sid)
+            if flow is None:
+                raise errors.not_found(f"/FlexFlows/{sid}")
+            flow = replace(
+                flow,
+                **changes,
+                integration={**flow.integration, **integration},
+                date_updated=self._clock.now(),
+            )
+            state.flows[sid] = flow
+            return flow
+
+    def delete_flex_flow(self, account_sid: str, sid: str) -> None:
+        """Remove a flow: creates on it answer 404 from now on; its channels stay."""
+        with self._lock:
+            state = self._state(account_sid)
+            if state.flows.pop(sid, None) is None:
+                raise errors.not_found(f"/FlexFlows/{sid}")
+            state.active.pop(sid, None)
 
     # --- channels: one method per API operation -----------------------------------------------
 

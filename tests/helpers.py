@@ -24,6 +24,27 @@ CHANNEL_KEYS = {
     "date_updated",
 }
 ERROR_KEYS = {"code", "message", "more_info", "status"}
+FLEX_FLOW_KEYS = {
+    "account_sid",
+    "date_created",
+    "date_updated",
+    "sid",
+    "friendly_name",
+    "chat_service_sid",
+    "channel_type",
+    "contact_identity",
+    "enabled",
+    "integration_type",
+    "integration",
+    "long_lived",
+    "janitor_enabled",
+    "url",
+}
+# The body kind of each operation's success answer, for validate_body.
+BODY_KINDS = {"list": "list", "list_flex_flows": "flex_flow_list"}
+BODY_KINDS |= {
+    op: "flex_flow" for op in ("create_flex_flow", "fetch_flex_flow", "update_flex_flow")
+}
 
 Validate = Callable[[str, Any], None]
 
@@ -39,9 +60,12 @@ def _load_validators() -> dict[str, Callable[[Any], None]] | None:
 
     spec = json.loads(SPEC_PATH.read_text())
     channels = spec["paths"]["/v1/Channels"]
+    flows = spec["paths"]["/v1/FlexFlows"]
     schemas = {
         "channel": {"$ref": "#/components/schemas/flex.v1.channel"},
         "list": channels["get"]["responses"]["200"]["content"]["application/json"]["schema"],
+        "flex_flow": {"$ref": "#/components/schemas/flex.v1.flex_flow"},
+        "flex_flow_list": flows["get"]["responses"]["200"]["content"]["application/json"]["schema"],
     }
     validators = {}
     for name, schema in schemas.items():
@@ -61,6 +85,12 @@ def validate_body(kind: str, body: Any) -> None:
         return
     if kind == "channel":
         assert set(body) == CHANNEL_KEYS, body
+    elif kind == "flex_flow":
+        assert set(body) == FLEX_FLOW_KEYS, body
+    elif kind == "flex_flow_list":
+        assert set(body) == {"meta", "flex_flows"}, body
+        for item in body["flex_flows"]:
+            assert set(item) == FLEX_FLOW_KEYS, item
     else:
         assert set(body) == {"meta", "flex_chat_channels"}, body
         for item in body["flex_chat_channels"]:

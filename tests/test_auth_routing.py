@@ -146,7 +146,7 @@ def test_head_is_405_without_a_body(
         ),
         ("https://flex-api.twilio.com/v2/Channels", "/v2/Channels"),
         ("https://flex-api.twilio.com/", "/"),
-        ("https://flex-api.twilio.com/v1/FlexFlows", "/FlexFlows"),
+        ("https://flex-api.twilio.com/v1/WebChannels", "/WebChannels"),
     ],
 )
 def test_unimplemented_flex_path_is_404_not_the_network(

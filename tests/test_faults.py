@@ -226,16 +226,18 @@ def test_unmatched_request_warning_explains_itself(
     flex_channels.create_channel()
     http.get(CHANNELS_URL)
     with pytest.warns(Warning) as warned:
-        http.get("https://flex-api.twilio.com/v1/FlexFlows?PageSize=5")
+        http.get("https://flex-api.twilio.com/v1/Configuration?PageSize=5")
     (warning,) = warned
     assert str(warning.message) == (
-        "GET https://flex-api.twilio.com/v1/FlexFlows?PageSize=5 matched no operation of the "
+        "GET https://flex-api.twilio.com/v1/Configuration?PageSize=5 matched no operation of the "
         "Flex Channels fake, which answered it as Twilio would (404, error 20404). The fake "
         "implements POST /v1/Channels (create), GET /v1/Channels (list), GET /v1/Channels/{Sid} "
-        "(fetch) and DELETE /v1/Channels/{Sid} (delete).\n"
+        "(fetch), DELETE /v1/Channels/{Sid} (delete), and POST/GET /v1/FlexFlows and "
+        "GET/POST/DELETE /v1/FlexFlows/{Sid} (create_flex_flow, list_flex_flows, "
+        "fetch_flex_flow, update_flex_flow, delete_flex_flow).\n"
         "Recorded calls (2):\n"
         f"  1. list: GET {CHANNELS_URL} -> 200\n"
-        "  2. <no operation>: GET https://flex-api.twilio.com/v1/FlexFlows?PageSize=5 -> 404 "
+        "  2. <no operation>: GET https://flex-api.twilio.com/v1/Configuration?PageSize=5 -> 404 "
         "error 20404"
     )
 

@@ -1,4 +1,5 @@
-"""Schemathesis drives the fake from the official OpenAPI description, positive and negative cases:
+"""Schemathesis drives the fake from the official OpenAPI description (Channels and Flex Flows),
+positive and negative cases:
 no 5xx, every 2xx body as the description says, every 4xx body Twilio's error shape."""
 
 from __future__ import annotations
@@ -20,14 +21,27 @@ from .helpers import SPEC_PATH, validate_body
 if not SPEC_PATH.exists():
     pytest.skip(f"the official OpenAPI description is not at {SPEC_PATH}", allow_module_level=True)
 
-SCHEMA = openapi.from_dict(json.loads(SPEC_PATH.read_text())).include(path_regex=r"^/v1/Channels")
+SCHEMA = openapi.from_dict(json.loads(SPEC_PATH.read_text())).include(
+    path_regex=r"^/v1/(Channels|FlexFlows)"
+)
 LABELS = [
     "POST /v1/Channels",
     "GET /v1/Channels",
     "GET /v1/Channels/{Sid}",
     "DELETE /v1/Channels/{Sid}",
+    "POST /v1/FlexFlows",
+    "GET /v1/FlexFlows",
+    "GET /v1/FlexFlows/{Sid}",
+    "POST /v1/FlexFlows/{Sid}",
+    "DELETE /v1/FlexFlows/{Sid}",
 ]
-KIND = {"GET /v1/Channels": "list"}
+KIND = {
+    "GET /v1/Channels": "list",
+    "POST /v1/FlexFlows": "flex_flow",
+    "GET /v1/FlexFlows": "flex_flow_list",
+    "GET /v1/FlexFlows/{Sid}": "flex_flow",
+    "POST /v1/FlexFlows/{Sid}": "flex_flow",
+}
 
 
 def _flow_of(case: Any) -> str | None:
