@@ -25,9 +25,9 @@ OPERATIONS = (
 class Call:
     """One HTTP request the fake answered, and its answer.
 
-    ``params`` holds the form fields (create) or query fields (the other operations) by their wire
-    names, as the raw strings received; for a repeated key, the first value. ``sid`` is the channel
-    SID of a fetch or delete path.
+    ``params`` holds the form fields (creates, updates) or query fields (the other operations) by
+    their wire names, as the raw strings received; for a repeated key, the first value. ``sid`` is
+    the SID in a fetch, update or delete path.
     """
 
     operation: str | None

@@ -159,3 +159,22 @@ def test_without_the_option_aiohttp_is_not_patched() -> None:
     with FlexChannelsMock(aiohttp=True):
         assert aiohttp.ClientSession._request is not original
     assert aiohttp.ClientSession._request is original
+
+
+@pytest.mark.asyncio
+async def test_flex_flows_crud_through_the_async_client(
+    flex_channels: FlexChannelsMock, async_client: Client
+) -> None:
+    flows = async_client.flex_api.v1.flex_flow
+    flow = await flows.create_async(
+        friendly_name="Async flow", chat_service_sid="IS" + "1" * 32, channel_type="sms"
+    )
+    assert (await async_client.flex_api.v1.flex_flow(flow.sid).fetch_async()).channel_type == "sms"
+    renamed = await async_client.flex_api.v1.flex_flow(flow.sid).update_async(friendly_name="New")
+    assert renamed.friendly_name == "New"
+    listed = await flows.list_async(friendly_name="New", page_size=1)
+    assert [f.sid for f in listed] == [flow.sid]
+    assert await async_client.flex_api.v1.flex_flow(flow.sid).delete_async() is True
+    with pytest.raises(TwilioRestException) as raised:
+        await async_client.flex_api.v1.flex_flow(flow.sid).fetch_async()
+    assert (raised.value.status, raised.value.code) == (404, 20404)

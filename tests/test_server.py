@@ -193,3 +193,27 @@ def test_serve_from_the_context_manager() -> None:
             assert (status, body["flex_chat_channels"]) == (200, [])
         finally:
             server.stop()
+
+
+def test_flex_flows_crud_through_the_server(
+    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer
+) -> None:
+    client = Client(
+        flex_channels.account_sid,
+        flex_channels.auth_token,
+        http_client=flex_channels_server.twilio_http_client(),
+    )
+    made = [
+        client.flex_api.v1.flex_flow.create(
+            friendly_name="Served", chat_service_sid="IS" + "1" * 32, channel_type="web"
+        )
+        for _ in range(3)
+    ]
+    listed = client.flex_api.v1.flex_flow.list(friendly_name="Served", page_size=2)
+    assert [f.sid for f in listed] == [f.sid for f in made]
+    assert client.flex_api.v1.flex_flow(made[0].sid).update(enabled=False).enabled is False
+    assert client.flex_api.v1.flex_flow(made[0].sid).fetch().enabled is False
+    assert client.flex_api.v1.flex_flow(made[0].sid).delete() is True
+    url = f"{flex_channels_server.url}/v1/FlexFlows/{made[0].sid}"
+    status, _, body = _plain("GET", url, flex_channels)
+    assert (status, body["code"]) == (404, 20404)
