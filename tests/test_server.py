@@ -81,6 +81,8 @@ def test_plain_http_client_sees_the_wire(
     assert headers["Content-Type"] == "application/json"
     assert headers["Twilio-Request-Id"].startswith("RQ")
     assert body["url"] == f"https://flex-api.twilio.com/v1/Channels/{body['sid']}"
+    status, _, fetched = _plain("GET", f"{url}/{body['sid']}", flex_channels)
+    assert (status, fetched) == (200, body)
     status, _, page = _plain("GET", f"{url}?PageSize=1", flex_channels)
     assert status == 200 and page["meta"]["url"] == f"{url}?PageSize=1&Page=0"
     status, _, empty = _plain("DELETE", f"{url}/{body['sid']}", flex_channels)
