@@ -37,6 +37,20 @@ def _check_given(sid: str | None, prefix: str, what: str) -> None:
         raise ValueError(f"{what} must match {sids.pattern(prefix)}, got {sid!r}")
 
 
+def _window(
+    positions: list[int], size: int, offset: int, after: int | None, before: int | None
+) -> tuple[int, int]:
+    """The slice of ``positions`` (ascending) a page covers: ``size`` items after, or before, a
+    position served earlier (which may since be gone), else from ``offset``."""
+    if after is not None:
+        start = bisect_right(positions, after)
+        return start, start + size
+    if before is not None:
+        end = bisect_left(positions, before)
+        return max(0, end - size), end
+    return offset, offset + size
+
+
 class _AccountState:
     """One account's world: other accounts never see any of it."""
 
@@ -192,15 +206,7 @@ class Store:
                 for flow in self._state(account_sid).flows.values()
                 if friendly_name is None or flow.friendly_name == friendly_name
             ]
-        positions = [flow.seq for flow in flows]
-        if after is not None:
-            start = bisect_right(positions, after)
-            end = start + size
-        elif before is not None:
-            end = bisect_left(positions, before)
-            start = max(0, end - size)
-        else:
-            start, end = offset, offset + size
+        start, end = _window([flow.seq for flow in flows], size, offset, after, before)
         return flows[start:end], end < len(flows)
 
     def update_flex_flow(
@@ -305,17 +311,9 @@ class Store:
         """
         with self._lock:
             state = self._state(account_sid)
-            order = state.order
-            if after is not None:
-                start = bisect_right(order, after)
-                end = start + size
-            elif before is not None:
-                end = bisect_left(order, before)
-                start = max(0, end - size)
-            else:
-                start, end = offset, offset + size
+            start, end = _window(state.order, size, offset, after, before)
             page = [state.channels[sid] for sid in state.order_sids[start:end]]
-            return page, end < len(order)
+            return page, end < len(state.order)
 
     def delete_channel(self, account_sid: str, sid: str) -> None:
         with self._lock:

@@ -40,14 +40,20 @@ def _plain(
         return error.code, dict(error.headers), json.loads(error.read())
 
 
-def test_twilio_client_through_the_server(
-    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer
-) -> None:
-    client = Client(
+@pytest.fixture
+def served_client(flex_channels: FlexChannelsMock, flex_channels_server: FlexServer) -> Client:
+    """The twilio client, its Flex requests sent to the server."""
+    return Client(
         flex_channels.account_sid,
         flex_channels.auth_token,
         http_client=flex_channels_server.twilio_http_client(),
     )
+
+
+def test_twilio_client_through_the_server(
+    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer, served_client: Client
+) -> None:
+    client = served_client
     made = [
         client.flex_api.v1.channel.create(
             flex_flow_sid=flex_channels.flex_flow_sid,
@@ -198,13 +204,9 @@ def test_serve_from_the_context_manager() -> None:
 
 
 def test_flex_flows_crud_through_the_server(
-    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer
+    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer, served_client: Client
 ) -> None:
-    client = Client(
-        flex_channels.account_sid,
-        flex_channels.auth_token,
-        http_client=flex_channels_server.twilio_http_client(),
-    )
+    client = served_client
     made = [
         client.flex_api.v1.flex_flow.create(
             friendly_name="Served", chat_service_sid="IS" + "1" * 32, channel_type="web"
