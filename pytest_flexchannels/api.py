@@ -137,9 +137,7 @@ def new_channel(fields: Mapping[str, Any]) -> NewChannel:
                 raise errors.invalid_parameter(wire, errors.EXPECTED_JSON) from None
     long_lived = fields.get("long_lived")
     if isinstance(long_lived, str):
-        long_lived = _BOOLEANS.get(long_lived.lower()) if long_lived else None
-        if long_lived is None and fields["long_lived"]:
-            raise errors.invalid_parameter("LongLived", errors.EXPECTED_BOOLEAN)
+        long_lived = _boolean("LongLived", long_lived) if long_lived else None
     return NewChannel(
         flex_flow_sid=flow_sid,
         identity=fields["identity"],
@@ -182,10 +180,7 @@ def _flow_value(wire: str, kind: str, raw: str) -> Any:
     if kind == "text":
         return raw
     if kind == "bool":
-        value = _BOOLEANS.get(raw.lower())
-        if value is None:
-            raise errors.invalid_parameter(wire, errors.EXPECTED_BOOLEAN)
-        return value
+        return _boolean(wire, raw)
     if kind == "int":
         if not _INTEGER.fullmatch(raw):
             raise errors.invalid_parameter(wire, errors.EXPECTED_INTEGER)
@@ -204,6 +199,14 @@ def _flow_value(wire: str, kind: str, raw: str) -> Any:
             wire, errors.EXPECTED_ONE_OF.format(values=", ".join(allowed))
         )
     return raw
+
+
+def _boolean(wire: str, raw: str) -> bool:
+    """``true``/``false`` in any case, as the helper library sends booleans."""
+    value = _BOOLEANS.get(raw.lower())
+    if value is None:
+        raise errors.invalid_parameter(wire, errors.EXPECTED_BOOLEAN)
+    return value
 
 
 def _bad_sid(name: str, prefix: str) -> FlexApiError:

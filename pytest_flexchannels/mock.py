@@ -175,8 +175,6 @@ class FlexChannelsMock:
         janitor_enabled: bool = False,
         enabled: bool = True,
     ) -> FlexFlow:
-        # Validate through the options type so bad values fail with the same messages.
-        FlexChannelsOptions(integration_type=integration_type, channel_type=channel_type)
         return self._store.add_flex_flow(
             account_sid or self.account.sid,
             integration_type=integration_type,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .models import CHANNEL_TYPES, INTEGRATION_TYPES, ChannelType, IntegrationType
+from .models import ChannelType, IntegrationType, check_flow_types
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,15 +33,7 @@ class FlexChannelsOptions:
     aiohttp: bool = False
 
     def __post_init__(self) -> None:
-        if self.integration_type not in INTEGRATION_TYPES:
-            raise ValueError(
-                f"integration_type must be one of {INTEGRATION_TYPES}, "
-                f"got {self.integration_type!r}"
-            )
-        if self.channel_type not in CHANNEL_TYPES:
-            raise ValueError(
-                f"channel_type must be one of {CHANNEL_TYPES}, got {self.channel_type!r}"
-            )
+        check_flow_types(self.integration_type, self.channel_type)
         if self.seed is not None and (
             isinstance(self.seed, bool) or not isinstance(self.seed, int)
         ):

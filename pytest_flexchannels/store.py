@@ -12,7 +12,15 @@ from typing import Any
 
 from . import errors, sids
 from .clock import Clock
-from .models import Account, ApiKey, Channel, ChannelType, FlexFlow, IntegrationType
+from .models import (
+    Account,
+    ApiKey,
+    Channel,
+    ChannelType,
+    FlexFlow,
+    IntegrationType,
+    check_flow_types,
+)
 
 
 @dataclass(slots=True)
@@ -125,10 +133,6 @@ class Store:
             return None
         return account_sid
 
-    def account(self, sid: str) -> Account:
-        with self._lock:
-            return self._state(sid).account
-
     # --- flows --------------------------------------------------------------------------------
 
     def add_flex_flow(
@@ -148,6 +152,7 @@ class Store:
     ) -> FlexFlow:
         """A new flow (what both ``add_flex_flow`` and ``POST /v1/FlexFlows`` make)."""
         _check_given(sid, sids.FLEX_FLOW, "Flex Flow SID")
+        check_flow_types(integration_type, channel_type)
         with self._lock:
             state = self._state(account_sid)
             now = self._clock.now()

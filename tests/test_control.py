@@ -69,6 +69,10 @@ def test_add_flex_flow(flex_channels: FlexChannelsMock) -> None:
         flex_channels.add_flex_flow(sid="FO1")
     with pytest.raises(ValueError, match="unknown account"):
         flex_channels.add_flex_flow(account_sid="AC" + "0" * 32)
+    with pytest.raises(ValueError, match="integration_type must be one of"):
+        flex_channels.add_flex_flow("queue")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="channel_type must be one of"):
+        flex_channels.add_flex_flow(channel_type="fax")  # type: ignore[arg-type]
 
 
 def test_seeded_channel_has_realistic_defaults(flex_channels: FlexChannelsMock) -> None:
