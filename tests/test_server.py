@@ -221,3 +221,23 @@ def test_flex_flows_crud_through_the_server(
     url = f"{flex_channels_server.url}/v1/FlexFlows/{made[0].sid}"
     status, _, body = _plain("GET", url, flex_channels)
     assert (status, body["code"]) == (404, 20404)
+
+
+def test_a_malformed_content_length_is_answered(
+    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer
+) -> None:
+    import http.client
+
+    host, port = flex_channels_server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    credentials = b64encode(f"{flex_channels.account_sid}:{flex_channels.auth_token}".encode())
+    connection.putrequest("POST", "/v1/Channels")
+    connection.putheader("Authorization", f"Basic {credentials.decode()}")
+    connection.putheader("Content-Length", "lots")
+    connection.endheaders()
+    response = connection.getresponse()
+    assert (response.status, json.loads(response.read())) == (
+        400,
+        error_body(400, 20001, "Missing required parameter FlexFlowSid in the post body"),
+    )
+    connection.close()

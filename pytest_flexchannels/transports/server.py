@@ -27,7 +27,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        declared = self.headers.get("Content-Length") or "0"
+        # A malformed length reads as no body: the fake then answers as Twilio would (400 for a
+        # create missing its fields) instead of the handler failing.
+        length = int(declared) if declared.isascii() and declared.isdigit() else 0
         body = self.rfile.read(length) if length else b""
         if self.path.startswith(CONTROL_PREFIX):
             self._control(body)
