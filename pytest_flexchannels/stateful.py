@@ -148,7 +148,6 @@ class FlexChannelsStateMachine(RuleBasedStateMachine):
         if "user_sid" in channel:
             assert channel["user_sid"] == user_sid, "the same identity keeps its chat user"
         is_task = self.model.flows[flow_sid] == "task"
-        expected_task = channel.get("task_sid") if is_task else None
         if "task_sid" in channel:
             assert (channel["task_sid"] is not None) == is_task, "task_sid only on task flows"
             if is_task and task_sid is not None:
@@ -161,7 +160,7 @@ class FlexChannelsStateMachine(RuleBasedStateMachine):
                 flex_flow_sid=flow_sid,
                 identity=identity,
                 user_sid=user_sid or stored.user_sid,
-                task_sid=expected_task if "task_sid" in channel else stored.task_sid,
+                task_sid=channel.get("task_sid", stored.task_sid),
                 position=0,
             )
         )
