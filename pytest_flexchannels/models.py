@@ -40,7 +40,6 @@ REQUIRED_CREATE_FIELDS = ("FlexFlowSid", "Identity", "ChatUserFriendlyName", "Ch
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-@lru_cache(maxsize=4096)
 def check_flow_types(integration_type: object, channel_type: object) -> None:
     """Refuse an integration or channel type Flex does not have (for Python callers)."""
     if integration_type not in INTEGRATION_TYPES:
@@ -51,6 +50,7 @@ def check_flow_types(integration_type: object, channel_type: object) -> None:
         raise ValueError(f"channel_type must be one of {CHANNEL_TYPES}, got {channel_type!r}")
 
 
+@lru_cache(maxsize=4096)
 def format_date(moment: datetime) -> str:
     """UTC ``YYYY-MM-DDTHH:MM:SSZ``: the only form the helper library parses into a datetime.
 
