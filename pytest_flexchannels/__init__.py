@@ -10,10 +10,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .api import FlexChannelsWarning
     from .calls import Call, CallLog
     from .clock import Clock
-    from .errors import FlexApiError, UnknownSidError
+    from .errors import FlexApiError, TwilioHostNotFakedError, UnknownSidError
     from .faults import Fault
     from .mock import FlexChannelsMock
     from .models import Account, ApiKey, Channel, FlexFlow
@@ -30,8 +29,8 @@ __all__ = [
     "FlexApiError",
     "FlexChannelsMock",
     "FlexChannelsOptions",
-    "FlexChannelsWarning",
     "FlexFlow",
+    "TwilioHostNotFakedError",
     "UnknownSidError",
 ]
 
@@ -46,8 +45,8 @@ _HOMES = {
     "FlexApiError": "errors",
     "FlexChannelsMock": "mock",
     "FlexChannelsOptions": "options",
-    "FlexChannelsWarning": "api",
     "FlexFlow": "models",
+    "TwilioHostNotFakedError": "errors",
     "UnknownSidError": "errors",
 }
 

@@ -4,15 +4,13 @@ render, record)."""
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
 import re
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 from . import errors, sids
@@ -80,6 +78,10 @@ _URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 FLEX_ORIGIN = re.compile(
     r"https?://flex-api(?:\.[a-z0-9-]+){0,2}\.twilio\.com(?::\d+)?(?=[/?#]|$)", re.IGNORECASE
 )
+# Every Twilio host: while a fake runs, none of them is reached over the network.
+TWILIO_ORIGIN = re.compile(
+    r"https?://(?:[a-z0-9-]+\.)*twilio\.com\.?(?::\d+)?(?=[/?#]|$)", re.IGNORECASE
+)
 _TOKEN = re.compile(r"(P[AB])([0-9a-f]{1,16})-([0-9a-f]{16})")
 _JSON_HEADERS = {"Content-Type": "application/json"}
 SUPPORTED = (
@@ -88,10 +90,6 @@ SUPPORTED = (
     "/v1/FlexFlows/{Sid} (create_flex_flow, list_flex_flows, fetch_flex_flow, "
     "update_flex_flow, delete_flex_flow)"
 )
-
-
-class FlexChannelsWarning(UserWarning):
-    """A Flex request the fake answered with an error because it implements no such operation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +112,29 @@ class Response:
     body: bytes
     delay: float = 0.0
     exception: BaseException | type[BaseException] | None = None
+
+
+class Answerer(Protocol):
+    """What the transports hold while a fake runs: its request path, and its word on a Twilio
+    host it does not model."""
+
+    def handle(self, request: Request) -> Response: ...
+
+    def refuse(self, method: str, url: str) -> str | None: ...
+
+
+def refusal(method: str, url: str) -> str | None:
+    """Why a request to a Twilio host is refused (None for a Flex host, which the fake answers)."""
+    if FLEX_ORIGIN.match(url):
+        return None
+    host = urlsplit(url).hostname or url
+    return (
+        f"pytest-flexchannels refused {method.upper()} {url}: while the Flex fake runs no request "
+        f"to a Twilio host leaves this machine, and the fake answers only Flex API hosts "
+        f"(flex-api.twilio.com), not {host}. Mock {host} yourself (responses.add(...) or a "
+        f"responses.RequestsMock for requests; aioresponses for aiohttp), or inject a client "
+        f"that answers it."
+    )
 
 
 def new_channel(fields: Mapping[str, Any]) -> NewChannel:
@@ -293,7 +314,8 @@ class FlexApi:
             headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
         elif status == 405 and allowed:
             headers["Allow"] = allowed
-        # A HEAD answer carries the headers of the GET-like answer and never a body.
+        if fault is not None and fault.retry_after is not None and status is not None:
+            headers["Retry-After"] = str(fault.retry_after)
         body = text.encode() if text is not None else b""
         call = Call(
             operation=operation,
@@ -309,21 +331,14 @@ class FlexApi:
             sid=sid,
             request_id=None if status is None else request_id,
             fault=None if fault is None else fault.label,
+            # A path the fake does not know may be one Twilio serves: the test is told.
+            unmatched=allowed is None and account_sid is not None,
         )
         self._calls.record(call)
-        if operation is None and account_sid is not None and fault is None:
-            warnings.warn(self._unmatched(call), FlexChannelsWarning, stacklevel=2)
         delay = fault.latency if fault is not None else 0.0
         if method == "HEAD":  # a HEAD answer has the headers of the others and never a body
             body = b""
         return Response(status, headers, body, delay=delay, exception=exception)
-
-    def _unmatched(self, call: Call) -> str:
-        return (
-            f"{call.method} {call.url} matched no operation of the Flex Channels fake, which "
-            f"answered it as Twilio would ({call.status_code}, error {call.error_code}). The fake "
-            f"implements {SUPPORTED}.\n{self._calls.describe()}"
-        )
 
     # --- 1. route, 2. auth --------------------------------------------------------------------
 
@@ -349,7 +364,7 @@ class FlexApi:
         if scheme.lower() == "basic":
             try:
                 decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
+            except ValueError:  # not base64, not ASCII (bytes a client sent raw), not UTF-8
                 decoded = ""
             username, colon, password = decoded.partition(":")
             account_sid = self._store.authenticate(username, password) if colon else None

@@ -27,7 +27,9 @@ class Call:
 
     ``params`` holds the form fields (creates, updates) or query fields (the other operations) by
     their wire names, as the raw strings received; for a repeated key, the first value. ``sid`` is
-    the SID in a fetch, update or delete path.
+    the SID in a fetch, update or delete path. ``unmatched`` marks an authenticated request to a
+    path the fake does not know (answered 404 as Twilio answers unknown paths, but Twilio may
+    serve it): the fixture fails the test for it at teardown unless ``allow_unmatched`` is set.
     """
 
     operation: str | None
@@ -43,6 +45,7 @@ class Call:
     sid: str | None = None
     request_id: str | None = None
     fault: str | None = None
+    unmatched: bool = False
     _parsed: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property

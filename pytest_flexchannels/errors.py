@@ -32,6 +32,12 @@ class FlexApiError(Exception):
         }
 
 
+class TwilioHostNotFakedError(Exception):
+    """Base of the errors a request to a Twilio host the fake does not model is refused with, in
+    each client library's terms (a ``requests.ConnectionError``, an
+    ``aiohttp.ClientConnectionError``)."""
+
+
 class UnknownSidError(KeyError):
     """An inspection helper was given a SID the account does not hold."""
 

@@ -31,6 +31,7 @@ class Fault:
     after_processing: bool = False
     latency: float = 0.0
     times: int | None = 1
+    retry_after: int | None = None
 
     @property
     def interrupts(self) -> bool:
@@ -54,6 +55,8 @@ class Fault:
             error = self.error()
             assert error is not None
             what = f"answer {error.status} error {error.code}"
+            if self.retry_after is not None:
+                what += f" with Retry-After {self.retry_after}"
         else:
             what = "answer normally"
         when = " after processing" if self.after_processing else ""
@@ -76,6 +79,14 @@ class FaultPlan:
     def add(self, fault: Fault) -> Fault:
         if fault.times is not None and fault.times < 1:
             raise ValueError(f"times must be at least 1, or None for sticky, got {fault.times}")
+        if fault.retry_after is not None and (
+            isinstance(fault.retry_after, bool)
+            or not isinstance(fault.retry_after, int)
+            or fault.retry_after < 0
+        ):
+            raise ValueError(
+                f"retry_after must be a whole number of seconds, got {fault.retry_after!r}"
+            )
         if fault.latency < 0:
             raise ValueError(f"latency must not be negative, got {fault.latency}")
         with self._lock:

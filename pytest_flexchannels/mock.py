@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import sids
-from .api import FlexApi, Request, Response, new_channel
-from .calls import OPERATIONS, CallLog
+from . import interception, sids
+from .api import SUPPORTED, FlexApi, Request, Response, new_channel, refusal
+from .calls import OPERATIONS, Call, CallLog
 from .clock import Clock
 from .errors import UnknownSidError, injected
 from .faults import ConnectionDropped, Fault, FaultPlan
@@ -29,8 +30,8 @@ from .store import Store
 from .values import fill_channel_defaults
 
 if TYPE_CHECKING:
-    from .transports.aiohttp import AiohttpTransport
-    from .transports.responses import ResponsesTransport
+    from twilio.rest import Client
+
     from .transports.server import FlexServer
 
 _FIELD_NAMES = frozenset(CREATE_FIELDS)
@@ -40,7 +41,9 @@ class FlexChannelsMock:
     """A stateful fake of Flex API v1 Channels that answers the ``twilio`` client.
 
     Use it as the ``flex_channels`` fixture, or as a context manager: ``with FlexChannelsMock() as
-    fc: ...``. Every start begins with fresh state: one account and one Flex Flow.
+    fc: ...``. It begins with fresh state (one account and one Flex Flow), and so does every start
+    after a stop. While it runs, requests to Twilio hosts never reach the network: Flex hosts are
+    answered by the fake through ``requests`` and ``aiohttp``, other Twilio hosts are refused.
     """
 
     def __init__(self, options: FlexChannelsOptions | None = None, **kwargs: Any) -> None:
@@ -53,6 +56,10 @@ class FlexChannelsMock:
         self.clock = Clock(self.options.now)
         self.calls = CallLog()
         self._faults = FaultPlan()
+        self._lock = threading.RLock()  # a reset never meets a request half answered
+        self._blocked: list[str] = []
+        self._running = False
+        self._started_before = False
         self._sids = sids.SidSource(self.seed)
         account_sid = self.options.account_sid or os.environ.get("TWILIO_ACCOUNT_SID") or None
         if account_sid is not None and not sids.is_sid(account_sid, sids.ACCOUNT):
@@ -66,8 +73,6 @@ class FlexChannelsMock:
         self._store: Store
         self._api: FlexApi
         self._populate(account_sid, auth_token, self.options.flex_flow_sid)
-        self._transport: ResponsesTransport | None = None
-        self._async_transport: AiohttpTransport | None = None
 
     def _populate(
         self, account_sid: str | None, auth_token: str | None, flow_sid: str | None
@@ -86,26 +91,20 @@ class FlexChannelsMock:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Begin answering Flex requests (idempotent)."""
-        if self._transport is None:
-            # Imported here so that importing the package (and the pytest plugin) stays light.
-            from .transports.responses import ResponsesTransport
-
-            self._transport = ResponsesTransport(self.handle)
-            self._transport.start()
-        if self.options.aiohttp and self._async_transport is None:
-            from .transports.aiohttp import AiohttpTransport
-
-            self._async_transport = AiohttpTransport(self.handle)
-            self._async_transport.start()
+        """Begin answering Twilio hosts (idempotent). A start after a stop begins with fresh
+        state, as ``reset()`` leaves it; setup done before the first start is kept."""
+        if self._running:
+            return
+        if self._started_before:
+            self.reset()
+        self._running = self._started_before = True
+        interception.start(self)
 
     def stop(self) -> None:
-        if self._async_transport is not None:
-            self._async_transport.stop()
-            self._async_transport = None
-        if self._transport is not None:
-            self._transport.stop()
-            self._transport = None
+        """Stop answering; the store, calls and findings stay readable."""
+        if self._running:
+            self._running = False
+            interception.stop(self)
 
     def __enter__(self) -> FlexChannelsMock:
         self.start()
@@ -118,6 +117,8 @@ class FlexChannelsMock:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+        if exc_type is None:
+            self.verify()
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> FlexServer:
         """Also answer over HTTP on ``host:port`` (0: any free port) from a background thread;
@@ -127,15 +128,103 @@ class FlexChannelsMock:
         return FlexServer(self, host, port).start()
 
     def reset(self) -> None:
-        """Forget every channel, call, fault, extra account, key and flow; keep the default
-        credentials and the default flow's SID, so clients built from them keep working."""
-        self.calls.clear()
-        self._faults.clear()
-        self._populate(self.account.sid, self.account.auth_token, self.flex_flow.sid)
+        """Forget every channel, call, fault, refused request, extra account, key and flow; keep
+        the default credentials and the default flow's SID, so clients built from them keep
+        working. Safe while other threads are being answered: each request sees the state before
+        or after, never a mix."""
+        with self._lock:
+            self.calls.clear()
+            self._faults.clear()
+            self._blocked.clear()
+            self._populate(self.account.sid, self.account.auth_token, self.flex_flow.sid)
 
     def handle(self, request: Request) -> Response:
         """Answer one transport-neutral request (what every transport adapter calls)."""
-        return self._api.handle(request)
+        with self._lock:
+            return self._api.handle(request)
+
+    def refuse(self, method: str, url: str) -> str | None:
+        """Why a request to a Twilio host is refused (None for Flex hosts); the refusal is kept
+        for ``verify()``."""
+        reason = refusal(method, url)
+        if reason is not None:
+            with self._lock:
+                self._blocked.append(f"{method.upper()} {url}")
+        return reason
+
+    # --- what the test is told at the end ----------------------------------------------------
+
+    @property
+    def blocked(self) -> list[str]:
+        """Requests to Twilio hosts the fake does not model that nothing else answered, refused
+        before they left the process (``"METHOD URL"``)."""
+        with self._lock:
+            return list(self._blocked)
+
+    @property
+    def unmatched(self) -> list[Call]:
+        """Authenticated requests to Flex paths the fake does not know (answered 404)."""
+        return [call for call in self.calls if call.unmatched]
+
+    def problems(self) -> str | None:
+        """What ``verify()`` fails with, or None when there is nothing to report."""
+        lines: list[str] = []
+        blocked = self.blocked
+        if blocked:
+            lines.append("Requests to Twilio hosts the fake does not model were refused:")
+            lines += [f"  - {request}" for request in blocked]
+            lines.append(
+                "  Mock those hosts yourself (responses, aioresponses) or inject a client."
+            )
+        unmatched = [] if self.options.allow_unmatched else self.unmatched
+        if unmatched:
+            lines.append("Flex requests matched no operation of the fake:")
+            lines += [f"  - {call.describe()}" for call in unmatched]
+            lines.append(
+                f"  The fake implements {SUPPORTED}. Pass allow_unmatched=True (an option of the "
+                "marker and the fake) to accept them."
+            )
+        if not lines:
+            return None
+        return "\n".join([*lines, self.calls.describe()])
+
+    def verify(self) -> None:
+        """Raise ``AssertionError`` listing refused requests and unmatched Flex requests (unless
+        ``allow_unmatched``) with every recorded call. The fixture runs it at teardown, the
+        context manager when its block ends without an exception."""
+        problems = self.problems()
+        if problems is not None:
+            raise AssertionError(problems)
+
+    # --- clients that need no interception ------------------------------------------------------
+
+    def client(self, account: Account | str | None = None) -> Client:
+        """A ``twilio.rest.Client`` for ``account`` (default account) whose HTTP client answers
+        from this fake directly, with no patching: for code that takes its client by injection.
+        Works whether or not the fake is started."""
+        from twilio.rest import Client
+
+        from .transports.twilio import FakeHttpClient
+
+        return Client(*self._credentials(account), http_client=FakeHttpClient(self.handle))
+
+    def async_client(self, account: Account | str | None = None) -> Client:
+        """The same for the async API (``create_async`` and friends)."""
+        from twilio.rest import Client
+
+        from .transports.twilio import FakeAsyncHttpClient
+
+        return Client(*self._credentials(account), http_client=FakeAsyncHttpClient(self.handle))
+
+    def _credentials(self, account: Account | str | None) -> tuple[str, str]:
+        if account is None:
+            return self.account.sid, self.account.auth_token
+        if isinstance(account, Account):
+            return account.sid, account.auth_token
+        found = self._store.get_account(account)
+        if found is None:
+            raise KeyError(f"no account {account!r} in this fake")
+        return found.sid, found.auth_token
 
     # --- the default account --------------------------------------------------------------
 
@@ -239,16 +328,28 @@ class FlexChannelsMock:
         times: int | None = 1,
         after_processing: bool = False,
         latency: float = 0.0,
+        retry_after: int | None = None,
     ) -> Fault:
         """Answer the next matching request(s) with a Twilio error instead of processing them.
 
         Defaults per status: 429 -> 20429 "Too Many Requests", 500 -> 20500 "Internal Server
         Error", 503 -> 20503 "Service Unavailable". With ``after_processing`` the request is
-        processed (and stored) first and only its answer is replaced.
+        processed (and stored) first and only its answer is replaced. ``retry_after`` adds a
+        ``Retry-After`` header of that many seconds, which urllib3's ``Retry`` honours.
         """
         injected(status, code, message)  # refuse a bad status now, not at the request
         return self._add_fault(
-            Fault(operation, status, code, message, None, after_processing, latency, times)
+            Fault(
+                operation,
+                status,
+                code,
+                message,
+                None,
+                after_processing,
+                latency,
+                times,
+                retry_after,
+            )
         )
 
     def raise_next(

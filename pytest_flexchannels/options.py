@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
 from .models import ChannelType, IntegrationType, check_flow_types
+
+AIOHTTP_DEPRECATED = (
+    "the aiohttp option of pytest-flexchannels is deprecated and does nothing: the async client "
+    "is always answered"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -18,8 +24,9 @@ class FlexChannelsOptions:
     flex_flow_sid: the default Flex Flow's SID (generated when None).
     integration_type, channel_type, long_lived: the default Flex Flow.
     now: freeze the clock at this instant (a datetime or ISO 8601 text) instead of real time.
-    aiohttp: also answer the async client (aiohttp), which needs the ``async`` extra. Off by
-        default: starting that interception costs about a millisecond per test.
+    allow_unmatched: accept requests to Flex paths the fake does not know (still answered 404)
+        instead of failing the test at teardown.
+    aiohttp: deprecated and ignored: aiohttp is always answered once it is imported.
     """
 
     seed: int | None = None
@@ -30,9 +37,12 @@ class FlexChannelsOptions:
     channel_type: ChannelType = "web"
     long_lived: bool = False
     now: datetime | str | None = None
-    aiohttp: bool = False
+    allow_unmatched: bool = False
+    aiohttp: bool | None = None
 
     def __post_init__(self) -> None:
+        if self.aiohttp is not None:
+            warnings.warn(AIOHTTP_DEPRECATED, DeprecationWarning, stacklevel=3)
         check_flow_types(self.integration_type, self.channel_type)
         if self.seed is not None and (
             isinstance(self.seed, bool) or not isinstance(self.seed, int)

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 MARKER = "flex_channels"
 MARKER_SIGNATURE = (
     "flex_channels(*, seed=None, account_sid=None, auth_token=None, flex_flow_sid=None, "
-    "integration_type='task', channel_type='web', long_lived=False, now=None, aiohttp=False): "
-    "options of the flex_channels fixture for this test; the closest marker wins, and options "
-    "it leaves out come from the flex_channels_* ini options."
+    "integration_type='task', channel_type='web', long_lived=False, now=None, "
+    "allow_unmatched=False): options of the flex_channels fixture for this test; the closest "
+    "marker wins, and options it leaves out come from the flex_channels_* ini options."
 )
 
 
@@ -53,12 +53,18 @@ _INI: dict[str, tuple[str, str, Callable[[str], Any]]] = {
         "whether the default Flex Flow is long-lived (default false)",
         _flag,
     ),
+    "flex_channels_allow_unmatched": (
+        "allow_unmatched",
+        "accept requests to Flex paths the fake does not know instead of failing the test",
+        _flag,
+    ),
     "flex_channels_aiohttp": (
         "aiohttp",
-        "also answer the twilio async client (aiohttp; needs the async extra; default false)",
+        "deprecated, does nothing: the async client is always answered",
         _flag,
     ),
 }
+_ENV = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -82,6 +88,10 @@ def pytest_configure(config: pytest.Config) -> None:
                 values[field] = convert(text)
             except ValueError as error:
                 raise pytest.UsageError(f"ini option {name}: {error}") from None
+    if values.pop("aiohttp", None) is not None:
+        from .options import AIOHTTP_DEPRECATED
+
+        config.issue_config_time_warning(DeprecationWarning(AIOHTTP_DEPRECATED), stacklevel=2)
     run_seed = values.pop("seed", None)
     worker_input = getattr(config, "workerinput", None)
     if worker_input is not None and _WORKER_KEY in worker_input:
@@ -128,7 +138,12 @@ def flex_channels_seed(request: pytest.FixtureRequest) -> int:
 def flex_channels(
     request: pytest.FixtureRequest, flex_channels_seed: int
 ) -> Iterator[FlexChannelsMock]:
-    """A started fake of Flex API v1 Channels with fresh state, stopped after the test."""
+    """A started fake of Flex API v1 Channels with fresh state, stopped after the test.
+
+    While the test runs, ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` name the fake's default
+    account (when they were set, the fake took its account from them), so ``Client()`` works.
+    At teardown the test fails if a Twilio host was refused or a Flex request matched nothing.
+    """
     from .mock import FlexChannelsMock
     from .options import FlexChannelsOptions
 
@@ -136,8 +151,19 @@ def flex_channels(
         options = FlexChannelsOptions(**{"seed": flex_channels_seed, **_option_values(request)})
     except (TypeError, ValueError) as error:
         pytest.fail(f"flex_channels options: {error}", pytrace=False)
-    with FlexChannelsMock(options) as fake:
-        yield fake
+    fake = FlexChannelsMock(options)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in zip(_ENV, (fake.account_sid, fake.auth_token), strict=True):
+            if not os.environ.get(name):
+                patch.setenv(name, value)
+        fake.start()
+        try:
+            yield fake
+        finally:
+            fake.stop()
+    problems = fake.problems()
+    if problems is not None:
+        pytest.fail(problems, pytrace=False)
 
 
 @pytest.fixture

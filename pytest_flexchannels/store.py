@@ -119,6 +119,11 @@ class Store:
             self._api_keys[key.sid] = key
             return key
 
+    def get_account(self, sid: str) -> Account | None:
+        with self._lock:
+            state = self._accounts.get(sid)
+            return state.account if state else None
+
     def authenticate(self, username: str, password: str) -> str | None:
         """The account the credentials belong to, or None."""
         with self._lock:

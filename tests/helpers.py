@@ -165,15 +165,6 @@ def sid_pattern(prefix: str) -> str:
     return OFFICIAL_SID_PATTERNS.get(prefix, sids.pattern(prefix))
 
 
-def unmatched() -> Any:
-    """``pytest.warns`` for a Flex request the fake implements no operation for."""
-    import pytest
-
-    from pytest_flexchannels import FlexChannelsWarning
-
-    return pytest.warns(FlexChannelsWarning, match="matched no operation of the Flex Channels fake")
-
-
 def basic_auth(fake: FlexChannelsMock) -> str:
     """The Authorization header of the fake's default account."""
     import base64

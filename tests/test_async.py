@@ -1,4 +1,5 @@
-"""The twilio async client (aiohttp) against the same fake: operations, paging, errors, faults."""
+"""The twilio async client (aiohttp) against the same fake, with no option: operations, paging,
+errors, faults, and what aiohttp itself does around a request."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-
-pytestmark = pytest.mark.flex_channels(aiohttp=True)
 
 
 @pytest_asyncio.fixture
@@ -95,7 +94,7 @@ async def test_faults_reach_the_async_client(
         await _create(async_client, flex_channels, "alice")
     assert (raised.value.status, raised.value.code) == (429, 20429)
     flex_channels.raise_next("create", after_processing=True)
-    with pytest.raises(aiohttp.ClientConnectionError, match="injected by the Flex fake: POST"):
+    with pytest.raises(aiohttp.ServerDisconnectedError, match="Server disconnected"):
         await _create(async_client, flex_channels, "alice")
     retried = await _create(async_client, flex_channels, "alice")
     assert [c.sid for c in flex_channels.channels] == [retried.sid]
@@ -122,14 +121,14 @@ async def test_the_sync_client_shares_the_store(
 async def test_other_hosts_go_to_what_was_installed_before(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
 
-    async def earlier(session: Any, method: str, url: Any, **kwargs: Any) -> Any:
-        seen.append(str(url))
-        raise aiohttp.ClientConnectionError("the earlier handler was reached")
+    async def earlier(connector: Any, req: Any, traces: Any, timeout: Any) -> Any:
+        seen.append(str(req.url))
+        raise aiohttp.ClientConnectionError("the earlier connector was reached")
 
-    monkeypatch.setattr(aiohttp.ClientSession, "_request", earlier)
-    with FlexChannelsMock(aiohttp=True) as fake:
+    monkeypatch.setattr(aiohttp.TCPConnector, "_create_connection", earlier)
+    with FlexChannelsMock() as fake:
         async with aiohttp.ClientSession() as session:
-            with pytest.raises(aiohttp.ClientConnectionError, match="earlier handler"):
+            with pytest.raises(aiohttp.ClientConnectionError, match="earlier connector"):
                 await session.get("https://api.example.com/orders/1")
             credentials = aiohttp.encode_basic_auth(fake.account_sid, fake.auth_token)
             async with session.get(
@@ -137,8 +136,11 @@ async def test_other_hosts_go_to_what_was_installed_before(monkeypatch: pytest.M
                 params={"PageSize": "3"},
                 headers={"Authorization": credentials},
             ) as flex:
-                assert flex.status == 200 and flex.ok
+                assert type(flex) is aiohttp.ClientResponse  # aiohttp's own, parsed from bytes
+                assert flex.status == 200 and flex.ok and flex.reason == "OK"
                 assert flex.headers["Twilio-Request-Id"].startswith("RQ")
+                assert (flex.content_type, flex.charset) == ("application/json", None)
+                assert flex.request_info.url == flex.url
                 assert (await flex.json())["meta"]["page_size"] == 3
             missing = await session.get(
                 "https://flex-api.twilio.com/v1/Channels/CH1",
@@ -148,17 +150,17 @@ async def test_other_hosts_go_to_what_was_installed_before(monkeypatch: pytest.M
                 missing.raise_for_status()
             assert raised.value.status == 404
     assert seen == ["https://api.example.com/orders/1"]
-    assert aiohttp.ClientSession._request is earlier
+    assert aiohttp.TCPConnector._create_connection is earlier
     assert [call.operation for call in fake.calls] == ["list", "fetch"]
 
 
-def test_without_the_option_aiohttp_is_not_patched() -> None:
-    original = aiohttp.ClientSession._request
-    with FlexChannelsMock():
-        assert aiohttp.ClientSession._request is original
-    with FlexChannelsMock(aiohttp=True):
-        assert aiohttp.ClientSession._request is not original
-    assert aiohttp.ClientSession._request is original
+def test_the_aiohttp_option_is_deprecated_and_changes_nothing() -> None:
+    original = aiohttp.TCPConnector._create_connection
+    with pytest.deprecated_call(match="the aiohttp option of pytest-flexchannels is deprecated"):
+        fake = FlexChannelsMock(aiohttp=False)
+    with fake:
+        assert aiohttp.TCPConnector._create_connection is not original
+    assert aiohttp.TCPConnector._create_connection is original
 
 
 @pytest.mark.asyncio

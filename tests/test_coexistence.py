@@ -29,8 +29,14 @@ def _flex_and_other_are_both_served(fake: FlexChannelsMock, client: Client) -> N
 def test_beside_responses_activate(flex_channels: FlexChannelsMock, client: Client) -> None:
     responses.add(responses.GET, OTHER_URL, json={"name": "Ada"})
     _flex_and_other_are_both_served(flex_channels, client)
-    # Flex requests are the fake's: they never reach the user's mock or its call list.
-    assert [call.request.url for call in responses.calls] == [OTHER_URL]
+    # Flex requests are the fake's, and pass through the user's mock as responses shows them.
+    sid = flex_channels.channels[0].sid
+    assert [call.request.url for call in responses.calls] == [
+        CHANNELS_URL,
+        OTHER_URL,
+        f"{CHANNELS_URL}/{sid}",
+    ]
+    assert [call.response.status_code for call in responses.calls] == [201, 200, 200]
 
 
 @pytest.fixture
@@ -44,14 +50,14 @@ def test_beside_a_mock_started_before(
     started_before: responses.RequestsMock, flex_channels: FlexChannelsMock, client: Client
 ) -> None:
     _flex_and_other_are_both_served(flex_channels, client)
-    assert len(started_before.calls) == 1
+    assert len(started_before.calls) == 3
 
 
 def test_beside_a_mock_started_after(flex_channels: FlexChannelsMock, client: Client) -> None:
     with responses.RequestsMock() as mock:
         mock.add(responses.GET, OTHER_URL, json={"name": "Ada"})
         _flex_and_other_are_both_served(flex_channels, client)
-        assert len(mock.calls) == 1
+        assert len(mock.calls) == 3
     # And after the user's mock stops, the fake still answers on its own.
     assert len(client.flex_api.v1.channel.list()) == 1
 
@@ -87,11 +93,16 @@ def test_flex_urls_registered_by_the_user_are_still_the_fakes(
     assert "flex_chat_channels" in body.json()
 
 
-def test_other_hosts_go_to_what_was_installed_before(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_send_installed_before_sees_every_request_and_flex_is_answered_under_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     seen: list[str] = []
+    genuine = HTTPAdapter.send
 
-    def earlier_send(adapter: HTTPAdapter, request: requests.PreparedRequest, **_: Any) -> Any:
+    def earlier_send(adapter: HTTPAdapter, request: requests.PreparedRequest, **kw: Any) -> Any:
         seen.append(request.url or "")
+        if request.url == CHANNELS_URL:
+            return genuine(adapter, request, **kw)
         response = requests.Response()
         response.status_code = 299
         return response
@@ -100,19 +111,35 @@ def test_other_hosts_go_to_what_was_installed_before(monkeypatch: pytest.MonkeyP
     with FlexChannelsMock() as fake:
         assert requests.get(OTHER_URL).status_code == 299
         assert requests.get(CHANNELS_URL).status_code == 401
-    assert seen == [OTHER_URL]
+    assert seen == [OTHER_URL, CHANNELS_URL]
     assert HTTPAdapter.send is earlier_send
     assert len(fake.calls) == 1
 
 
 def test_stopping_restores_responses_and_requests() -> None:
-    original_send = HTTPAdapter.send
-    original_hook = responses.RequestsMock._on_request
+    originals = (
+        HTTPAdapter.send,
+        HTTPAdapter.get_connection_with_tls_context,
+        requests.Session.send,
+        responses.RequestsMock._on_request,
+    )
+
+    def hooks() -> tuple[Any, ...]:
+        return (
+            HTTPAdapter.send,
+            HTTPAdapter.get_connection_with_tls_context,
+            requests.Session.send,
+            responses.RequestsMock._on_request,
+        )
+
     with FlexChannelsMock():
-        assert HTTPAdapter.send is not original_send
-        assert responses.RequestsMock._on_request is not original_hook
-    assert HTTPAdapter.send is original_send
-    assert responses.RequestsMock._on_request is original_hook
+        assert [a is b for a, b in zip(hooks(), originals, strict=True)] == [
+            True,
+            False,
+            False,
+            False,
+        ]
+    assert hooks() == originals
     with responses.RequestsMock() as mock:
         mock.add(responses.GET, CHANNELS_URL, json={"stub": True})
         assert requests.get(CHANNELS_URL).json() == {"stub": True}

@@ -120,8 +120,13 @@ def test_raise_next_is_a_dropped_connection(
     flex_channels: FlexChannelsMock, client: Client
 ) -> None:
     flex_channels.raise_next("create")
-    with pytest.raises(requests.ConnectionError, match="injected by the Flex fake: POST"):
+    # What requests raises when a server closes the connection without an answer.
+    with pytest.raises(requests.ConnectionError) as raised:
         create(client, flex_channels)
+    assert str(raised.value) == (
+        "('Connection aborted.', "
+        "RemoteDisconnected('Remote end closed connection without response'))"
+    )
     assert flex_channels.channels == []
     (call,) = flex_channels.calls
     assert (call.status_code, call.response_json, call.error_code, call.request_id) == (
@@ -220,26 +225,36 @@ def test_bad_fault_arguments_are_refused(flex_channels: FlexChannelsMock) -> Non
     assert flex_channels.faults == []
 
 
-def test_unmatched_request_warning_explains_itself(
-    flex_channels: FlexChannelsMock, http: requests.Session
-) -> None:
-    flex_channels.create_channel()
-    http.get(CHANNELS_URL)
-    with pytest.warns(Warning) as warned:
-        http.get("https://flex-api.twilio.com/v1/Configuration?PageSize=5")
-    (warning,) = warned
-    assert str(warning.message) == (
-        "GET https://flex-api.twilio.com/v1/Configuration?PageSize=5 matched no operation of the "
-        "Flex Channels fake, which answered it as Twilio would (404, error 20404). The fake "
-        "implements POST /v1/Channels (create), GET /v1/Channels (list), GET /v1/Channels/{Sid} "
-        "(fetch), DELETE /v1/Channels/{Sid} (delete), and POST/GET /v1/FlexFlows and "
-        "GET/POST/DELETE /v1/FlexFlows/{Sid} (create_flex_flow, list_flex_flows, "
-        "fetch_flex_flow, update_flex_flow, delete_flex_flow).\n"
+def test_an_unmatched_request_fails_on_a_clean_exit_and_explains_itself() -> None:
+    with pytest.raises(AssertionError) as raised, FlexChannelsMock(seed=4) as fake:
+        with requests.Session() as http:
+            http.auth = (fake.account_sid, fake.auth_token)
+            http.get(CHANNELS_URL)
+            answer = http.get("https://flex-api.twilio.com/v1/Configuration?PageSize=5")
+        assert answer.status_code == 404  # answered as Twilio answers a path it does not know
+    assert str(raised.value) == (
+        "Flex requests matched no operation of the fake:\n"
+        "  - <no operation>: GET https://flex-api.twilio.com/v1/Configuration?PageSize=5 -> 404 "
+        "error 20404\n"
+        "  The fake implements POST /v1/Channels (create), GET /v1/Channels (list), GET "
+        "/v1/Channels/{Sid} (fetch), DELETE /v1/Channels/{Sid} (delete), and POST/GET "
+        "/v1/FlexFlows and GET/POST/DELETE /v1/FlexFlows/{Sid} (create_flex_flow, "
+        "list_flex_flows, fetch_flex_flow, update_flex_flow, delete_flex_flow). Pass "
+        "allow_unmatched=True (an option of the marker and the fake) to accept them.\n"
         "Recorded calls (2):\n"
         f"  1. list: GET {CHANNELS_URL} -> 200\n"
         "  2. <no operation>: GET https://flex-api.twilio.com/v1/Configuration?PageSize=5 -> 404 "
         "error 20404"
     )
+
+
+def test_allow_unmatched_accepts_them_and_the_message_does_not_grow_per_request() -> None:
+    with FlexChannelsMock(allow_unmatched=True) as fake, requests.Session() as http:
+        http.auth = (fake.account_sid, fake.auth_token)
+        for _ in range(3):
+            assert http.get("https://flex-api.twilio.com/v1/Nothing").status_code == 404
+    assert len(fake.unmatched) == 3
+    assert fake.problems() is None
 
 
 def test_fault_on_a_nested_fake_only(flex_channels: FlexChannelsMock) -> None:

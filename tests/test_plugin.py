@@ -47,15 +47,15 @@ def test_fake_stops_after_the_test(pytester: pytest.Pytester) -> None:
         import requests, responses
         from requests.adapters import HTTPAdapter
 
-        ORIGINAL = HTTPAdapter.send
+        ORIGINAL = HTTPAdapter.get_connection_with_tls_context
         URL = "https://flex-api.twilio.com/v1/Channels"
 
         def test_uses_the_fake(flex_channels):
-            assert HTTPAdapter.send is not ORIGINAL
-            assert requests.get(URL).status_code == 401
+            assert HTTPAdapter.get_connection_with_tls_context is not ORIGINAL
+            assert requests.get(URL, auth=("AC" + "0" * 32, "x")).status_code == 401
 
         def test_after_it(flex_channels=None):
-            assert HTTPAdapter.send is ORIGINAL
+            assert HTTPAdapter.get_connection_with_tls_context is ORIGINAL
             with responses.RequestsMock() as mock:
                 mock.add(responses.GET, URL, json={"stub": True})
                 assert requests.get(URL).json() == {"stub": True}

@@ -93,7 +93,8 @@ def test_plain_http_client_sees_the_wire(
     assert status == 200 and page["meta"]["url"] == f"{url}?PageSize=1&Page=0"
     status, _, empty = _plain("DELETE", f"{url}/{body['sid']}", flex_channels)
     assert (status, empty) == (204, None)
-    status, headers, error = _plain("GET", url, FlexChannelsMock(seed=1))  # unknown credentials
+    stranger = FlexChannelsMock(seed=1, account_sid="AC" + "1" * 32)  # unknown credentials
+    status, headers, error = _plain("GET", url, stranger)
     assert (status, error) == (401, error_body(401, 20003, "Authenticate"))
     assert headers["WWW-Authenticate"] == 'Basic realm="Twilio API"'
 

@@ -12,7 +12,7 @@ from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 
-from .helpers import CHANNELS_URL, create, error_body, unmatched
+from .helpers import CHANNELS_URL, create, error_body
 
 
 def test_headers_through_with_http_info(flex_channels: FlexChannelsMock, client: Client) -> None:
@@ -79,19 +79,16 @@ def test_bad_page_size_fails_the_page(
     )
 
 
+@pytest.mark.flex_channels(allow_unmatched=True)
 def test_raw_client_requests_see_405_and_404(
     flex_channels: FlexChannelsMock, client: Client
 ) -> None:
     channel = create(client, flex_channels)
-    with unmatched():
-        update = client.request(
-            "POST", f"{CHANNELS_URL}/{channel.sid}", data={"ChatFriendlyName": "x"}
-        )
+    update = client.request("POST", f"{CHANNELS_URL}/{channel.sid}", data={"ChatFriendlyName": "x"})
     assert update.status_code == 405
     assert update.headers["Allow"] == "GET, DELETE"
     assert json.loads(update.text) == error_body(405, 20004, "Method not allowed")
-    with unmatched():
-        missing = client.request("GET", "https://flex-api.twilio.com/v1/Configuration")
+    missing = client.request("GET", "https://flex-api.twilio.com/v1/Configuration")
     assert missing.status_code == 404
     assert (
         json.loads(missing.text)["message"] == "The requested resource /Configuration was not found"

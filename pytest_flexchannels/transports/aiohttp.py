@@ -1,158 +1,131 @@
-"""The aiohttp adapter, for the ``twilio`` async client (``create_async`` and friends).
+"""aiohttp: Twilio hosts are answered under aiohttp's own connector, by in-memory connections, so
+the twilio async client and any ``ClientSession`` get real ``ClientResponse`` objects.
 
-``ClientSession._request`` is wrapped at class level while a fake with ``aiohttp=True`` runs:
-Flex URLs get an in-memory response from the fake's one request path, every other URL goes to
-whatever ``_request`` was installed before (the user's own mock, or the network). Our own seam
-rather than aioresponses: aioresponses 0.7.9 cannot build responses for aiohttp 3.14, and its
-autospec patch costs a millisecond per start.
+``TCPConnector._create_connection`` (where a connector makes a new connection, as aiohttp's own
+Unix and named-pipe connectors do differently) is wrapped at class level while a fake runs: for a
+Flex host it returns aiohttp's own response protocol on a transport that hands the bytes the
+client writes to the fake and feeds its answer back. Everything above it is aiohttp's:
+``base_url``, ``raise_for_status``, cookies, traces, keep-alive, and timeouts, which an answer held
+back by ``delay_next`` meets as it would meet a slow server. A Twilio host the fake does not model
+is refused there with a ``TwilioHostNotFakedError``; every other host goes where it would have
+gone. Nothing is imported or patched until aiohttp itself is imported.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
-from collections.abc import Callable
-from http.client import responses as reasons
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
-from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
+from aiohttp.client_proto import ResponseHandler
 
-from ..api import FLEX_ORIGIN, Request, Response
+from .. import interception
+from ..api import TWILIO_ORIGIN, Request, Response
+from ..errors import TwilioHostNotFakedError
 from ..faults import ConnectionDropped
+from .wire import RequestReader, render
 
-_lock = threading.Lock()
-_active: list[AiohttpTransport] = []
-_original_request: Any = None
-
-
-async def _request(session: aiohttp.ClientSession, method: str, url: Any, **kwargs: Any) -> Any:
-    target = URL(url)
-    if kwargs.get("params"):
-        target = target.extend_query(kwargs["params"])
-    if _active and FLEX_ORIGIN.match(str(target)):
-        return await _active[-1].answer(session, method.upper(), target, kwargs)
-    return await _original_request(session, method, url, **kwargs)
+_original: Any = None
 
 
-def _body(data: Any, json_body: Any) -> bytes:
-    if json_body is not None:
-        return json.dumps(json_body).encode()
-    if data is None:
-        return b""
-    if isinstance(data, bytes):
-        return data
-    if isinstance(data, str):
-        return data.encode()
-    return urlencode(list(data.items()) if isinstance(data, dict) else data).encode()
+class _Refused(TwilioHostNotFakedError, aiohttp.ClientConnectionError):
+    """A request to a Twilio host the fake does not model, refused before it left the process."""
 
 
-class FakeClientResponse:
-    """What ``session.request`` returns for a Flex URL: the parts of ``aiohttp.ClientResponse``
-    that clients read (status, headers, ``read``/``text``/``json``, ``raise_for_status``, use
-    as an async context manager)."""
+async def _create_connection(
+    self: aiohttp.TCPConnector, req: aiohttp.ClientRequest, traces: Any, timeout: Any
+) -> ResponseHandler:
+    url = str(req.url)
+    fake = interception.current()
+    if fake is None or not TWILIO_ORIGIN.match(url):
+        protocol: ResponseHandler = await _original(self, req, traces, timeout)
+        return protocol
+    refused = fake.refuse(req.method, url)
+    if refused is not None:
+        raise _Refused(refused)
+    protocol = ResponseHandler(self._loop)
+    origin = f"{req.url.scheme}://{req.url.raw_authority}"
+    protocol.connection_made(_Transport(protocol, origin, self._loop))
+    return protocol
 
-    def __init__(self, method: str, url: URL, answer: Response) -> None:
-        self.method = method
-        self.url = self.real_url = url
-        self.status = answer.status or 0
-        self.reason = reasons.get(self.status, "")
-        self.headers = CIMultiDictProxy(CIMultiDict(answer.headers))
-        self.content_type = self.headers.get("Content-Type", "application/octet-stream")
-        self.history: tuple[Any, ...] = ()
-        self._body = answer.body
 
-    @property
-    def ok(self) -> bool:
-        return self.status < 400
+def install() -> None:
+    global _original
+    if _original is None:
+        _original = aiohttp.TCPConnector._create_connection
+        aiohttp.TCPConnector._create_connection = _create_connection  # type: ignore[method-assign]
 
-    async def read(self) -> bytes:
-        return self._body
 
-    async def text(self, encoding: str | None = None, errors: str = "strict") -> str:
-        return self._body.decode(encoding or "utf-8", errors)
+def uninstall() -> None:
+    global _original
+    if _original is not None:
+        aiohttp.TCPConnector._create_connection = _original  # type: ignore[method-assign]
+        _original = None
 
-    async def json(self, *, loads: Callable[[str], Any] = json.loads, **_: Any) -> Any:
-        return loads(self._body.decode()) if self._body else None
 
-    def raise_for_status(self) -> None:
-        if not self.ok:
-            info = aiohttp.RequestInfo(self.url, self.method, CIMultiDictProxy(CIMultiDict()))
-            raise aiohttp.ClientResponseError(
-                info, (), status=self.status, message=self.reason, headers=self.headers
-            )
+class _Transport(asyncio.Transport):
+    """One in-memory connection: requests written to it go to the fake, answers come back to the
+    protocol on the event loop, after an injected delay if any."""
 
-    def release(self) -> None:
-        """Nothing to release: the body is in memory."""
+    def __init__(
+        self, protocol: ResponseHandler, origin: str, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        super().__init__()
+        self._protocol = protocol
+        self._reader = RequestReader(origin)
+        self._loop = loop
+        self._closing = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._closing:
+            return
+        for request in self._reader.feed(bytes(data)):
+            fake = interception.current()
+            if fake is None:  # the fake stopped while this connection stayed in a pool
+                self.close()
+                return
+            answer = fake.handle(request)
+            if answer.delay:
+                self._loop.call_later(answer.delay, self._answer, request, answer)
+            else:
+                self._loop.call_soon(self._answer, request, answer)
+
+    def _answer(self, request: Request, answer: Response) -> None:
+        if self._closing:  # the client gave up first (a timeout) or closed the connection
+            return
+        if answer.exception is not None and answer.exception is not ConnectionDropped:
+            exception = answer.exception
+            if isinstance(exception, type):
+                exception = exception(f"injected by the Flex fake: {request.method} {request.url}")
+            self._protocol.set_exception(exception)
+            self.close()
+        elif answer.status is None:
+            self.close()  # the peer closed without an answer
+        else:
+            self._protocol.data_received(render(answer, request.method))
+
+    def is_closing(self) -> bool:
+        return self._closing
 
     def close(self) -> None:
-        """Nothing to close."""
+        if not self._closing:
+            self._closing = True
+            self._loop.call_soon(self._protocol.connection_lost, None)
 
-    async def wait_for_close(self) -> None:
-        """Nothing to wait for."""
+    def abort(self) -> None:
+        self.close()
 
-    async def __aenter__(self) -> FakeClientResponse:
-        return self
+    def get_write_buffer_size(self) -> int:
+        return 0
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.release()
+    def can_write_eof(self) -> bool:
+        return False
 
+    def pause_reading(self) -> None:
+        """Answers arrive whole: nothing to pause."""
 
-class AiohttpTransport:
-    """Serves ``aiohttp.ClientSession`` traffic to Flex hosts from ``handle``."""
+    def resume_reading(self) -> None:
+        """Answers arrive whole: nothing to resume."""
 
-    def __init__(self, handle: Callable[[Request], Response]) -> None:
-        self._handle = handle
-        self._started = False
-
-    def start(self) -> None:
-        global _original_request
-        with _lock:
-            if self._started:
-                return
-            if not _active:
-                _original_request = aiohttp.ClientSession._request
-                aiohttp.ClientSession._request = _request  # type: ignore[method-assign,assignment]
-            _active.append(self)
-            self._started = True
-
-    def stop(self) -> None:
-        with _lock:
-            if not self._started:
-                return
-            _active.remove(self)
-            self._started = False
-            if not _active:
-                aiohttp.ClientSession._request = _original_request  # type: ignore[method-assign]
-
-    async def answer(
-        self, session: aiohttp.ClientSession, method: str, url: URL, kwargs: dict[str, Any]
-    ) -> FakeClientResponse:
-        headers = {str(k): str(v) for k, v in session.headers.items()}
-        headers.update({str(k): str(v) for k, v in (kwargs.get("headers") or {}).items()})
-        auth = kwargs.get("auth") or session.auth
-        if isinstance(auth, aiohttp.BasicAuth):
-            headers["Authorization"] = auth.encode()
-        body = _body(kwargs.get("data"), kwargs.get("json"))
-        answer = self._handle(Request(method, str(url), headers, body))
-        if answer.delay:
-            await asyncio.sleep(answer.delay)
-        if answer.exception is not None:
-            raise _transport_error(answer.exception, method, str(url))
-        response = FakeClientResponse(method, url, answer)
-        if kwargs.get("raise_for_status"):
-            response.raise_for_status()
-        return response
-
-
-def _transport_error(
-    exception: BaseException | type[BaseException], method: str, url: str
-) -> BaseException:
-    if not isinstance(exception, type):
-        return exception
-    if exception is ConnectionDropped:
-        exception = aiohttp.ClientConnectionError
-    return exception(f"injected by the Flex fake: {method} {url}")
+    def is_reading(self) -> bool:
+        return not self._closing

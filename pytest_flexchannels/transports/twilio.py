@@ -1,0 +1,129 @@
+"""HTTP clients for the ``twilio`` library that answer from a fake directly, with no patching:
+``Client(sid, token, http_client=...)`` for code that takes its client by injection."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from twilio.http import AsyncHttpClient, HttpClient
+from twilio.http.request import Request as TwilioRequest
+from twilio.http.response import Response as TwilioResponse
+
+from ..api import Request, Response
+from ..faults import ConnectionDropped
+
+_logger = logging.getLogger("pytest_flexchannels.twilio")
+
+Handle = Callable[[Request], Response]
+
+
+def _request(
+    method: str,
+    url: str,
+    params: dict[str, object] | None,
+    data: dict[str, object] | None,
+    headers: dict[str, str] | None,
+    auth: tuple[str, str] | None,
+) -> tuple[Request, dict[str, Any]]:
+    """The fake's request for a helper-library call, encoded as ``requests`` would encode it."""
+    query = urlencode([(k, v) for k, v in (params or {}).items() if v is not None], doseq=True)
+    form = urlencode([(k, v) for k, v in (data or {}).items() if v is not None], doseq=True)
+    sent = dict(headers or {})
+    if auth is not None:
+        user, password = (part.encode("latin-1", "replace") for part in auth)
+        sent["Authorization"] = "Basic " + base64.b64encode(user + b":" + password).decode()
+    target = f"{url}{'&' if '?' in url else '?'}{query}" if query else url
+    kwargs: dict[str, Any] = {"method": method.upper(), "url": url, "params": params}
+    kwargs |= {"data": data, "headers": headers, "auth": auth}
+    return Request(method.upper(), target, sent, form.encode()), kwargs
+
+
+def _failure(answer: Response, request: Request, dropped: type[BaseException]) -> BaseException:
+    exception = answer.exception
+    if exception is None or exception is ConnectionDropped:
+        return dropped(f"the Flex fake dropped the connection: {request.method} {request.url}")
+    if isinstance(exception, type):
+        return exception(f"injected by the Flex fake: {request.method} {request.url}")
+    return exception
+
+
+def _answer(answer: Response) -> TwilioResponse:
+    return TwilioResponse(answer.status or 0, answer.body.decode("utf-8"), answer.headers)
+
+
+class FakeHttpClient(HttpClient):  # type: ignore[misc]
+    """A synchronous ``twilio`` HTTP client answered by one fake; timeouts meet its delays."""
+
+    def __init__(self, handle: Handle, timeout: float | None = None) -> None:
+        super().__init__(_logger, False, timeout)
+        self._handle = handle
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> TwilioResponse:
+        import requests
+
+        request, kwargs = _request(method, url, params, data, headers, auth)
+        self._test_only_last_request = TwilioRequest(**kwargs)
+        self._test_only_last_response = None
+        answer = self._handle(request)
+        limit = timeout if timeout is not None else self.timeout
+        if answer.delay:
+            if limit is not None and answer.delay > limit:
+                time.sleep(limit)
+                raise requests.ReadTimeout(f"the Flex fake answered after {answer.delay} s")
+            time.sleep(answer.delay)
+        if answer.status is None:
+            raise _failure(answer, request, requests.ConnectionError)
+        self._test_only_last_response = _answer(answer)
+        return self._test_only_last_response
+
+
+class FakeAsyncHttpClient(AsyncHttpClient):  # type: ignore[misc]
+    """An asynchronous ``twilio`` HTTP client answered by one fake; timeouts meet its delays."""
+
+    def __init__(self, handle: Handle, timeout: float | None = None) -> None:
+        super().__init__(_logger, True, timeout)
+        self._handle = handle
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> TwilioResponse:
+        import aiohttp
+
+        request, kwargs = _request(method, url, params, data, headers, auth)
+        self._test_only_last_request = TwilioRequest(**kwargs)
+        self._test_only_last_response = None
+        answer = self._handle(request)
+        limit = timeout if timeout is not None else self.timeout
+        if answer.delay:
+            await asyncio.wait_for(asyncio.sleep(answer.delay), limit)
+        if answer.status is None:
+            raise _failure(answer, request, aiohttp.ServerDisconnectedError)
+        self._test_only_last_response = _answer(answer)
+        return self._test_only_last_response
+
+    async def close(self) -> None:
+        """Nothing to close: no session, no sockets."""

@@ -1,0 +1,106 @@
+"""HTTP/1.1 as bytes, for the in-memory connections: requests in as a client library writes them,
+answers out as a server would send them, so the libraries' own writers and parsers run."""
+
+from __future__ import annotations
+
+from http.client import responses as reasons
+
+from ..api import Request, Response
+
+_MAX_HEAD = 1 << 16  # what a real server would accept in a request head, give or take
+
+
+class RequestReader:
+    """Reassembles the requests a client writes on one connection (``Content-Length`` and
+    chunked bodies), for an origin such as ``https://flex-api.twilio.com``.
+
+    Header bytes are read as Latin-1, as HTTP servers hand them to applications, so bytes a client
+    sent raw reach the fake (and its 401) instead of failing here.
+    """
+
+    def __init__(self, origin: str) -> None:
+        self._origin = origin
+        self._buffer = bytearray()
+        self._head: tuple[str, str, dict[str, str]] | None = None
+        self._chunked = False
+        self._length = 0
+
+    def feed(self, data: bytes) -> list[Request]:
+        """The requests that ``data`` completes, in order."""
+        self._buffer += data
+        done: list[Request] = []
+        while True:
+            request = self._next()
+            if request is None:
+                return done
+            done.append(request)
+
+    def _next(self) -> Request | None:
+        if self._head is None:
+            end = self._buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self._buffer) > _MAX_HEAD:
+                    raise ValueError("request head too large")
+                return None
+            self._head = self._parse_head(bytes(self._buffer[:end]).decode("latin-1"))
+            del self._buffer[: end + 4]
+        body = self._chunks() if self._chunked else self._fixed()
+        if body is None:
+            return None
+        method, target, headers = self._head
+        self._head = None
+        return Request(method, self._origin + target, headers, body)
+
+    def _parse_head(self, head: str) -> tuple[str, str, dict[str, str]]:
+        line, *lines = head.split("\r\n")
+        method, target, _version = line.split(" ", 2)
+        headers: dict[str, str] = {}
+        for field in lines:
+            name, _, value = field.partition(":")
+            name, value = name.strip(), value.strip()
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        lowered = {name.lower(): value for name, value in headers.items()}
+        self._chunked = "chunked" in lowered.get("transfer-encoding", "").lower()
+        length = lowered.get("content-length", "0").strip()
+        self._length = int(length) if length.isdigit() else 0
+        return method, target, headers
+
+    def _fixed(self) -> bytes | None:
+        if len(self._buffer) < self._length:
+            return None
+        body = bytes(self._buffer[: self._length])
+        del self._buffer[: self._length]
+        return body
+
+    def _chunks(self) -> bytes | None:
+        body = bytearray()
+        at = 0
+        while True:
+            end = self._buffer.find(b"\r\n", at)
+            if end < 0:
+                return None
+            size = int(bytes(self._buffer[at:end]).split(b";")[0] or b"0", 16)
+            if size == 0:
+                trailer = self._buffer.find(b"\r\n\r\n", end)
+                if trailer < 0:
+                    return None
+                del self._buffer[: trailer + 4]
+                return bytes(body)
+            start = end + 2
+            if len(self._buffer) < start + size + 2:
+                return None
+            body += self._buffer[start : start + size]
+            at = start + size + 2
+
+
+def render(answer: Response, method: str) -> bytes:
+    """The bytes of an answer on the wire: status line, headers, ``Content-Length``, body."""
+    status = answer.status or 500
+    lines = [f"HTTP/1.1 {status} {reasons.get(status, 'Unknown')}"]
+    lines += [f"{name}: {value}" for name, value in answer.headers.items()]
+    if status != 204 and status >= 200:
+        length = len(answer.body)
+        if method == "HEAD":  # the answer's length is the GET's, which the fake does not render
+            length = 0
+        lines.append(f"Content-Length: {length}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + answer.body
