@@ -269,6 +269,7 @@ class FlexApi:
         self._sids = source
         self._calls = calls
         self._faults = faults
+        self._authenticated: dict[str, str] = {}
         # Page tokens are signed so that an edited or foreign token is refused, as Twilio does.
         self._token_key = hashlib.sha256(f"flex-page-token:{source.seed}".encode()).digest()
 
@@ -359,7 +360,12 @@ class FlexApi:
         return None, None, None
 
     def _authenticate(self, headers: Mapping[str, str]) -> str:
-        value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        value = headers.get("Authorization")
+        if value is None:  # another spelling of the name (HTTP names are case-insensitive)
+            value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        known = self._authenticated.get(value)
+        if known is not None:
+            return known
         scheme, _, encoded = value.partition(" ")
         if scheme.lower() == "basic":
             try:
@@ -369,6 +375,11 @@ class FlexApi:
             username, colon, password = decoded.partition(":")
             account_sid = self._store.authenticate(username, password) if colon else None
             if account_sid is not None:
+                # Credentials are never withdrawn from a store, so a header that authenticated
+                # once always will: remember a few instead of decoding every request's.
+                if len(self._authenticated) >= 64:
+                    self._authenticated.clear()
+                self._authenticated[value] = account_sid
                 return account_sid
         raise errors.authenticate()
 

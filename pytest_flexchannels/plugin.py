@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
     from .mock import FlexChannelsMock
+    from .options import FlexChannelsOptions
     from .transports.server import FlexServer
 
 MARKER = "flex_channels"
@@ -134,23 +136,12 @@ def flex_channels_seed(request: pytest.FixtureRequest) -> int:
     return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
 
 
-@pytest.fixture
-def flex_channels(
-    request: pytest.FixtureRequest, flex_channels_seed: int
-) -> Iterator[FlexChannelsMock]:
-    """A started fake of Flex API v1 Channels with fresh state, stopped after the test.
-
-    While the test runs, ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` name the fake's default
-    account (when they were set, the fake took its account from them), so ``Client()`` works.
-    At teardown the test fails if a Twilio host was refused or a Flex request matched nothing.
-    """
+@contextmanager
+def running(options: FlexChannelsOptions) -> Iterator[FlexChannelsMock]:
+    """What the fixture does around a test: a started fake whose default account the
+    ``TWILIO_*`` variables name (set only where unset, restored after), stopped at the end."""
     from .mock import FlexChannelsMock
-    from .options import FlexChannelsOptions
 
-    try:
-        options = FlexChannelsOptions(**{"seed": flex_channels_seed, **_option_values(request)})
-    except (TypeError, ValueError) as error:
-        pytest.fail(f"flex_channels options: {error}", pytrace=False)
     fake = FlexChannelsMock(options)
     with pytest.MonkeyPatch.context() as patch:
         for name, value in zip(_ENV, (fake.account_sid, fake.auth_token), strict=True):
@@ -161,6 +152,26 @@ def flex_channels(
             yield fake
         finally:
             fake.stop()
+
+
+@pytest.fixture
+def flex_channels(
+    request: pytest.FixtureRequest, flex_channels_seed: int
+) -> Iterator[FlexChannelsMock]:
+    """A started fake of Flex API v1 Channels with fresh state, stopped after the test.
+
+    While the test runs, ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` name the fake's default
+    account (when they were set, the fake took its account from them), so ``Client()`` works.
+    At teardown the test fails if a Twilio host was refused or a Flex request matched nothing.
+    """
+    from .options import FlexChannelsOptions
+
+    try:
+        options = FlexChannelsOptions(**{"seed": flex_channels_seed, **_option_values(request)})
+    except (TypeError, ValueError) as error:
+        pytest.fail(f"flex_channels options: {error}", pytrace=False)
+    with running(options) as fake:
+        yield fake
     problems = fake.problems()
     if problems is not None:
         pytest.fail(problems, pytrace=False)

@@ -16,8 +16,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import aiohttp
+# Submodules only: this may load while aiohttp's own package is still initialising (imported
+# after a fake started), when names like ``aiohttp.TCPConnector`` do not exist yet.
+from aiohttp.client_exceptions import ClientConnectionError
 from aiohttp.client_proto import ResponseHandler
+from aiohttp.client_reqrep import ClientRequest
+from aiohttp.connector import TCPConnector
 
 from .. import interception
 from ..api import TWILIO_ORIGIN, Request, Response
@@ -28,12 +32,12 @@ from .wire import RequestReader, render
 _original: Any = None
 
 
-class _Refused(TwilioHostNotFakedError, aiohttp.ClientConnectionError):
+class _Refused(TwilioHostNotFakedError, ClientConnectionError):
     """A request to a Twilio host the fake does not model, refused before it left the process."""
 
 
 async def _create_connection(
-    self: aiohttp.TCPConnector, req: aiohttp.ClientRequest, traces: Any, timeout: Any
+    self: TCPConnector, req: ClientRequest, traces: Any, timeout: Any
 ) -> ResponseHandler:
     url = str(req.url)
     fake = interception.current()
@@ -52,14 +56,14 @@ async def _create_connection(
 def install() -> None:
     global _original
     if _original is None:
-        _original = aiohttp.TCPConnector._create_connection
-        aiohttp.TCPConnector._create_connection = _create_connection  # type: ignore[method-assign]
+        _original = TCPConnector._create_connection
+        TCPConnector._create_connection = _create_connection  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     global _original
     if _original is not None:
-        aiohttp.TCPConnector._create_connection = _original  # type: ignore[method-assign]
+        TCPConnector._create_connection = _original  # type: ignore[method-assign]
         _original = None
 
 
