@@ -9,8 +9,8 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 from . import errors, sids
@@ -92,18 +92,17 @@ SUPPORTED = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    """A transport-neutral HTTP request: what every adapter hands to ``handle``."""
+class Request(NamedTuple):
+    """A transport-neutral HTTP request: what every adapter hands to ``handle``. (Named tuples:
+    built for every request, they cost a fifth of a frozen dataclass.)"""
 
     method: str
     url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = MappingProxyType({})
     body: bytes = b""
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
+class Response(NamedTuple):
     """What the transport sends back: after ``delay`` seconds, raise ``exception`` if set (an
     injected transport failure, in the adapter's library's terms), else answer ``status``."""
 

@@ -242,3 +242,26 @@ def test_a_malformed_content_length_is_answered(
         error_body(400, 20001, "Missing required parameter FlexFlowSid in the post body"),
     )
     connection.close()
+
+
+def test_bad_header_bytes_over_the_socket_are_a_401_and_recorded(
+    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer
+) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(flex_channels_server.url)
+    raw = (
+        b"GET /v1/Channels HTTP/1.1\r\nHost: flex-api.twilio.com\r\n"
+        b"Authorization: Basic \xc3\xa9\xff\r\nX-Trace: \xfe\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection((address.hostname, address.port), timeout=10) as peer:
+        peer.sendall(raw)
+        answer = b""
+        while chunk := peer.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 401 ")
+    assert json.loads(body) == error_body(401, 20003, "Authenticate")
+    (call,) = flex_channels.calls
+    assert (call.status_code, call.account_sid) == (401, None)

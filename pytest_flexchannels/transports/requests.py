@@ -124,7 +124,8 @@ def _wire(value: str | bytes) -> str:
     """A header value as a server reads it: the bytes http.client would send, as Latin-1."""
     if isinstance(value, bytes):
         return value.decode("latin-1")
-    value.encode("latin-1")  # raises as http.client does for what it cannot send
+    if not value.isascii():
+        value.encode("latin-1")  # raises as http.client does for what it cannot send
     return value
 
 
@@ -148,7 +149,7 @@ class _Body(io.BytesIO):
     connection goes back to its pool once the body reads closed, and ``msg`` serves the headers
     requests reads cookies from."""
 
-    def __init__(self, body: bytes, headers: HTTPHeaderDict) -> None:
+    def __init__(self, body: bytes, headers: Mapping[str, str]) -> None:
         super().__init__(body)
         self.msg = _Message(headers)
 
@@ -159,11 +160,12 @@ class _Body(io.BytesIO):
 class _Message:
     """The part of ``http.client.HTTPMessage`` that cookie jars read."""
 
-    def __init__(self, headers: HTTPHeaderDict) -> None:
-        self._headers = headers
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = {name.lower(): value for name, value in headers.items()}
 
     def get_all(self, name: str, failobj: Any = None) -> Any:
-        return self._headers.getlist(name) or failobj
+        value = self._headers.get(name.lower())
+        return failobj if value is None else [value]
 
 
 class _Connection(HTTPConnection):
@@ -257,7 +259,7 @@ class _Connection(HTTPConnection):
         headers = HTTPHeaderDict(answer.headers)
         if answer.status != 204:
             headers["Content-Length"] = str(len(answer.body))
-        body = _Body(answer.body, headers)
+        body = _Body(answer.body, answer.headers)
         return HTTPResponse(
             body=body,
             original_response=body,  # type: ignore[arg-type,unused-ignore]
