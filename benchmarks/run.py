@@ -331,8 +331,8 @@ def bench_startup(runs: int) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, pytest_flexchannels.plugin; print(sorted(m for m in "
-            "('responses', 'requests', 'hypothesis', 'faker', 'twilio') if m in sys.modules))",
+            "import sys, pytest_flexchannels.plugin; print(sorted(m for m in ('responses', "
+            "'requests', 'hypothesis', 'faker', 'twilio', 'aiohttp') if m in sys.modules))",
         ],
         capture_output=True,
         text=True,
