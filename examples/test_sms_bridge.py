@@ -134,3 +134,36 @@ def test_a_studio_flow_opens_no_task(bridge: SmsBridge, flex_channels: FlexChann
 
     assert conversation.task_sid is None
     assert flex_channels.get_channel(conversation.channel_sid).task_sid is None
+
+
+def test_the_app_builds_its_client_from_the_environment(flex_channels: FlexChannelsMock) -> None:
+    # Production builds Client() from TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN; the fixture provides
+    # them for the test, and nothing the app sends can reach Twilio.
+    bridge = SmsBridge(Client(), flex_channels.flex_flow_sid)
+
+    conversation = bridge.on_inbound_sms(CUSTOMER, "Hi")
+
+    assert flex_channels.get_channel(conversation.channel_sid).identity == CUSTOMER
+
+
+def test_a_slow_flex_times_out_on_the_apps_own_client(flex_channels: FlexChannelsMock) -> None:
+    from requests import ReadTimeout
+    from twilio.http.http_client import TwilioHttpClient
+
+    client = Client(http_client=TwilioHttpClient(timeout=0.05))
+    bridge = SmsBridge(client, flex_channels.flex_flow_sid)
+    flex_channels.delay_next("create", seconds=0.5)
+
+    with pytest.raises(ReadTimeout):
+        bridge.on_inbound_sms(CUSTOMER, "Hi")
+    # A slow answer is still an answer: Flex opened the channel, and the retry finds it.
+    assert bridge.on_inbound_sms(CUSTOMER, "Hi again").channel_sid == flex_channels.channels[0].sid
+
+
+def test_an_injected_client_needs_no_interception(flex_channels: FlexChannelsMock) -> None:
+    bridge = SmsBridge(flex_channels.client(), flex_channels.flex_flow_sid)
+
+    conversation = bridge.on_inbound_sms(CUSTOMER, "Hi")
+
+    flex_channels.calls.assert_called_once_with("create", Identity=CUSTOMER)
+    assert flex_channels.channels[0].sid == conversation.channel_sid

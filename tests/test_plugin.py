@@ -284,3 +284,27 @@ def test_public_names_match_all() -> None:
         assert getattr(pytest_flexchannels, name).__name__ == name
     with pytest.raises(AttributeError):
         pytest_flexchannels.Nothing  # noqa: B018
+
+
+def test_the_aiohttp_marker_and_ini_options_are_deprecated_no_ops(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini(INNER_INI + "flex_channels_aiohttp = true\n")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.flex_channels(aiohttp=True)
+        def test_marked(flex_channels):
+            pass
+        """
+    )
+    result = pytester.runpytest("-W", "default::DeprecationWarning")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*DeprecationWarning: the aiohttp option of pytest-flexchannels is deprecated and "
+            "does nothing: the async client is always answered",
+        ]
+    )
+    assert result.stdout.str().count("the aiohttp option of pytest-flexchannels") == 2
