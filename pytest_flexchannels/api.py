@@ -75,12 +75,14 @@ _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 # The hosts of Flex: flex-api.twilio.com, flex-api.{region}.twilio.com and
 # flex-api.{edge}.{region}.twilio.com, as the helper library forms them.
+# Credentials in the URL and a fully qualified name's final dot change nothing.
 FLEX_ORIGIN = re.compile(
-    r"https?://flex-api(?:\.[a-z0-9-]+){0,2}\.twilio\.com(?::\d+)?(?=[/?#]|$)", re.IGNORECASE
+    r"https?://(?:[^/?#@]*@)?flex-api(?:\.[a-z0-9-]+){0,2}\.twilio\.com\.?(?::\d+)?(?=[/?#]|$)",
+    re.IGNORECASE,
 )
 # Every Twilio host: while a fake runs, none of them is reached over the network.
 TWILIO_ORIGIN = re.compile(
-    r"https?://(?:[a-z0-9-]+\.)*twilio\.com\.?(?::\d+)?(?=[/?#]|$)", re.IGNORECASE
+    r"https?://(?:[^/?#@]*@)?(?:[a-z0-9-]+\.)*twilio\.com\.?(?::\d+)?(?=[/?#]|$)", re.IGNORECASE
 )
 _TOKEN = re.compile(r"(P[AB])([0-9a-f]{1,16})-([0-9a-f]{16})")
 _JSON_HEADERS = {"Content-Type": "application/json"}

@@ -492,3 +492,26 @@ def test_aiohttp_imported_after_the_fake_started_is_answered_too(
         """
     )
     pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:secret@api.twilio.com/2010-04-01/Accounts.json",
+        "https://API.TWILIO.COM./2010-04-01/Accounts.json",
+        "http://chat.twilio.com:8080/v2/Services",
+        "https://twilio.com/",
+    ],
+)
+def test_every_form_of_a_twilio_host_is_refused(url: str) -> None:
+    with FlexChannelsMock() as fake:
+        with pytest.raises(TwilioHostNotFakedError):
+            requests.get(url)
+        assert [b.lower() for b in fake.blocked] == [f"get {url}".lower()]  # requests lowers hosts
+        fake.reset()  # refusals are what this test is about
+
+
+def test_credentials_in_a_flex_url_still_reach_the_fake(flex_channels: FlexChannelsMock) -> None:
+    answer = requests.get("https://someone:else@flex-api.twilio.com./v1/Channels")
+    assert answer.status_code == 401  # the URL's credentials are not the fake's
+    assert flex_channels.calls[0].status_code == 401
