@@ -15,6 +15,8 @@ from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 
+from .helpers import basic_auth
+
 
 @pytest_asyncio.fixture
 async def async_client(flex_channels: FlexChannelsMock) -> AsyncIterator[Client]:
@@ -130,7 +132,7 @@ async def test_other_hosts_go_to_what_was_installed_before(monkeypatch: pytest.M
         async with aiohttp.ClientSession() as session:
             with pytest.raises(aiohttp.ClientConnectionError, match="earlier connector"):
                 await session.get("https://api.example.com/orders/1")
-            credentials = aiohttp.encode_basic_auth(fake.account_sid, fake.auth_token)
+            credentials = basic_auth(fake)
             async with session.get(
                 "https://flex-api.twilio.com/v1/Channels",
                 params={"PageSize": "3"},

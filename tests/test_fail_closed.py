@@ -20,7 +20,7 @@ from urllib3.util import Retry
 
 from pytest_flexchannels import FlexChannelsMock, TwilioHostNotFakedError
 
-from .helpers import CHANNELS_URL, create
+from .helpers import CHANNELS_URL, basic_auth, create
 
 MESSAGES_URL = "https://api.twilio.com/2010-04-01/Accounts/AC{}/Messages.json".format("0" * 32)
 REFUSED = (
@@ -42,7 +42,7 @@ def retrying(flex_channels: FlexChannelsMock) -> Iterator[requests.Session]:
 
 
 def _auth(fake: FlexChannelsMock) -> dict[str, str]:
-    return {"Authorization": aiohttp.encode_basic_auth(fake.account_sid, fake.auth_token)}
+    return {"Authorization": basic_auth(fake)}
 
 
 # --- requests: its adapter, urllib3's retries, hooks, streaming, timeouts ----------------------

@@ -19,13 +19,13 @@ import time
 from collections.abc import Mapping
 from http.client import RemoteDisconnected
 from http.client import responses as reasons
+from importlib.metadata import version
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3 import connectionpool
-from urllib3._collections import HTTPHeaderDict
-from urllib3.connection import HTTPConnection, _get_default_user_agent
+from urllib3 import HTTPHeaderDict, connectionpool
+from urllib3.connection import HTTPConnection
 from urllib3.response import HTTPResponse
 from urllib3.util import parse_url
 
@@ -38,7 +38,8 @@ _original: Any = None
 _original_send: Any = None
 _pools: dict[str, connectionpool.HTTPConnectionPool] = {}
 _pools_lock = threading.Lock()
-_USER_AGENT = _get_default_user_agent()
+# What urllib3 sends when a request names no User-Agent.
+_USER_AGENT = f"python-urllib3/{version('urllib3')}"
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})  # http.client sends a length for these
 
 

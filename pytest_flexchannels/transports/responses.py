@@ -7,8 +7,8 @@ request is sent on with the mock's real ``send`` (the requests adapter, where th
 retries included) and recorded in the mock's ``calls`` as responses records what it mocks; every
 other request, other Twilio hosts included, is the mock's to answer as before.
 
-``_on_request`` is private API: tested with responses 0.25.x and 0.26.x (see the pin in
-pyproject.toml).
+``_on_request``, ``_real_send`` and ``_calls`` are private API: tested with responses 0.24.1 to
+0.26.x (see the pin in pyproject.toml).
 """
 
 from __future__ import annotations
