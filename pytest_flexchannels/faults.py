@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from . import errors
 from .errors import FlexApiError
@@ -12,6 +13,21 @@ from .errors import FlexApiError
 class ConnectionDropped(Exception):
     """The default of ``raise_next``: each transport raises its own library's connection error
     (``requests.ConnectionError``, ``aiohttp.ClientConnectionError``) or drops the socket."""
+
+
+def raised(
+    exception: BaseException | type[BaseException], method: str, url: str, **extra: Any
+) -> BaseException:
+    """What a fault's ``exception`` raises at a request: an instance as given; a class built with
+    a message naming the request, and with ``extra`` keyword arguments when it takes them (as
+    requests' exceptions take the request)."""
+    if not isinstance(exception, type):
+        return exception
+    message = f"injected by the Flex fake: {method} {url}"
+    try:
+        return exception(message, **extra)
+    except TypeError:
+        return exception(message)
 
 
 @dataclass

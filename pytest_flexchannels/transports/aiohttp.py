@@ -26,7 +26,7 @@ from aiohttp.connector import TCPConnector
 from .. import interception
 from ..api import TWILIO_ORIGIN, Request, Response
 from ..errors import TwilioHostNotFakedError
-from ..faults import ConnectionDropped
+from ..faults import ConnectionDropped, raised
 from .wire import RequestReader, render
 
 _original: Any = None
@@ -98,10 +98,7 @@ class _Transport(asyncio.Transport):
         if self._closing:  # the client gave up first (a timeout) or closed the connection
             return
         if answer.exception is not None and answer.exception is not ConnectionDropped:
-            exception = answer.exception
-            if isinstance(exception, type):
-                exception = exception(f"injected by the Flex fake: {request.method} {request.url}")
-            self._protocol.set_exception(exception)
+            self._protocol.set_exception(raised(answer.exception, request.method, request.url))
             self.close()
         elif answer.status is None:
             self.close()  # the peer closed without an answer

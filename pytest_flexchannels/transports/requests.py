@@ -1,14 +1,14 @@
-"""requests: Twilio hosts are answered under requests' own adapter, by in-memory urllib3
+"""requests: Flex hosts are answered under requests' own adapter, by in-memory urllib3
 connections, so everything requests and urllib3 do around a request still runs.
 
 ``HTTPAdapter.get_connection_with_tls_context`` (the adapter's documented override point for the
 pool a request goes to) is wrapped at class level while a fake runs: for a Flex host it returns a
 urllib3 pool whose connections hand requests to the fake instead of a socket. The user's own
 adapter (``max_retries``), urllib3's pool, retries with ``Retry-After`` and timeouts, session hooks
-and streaming all work as against a server. A
-Twilio host the fake does not model is refused there with a ``TwilioHostNotFakedError``; every other
-host goes where it would have gone. ``Session.send`` is wrapped too, only so that an exception
-``raise_next`` injects reaches the caller as itself rather than wrapped as a connection error.
+and streaming all work as against a server. A Twilio host the fake does not model is refused there
+with a ``TwilioHostNotFakedError``; every other host goes where it would have gone.
+``Session.send`` is wrapped too, only so that an exception ``raise_next`` injects reaches the
+caller as itself rather than wrapped as a connection error.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from urllib3.util import parse_url
 from .. import interception
 from ..api import TWILIO_ORIGIN, Request, Response
 from ..errors import TwilioHostNotFakedError
-from ..faults import ConnectionDropped
+from ..faults import ConnectionDropped, raised
 
 _original: Any = None
 _original_send: Any = None
@@ -87,7 +87,8 @@ def _send(
     try:
         response: requests.Response = _original_send(self, request, **kwargs)
     except _Injected as carrier:
-        raise _injected(carrier.exception, request) from None
+        method, url = request.method or "", request.url or ""
+        raise raised(carrier.exception, method, url, request=request) from None
     return response
 
 
@@ -280,20 +281,6 @@ class _Connection(HTTPConnection):
 class _HTTPSConnection(_Connection):
     scheme = "https"
     default_port = 443  # type: ignore[misc]
-
-
-def _injected(
-    exception: BaseException | type[BaseException], request: requests.PreparedRequest
-) -> BaseException:
-    """The exception ``raise_next`` asked for; requests' own exceptions carry the request, as
-    those of a real connection do."""
-    if not isinstance(exception, type):
-        return exception
-    message = f"injected by the Flex fake: {request.method} {request.url}"
-    try:
-        return exception(message, request=request)  # type: ignore[call-arg]
-    except TypeError:
-        return exception(message)
 
 
 # Named as urllib3's own, so that the errors urllib3 words (``HTTPSConnectionPool(host=...):

@@ -16,7 +16,7 @@ from twilio.http.request import Request as TwilioRequest
 from twilio.http.response import Response as TwilioResponse
 
 from ..api import Request, Response
-from ..faults import ConnectionDropped
+from ..faults import ConnectionDropped, raised
 
 _logger = logging.getLogger("pytest_flexchannels.twilio")
 
@@ -48,9 +48,7 @@ def _failure(answer: Response, request: Request, dropped: type[BaseException]) -
     exception = answer.exception
     if exception is None or exception is ConnectionDropped:
         return dropped(f"the Flex fake dropped the connection: {request.method} {request.url}")
-    if isinstance(exception, type):
-        return exception(f"injected by the Flex fake: {request.method} {request.url}")
-    return exception
+    return raised(exception, request.method, request.url)
 
 
 def _answer(answer: Response) -> TwilioResponse:
