@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
-from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import SplitResult, unquote, unquote_plus, urlencode, urlsplit
 
 from . import errors, sids
 from .calls import Call, CallLog
@@ -236,10 +236,19 @@ def _bad_sid(name: str, prefix: str) -> FlexApiError:
 
 
 def _fields(text: str) -> dict[str, str]:
-    """Form or query fields; for a repeated key the first value wins."""
+    """Form or query fields, as ``parse_qsl(text, keep_blank_values=True, errors="replace")``
+    reads them; for a repeated key the first value wins. Only fields with ``%`` or ``+`` are
+    unquoted: most are plain, and this is a third of a create's cost otherwise."""
     fields: dict[str, str] = {}
-    for name, value in parse_qsl(text, keep_blank_values=True, errors="replace"):
-        fields.setdefault(name, value)
+    for field in text.split("&"):
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        if "%" in field or "+" in field:
+            name = unquote_plus(name, errors="replace")
+            value = unquote_plus(value, errors="replace")
+        if name not in fields:
+            fields[name] = value
     return fields
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_flexchannels import FlexChannelsMock
-from pytest_flexchannels.api import Request
+from pytest_flexchannels.api import Request, _fields
 
 from .helpers import basic_auth, post_form
 
@@ -123,3 +123,12 @@ def test_odd_encodings_are_answered(identity: bytes) -> None:
     status, answer = post_form(fake, body + b"&ChatUserFriendlyName=a&ChatFriendlyName=b")
     assert status == 201
     assert fake.get_channel(str(answer["sid"])).identity
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab=&%+;2F0é \x00"), max_size=40) | st.text(max_size=40))
+def test_form_fields_read_as_parse_qsl_reads_them(text: str) -> None:
+    expected: dict[str, str] = {}
+    for name, value in parse_qsl(text, keep_blank_values=True, errors="replace"):
+        expected.setdefault(name, value)
+    assert _fields(text) == expected
