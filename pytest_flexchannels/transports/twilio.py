@@ -51,11 +51,41 @@ def _failure(answer: Response, request: Request, dropped: type[BaseException]) -
     return raised(exception, request.method, request.url)
 
 
-def _answer(answer: Response) -> TwilioResponse:
-    return TwilioResponse(answer.status or 0, answer.body.decode("utf-8"), answer.headers)
+class _Answered:
+    """What both clients share: each request goes to one fake's ``handle``, recorded where the
+    helper library's own clients keep their last request and response."""
+
+    _handle: Handle
+    _test_only_last_request: TwilioRequest | None
+    _test_only_last_response: TwilioResponse | None
+
+    def _ask(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        allow_redirects: bool = False,
+    ) -> tuple[Request, Response]:
+        request, kwargs = _request(method, url, params, data, headers, auth)
+        self._test_only_last_request = TwilioRequest(**kwargs)
+        self._test_only_last_response = None
+        return request, self._handle(request)
+
+    def _answer(
+        self, request: Request, answer: Response, dropped: type[BaseException]
+    ) -> TwilioResponse:
+        if answer.status is None:
+            raise _failure(answer, request, dropped)
+        self._test_only_last_response = TwilioResponse(
+            answer.status, answer.body.decode("utf-8"), answer.headers
+        )
+        return self._test_only_last_response
 
 
-class FakeHttpClient(HttpClient):  # type: ignore[misc]
+class FakeHttpClient(_Answered, HttpClient):  # type: ignore[misc]
     """A synchronous ``twilio`` HTTP client answered by one fake; timeouts meet its delays."""
 
     def __init__(self, handle: Handle, timeout: float | None = None) -> None:
@@ -63,35 +93,21 @@ class FakeHttpClient(HttpClient):  # type: ignore[misc]
         self._handle = handle
 
     def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
+        self, method: str, url: str, timeout: float | None = None, **fields: Any
     ) -> TwilioResponse:
         import requests
 
-        request, kwargs = _request(method, url, params, data, headers, auth)
-        self._test_only_last_request = TwilioRequest(**kwargs)
-        self._test_only_last_response = None
-        answer = self._handle(request)
+        request, answer = self._ask(method, url, **fields)
         limit = timeout if timeout is not None else self.timeout
         if answer.delay:
             if limit is not None and answer.delay > limit:
                 time.sleep(limit)
                 raise requests.ReadTimeout(f"the Flex fake answered after {answer.delay} s")
             time.sleep(answer.delay)
-        if answer.status is None:
-            raise _failure(answer, request, requests.ConnectionError)
-        self._test_only_last_response = _answer(answer)
-        return self._test_only_last_response
+        return self._answer(request, answer, requests.ConnectionError)
 
 
-class FakeAsyncHttpClient(AsyncHttpClient):  # type: ignore[misc]
+class FakeAsyncHttpClient(_Answered, AsyncHttpClient):  # type: ignore[misc]
     """An asynchronous ``twilio`` HTTP client answered by one fake; timeouts meet its delays."""
 
     def __init__(self, handle: Handle, timeout: float | None = None) -> None:
@@ -99,29 +115,15 @@ class FakeAsyncHttpClient(AsyncHttpClient):  # type: ignore[misc]
         self._handle = handle
 
     async def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
+        self, method: str, url: str, timeout: float | None = None, **fields: Any
     ) -> TwilioResponse:
         import aiohttp
 
-        request, kwargs = _request(method, url, params, data, headers, auth)
-        self._test_only_last_request = TwilioRequest(**kwargs)
-        self._test_only_last_response = None
-        answer = self._handle(request)
+        request, answer = self._ask(method, url, **fields)
         limit = timeout if timeout is not None else self.timeout
         if answer.delay:
             await asyncio.wait_for(asyncio.sleep(answer.delay), limit)
-        if answer.status is None:
-            raise _failure(answer, request, aiohttp.ServerDisconnectedError)
-        self._test_only_last_response = _answer(answer)
-        return self._test_only_last_response
+        return self._answer(request, answer, aiohttp.ServerDisconnectedError)
 
     async def close(self) -> None:
         """Nothing to close: no session, no sockets."""
