@@ -40,6 +40,7 @@ _pools: dict[str, connectionpool.HTTPConnectionPool] = {}
 _pools_lock = threading.Lock()
 # What urllib3 sends when a request names no User-Agent.
 _USER_AGENT = f"python-urllib3/{version('urllib3')}"
+_CLOSED = "Remote end closed connection without response"  # http.client's words for it
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})  # http.client sends a length for these
 
 
@@ -244,7 +245,7 @@ class _Connection(HTTPConnection):
     def getresponse(self) -> HTTPResponse:  # type: ignore[override]
         if not self._answers:
             self.close()
-            raise RemoteDisconnected("Remote end closed connection without response")
+            raise RemoteDisconnected(_CLOSED)
         request, answer = self._answers.pop(0)
         if answer.delay:
             timeout = self.timeout if isinstance(self.timeout, int | float) else None
@@ -256,7 +257,7 @@ class _Connection(HTTPConnection):
             self.close()
             if answer.exception not in (None, ConnectionDropped):
                 raise _Injected(answer.exception)
-            raise RemoteDisconnected("Remote end closed connection without response")
+            raise RemoteDisconnected(_CLOSED)
         preload, decode, enforce = self._options
         headers = HTTPHeaderDict(answer.headers)
         if answer.status != 204:
