@@ -111,7 +111,9 @@ class _Watcher(importlib.abc.MetaPathFinder):
             return None
         for finder in sys.meta_path:  # whichever finder would have found it, not only PathFinder
             find = getattr(finder, "find_spec", None) if finder is not self else None
-            spec = find(fullname, path, target) if find is not None else None
+            spec: importlib.machinery.ModuleSpec | None = (
+                find(fullname, path, target) if find is not None else None
+            )
             if spec is not None:
                 if spec.loader is not None:
                     spec.loader = _Loader(spec.loader)
