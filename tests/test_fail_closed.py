@@ -515,3 +515,19 @@ def test_credentials_in_a_flex_url_still_reach_the_fake(flex_channels: FlexChann
     answer = requests.get("https://someone:else@flex-api.twilio.com./v1/Channels")
     assert answer.status_code == 401  # the URL's credentials are not the fake's
     assert flex_channels.calls[0].status_code == 401
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("scheme", ["https", "http"])
+async def test_an_aiohttp_proxy_from_the_environment_changes_nothing(
+    flex_channels: FlexChannelsMock, monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    url = f"{scheme}://flex-api.twilio.com/v1/Channels"
+    async with (
+        aiohttp.ClientSession(trust_env=True, headers=_auth(flex_channels)) as session,
+        session.get(url) as answer,
+    ):
+        assert answer.status == 200
+    assert flex_channels.calls[0].url == url

@@ -49,7 +49,9 @@ class RequestReader:
             return None
         method, target, headers = self._head
         self._head = None
-        return Request(method, self._origin + target, headers, body)
+        # The absolute form a client sends through a plain-HTTP proxy names the origin itself.
+        url = target if target.startswith(("http://", "https://")) else self._origin + target
+        return Request(method, url, headers, body)
 
     def _parse_head(self, head: str) -> tuple[str, str, dict[str, str]]:
         line, *lines = head.split("\r\n")
