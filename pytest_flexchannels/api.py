@@ -128,14 +128,7 @@ def refusal(method: str, url: str) -> str | None:
     """Why a request to a Twilio host is refused (None for a Flex host, which the fake answers)."""
     if FLEX_ORIGIN.match(url):
         return None
-    host = urlsplit(url).hostname or url
-    return (
-        f"pytest-flexchannels refused {method.upper()} {url}: while the Flex fake runs no request "
-        f"to a Twilio host leaves this machine, and the fake answers only Flex API hosts "
-        f"(flex-api.twilio.com), not {host}. Mock {host} yourself (responses.add(...) or a "
-        f"responses.RequestsMock for requests; aioresponses for aiohttp), or inject a client "
-        f"that answers it."
-    )
+    return errors.refused(method, url, urlsplit(url).hostname or url)
 
 
 def new_channel(fields: Mapping[str, Any]) -> NewChannel:

@@ -50,6 +50,17 @@ class UnknownSidError(KeyError):
         return f"no channel {self.sid!r} in account {self.account_sid}"
 
 
+def refused(method: str, url: str, host: str) -> str:
+    """Why a request to a Twilio host the fake does not model never left the process."""
+    return (
+        f"pytest-flexchannels refused {method.upper()} {url}: while the Flex fake runs no request "
+        f"to a Twilio host leaves this machine, and the fake answers only Flex API hosts "
+        f"(flex-api.twilio.com), not {host}. Mock {host} yourself (responses.add(...) or a "
+        f"responses.RequestsMock for requests; aioresponses for aiohttp), or inject a client "
+        f"that answers it."
+    )
+
+
 def authenticate() -> FlexApiError:
     return FlexApiError(401, 20003, "Authenticate")
 

@@ -11,8 +11,9 @@ from .errors import FlexApiError
 
 
 class ConnectionDropped(Exception):
-    """The default of ``raise_next``: each transport raises its own library's connection error
-    (``requests.ConnectionError``, ``aiohttp.ClientConnectionError``) or drops the socket."""
+    """The default of ``raise_next``: each transport closes the connection without an answer, which
+    its client reports in its own terms (``requests.ConnectionError`` from ``RemoteDisconnected``,
+    ``aiohttp.ServerDisconnectedError``, a closed socket)."""
 
 
 def raised(

@@ -103,7 +103,7 @@ class _Transport(asyncio.Transport):
         elif answer.status is None:
             self.close()  # the peer closed without an answer
         else:
-            self._protocol.data_received(render(answer, request.method))
+            self._protocol.data_received(render(answer))
 
     def is_closing(self) -> bool:
         return self._closing

@@ -24,7 +24,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3 import HTTPHeaderDict, connectionpool
+from urllib3 import connectionpool
 from urllib3.connection import HTTPConnection
 from urllib3.response import HTTPResponse
 from urllib3.util import parse_url
@@ -33,6 +33,7 @@ from .. import interception
 from ..api import TWILIO_ORIGIN, Request, Response
 from ..errors import TwilioHostNotFakedError
 from ..faults import ConnectionDropped, raised
+from .wire import answer_headers
 
 _original: Any = None
 _original_send: Any = None
@@ -259,10 +260,8 @@ class _Connection(HTTPConnection):
                 raise _Injected(answer.exception)
             raise RemoteDisconnected(_CLOSED)
         preload, decode, enforce = self._options
-        headers = HTTPHeaderDict(answer.headers)
-        if answer.status != 204:
-            headers["Content-Length"] = str(len(answer.body))
-        body = _Body(answer.body, answer.headers)
+        headers = answer_headers(answer)
+        body = _Body(answer.body, headers)
         return HTTPResponse(
             body=body,
             original_response=body,  # type: ignore[arg-type,unused-ignore]

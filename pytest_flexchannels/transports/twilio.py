@@ -45,10 +45,10 @@ def _request(
 
 
 def _failure(answer: Response, request: Request, dropped: type[BaseException]) -> BaseException:
-    exception = answer.exception
-    if exception is None or exception is ConnectionDropped:
+    """The exception of an answer without a status (an injected transport failure)."""
+    if answer.exception is None or answer.exception is ConnectionDropped:
         return dropped(f"the Flex fake dropped the connection: {request.method} {request.url}")
-    return raised(exception, request.method, request.url)
+    return raised(answer.exception, request.method, request.url)
 
 
 class _Answered:

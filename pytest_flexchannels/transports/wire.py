@@ -21,6 +21,7 @@ class RequestReader:
     def __init__(self, origin: str) -> None:
         self._origin = origin
         self._buffer = bytearray()
+        self._partial = bytearray()  # the chunks of a chunked body read so far
         self._head: tuple[str, str, dict[str, str]] | None = None
         self._chunked = False
         self._length = 0
@@ -75,34 +76,38 @@ class RequestReader:
         return body
 
     def _chunks(self) -> bytes | None:
-        body = bytearray()
-        at = 0
+        # Each complete chunk is taken off the buffer as it arrives: aiohttp writes a chunked
+        # body one write per chunk, and rescanning them all on every write would be quadratic.
         while True:
-            end = self._buffer.find(b"\r\n", at)
+            end = self._buffer.find(b"\r\n")
             if end < 0:
                 return None
-            size = int(bytes(self._buffer[at:end]).split(b";")[0] or b"0", 16)
+            size = int(bytes(self._buffer[:end]).split(b";")[0] or b"0", 16)
             if size == 0:
                 trailer = self._buffer.find(b"\r\n\r\n", end)
                 if trailer < 0:
                     return None
                 del self._buffer[: trailer + 4]
-                return bytes(body)
-            start = end + 2
-            if len(self._buffer) < start + size + 2:
+                body = bytes(self._partial)
+                self._partial.clear()
+                return body
+            if len(self._buffer) < end + 2 + size + 2:
                 return None
-            body += self._buffer[start : start + size]
-            at = start + size + 2
+            self._partial += self._buffer[end + 2 : end + 2 + size]
+            del self._buffer[: end + 2 + size + 2]
 
 
-def render(answer: Response, method: str) -> bytes:
-    """The bytes of an answer on the wire: status line, headers, ``Content-Length``, body."""
+def answer_headers(answer: Response) -> dict[str, str]:
+    """An answer's headers as a server sends them: with its ``Content-Length``, except on a 204,
+    which has no body to measure."""
+    if answer.status == 204:
+        return answer.headers
+    return {**answer.headers, "Content-Length": str(len(answer.body))}
+
+
+def render(answer: Response) -> bytes:
+    """The bytes of an answer on the wire: status line, headers, body."""
     status = answer.status or 500
     lines = [f"HTTP/1.1 {status} {reasons.get(status, 'Unknown')}"]
-    lines += [f"{name}: {value}" for name, value in answer.headers.items()]
-    if status != 204 and status >= 200:
-        length = len(answer.body)
-        if method == "HEAD":  # the answer's length is the GET's, which the fake does not render
-            length = 0
-        lines.append(f"Content-Length: {length}")
+    lines += [f"{name}: {value}" for name, value in answer_headers(answer).items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + answer.body
