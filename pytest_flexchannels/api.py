@@ -18,12 +18,14 @@ from .calls import Call, CallLog
 from .errors import FlexApiError
 from .faults import Fault, FaultPlan
 from .models import (
+    API_ROOT,
     CHANNEL_TYPES,
     CHANNELS_PATH,
     CREATE_FIELDS,
     FLEX_FLOWS_KEY,
     FLEX_FLOWS_PATH,
     INTEGRATION_TYPES,
+    PUBLIC_ORIGIN,
     REQUIRED_CREATE_FIELDS,
     FlexFlow,
     channel_json,
@@ -245,6 +247,23 @@ def _fields(text: str) -> dict[str, str]:
     return fields
 
 
+# What may stand between ``scheme://`` and the path of a URL the fake writes: a host name or an
+# IP address, and a port. Anything else a Host header carried is not echoed into answers.
+_NETLOC = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
+_TWILIO_NETLOC = re.compile(r"\.twilio\.com\.?(?::[0-9]+)?$")
+
+
+def _origin(parts: SplitResult) -> str:
+    """The scheme and host the request came to, which the URLs in its answer name (credentials
+    in the URL left out); Twilio's own origin when the request named no usable host."""
+    netloc = parts.netloc.rpartition("@")[2]
+    if parts.scheme not in ("http", "https") or not _NETLOC.fullmatch(netloc):
+        return PUBLIC_ORIGIN
+    return f"{parts.scheme}://{netloc}"
+
+
 def _count(value: str | None, default: int, minimum: int, name: str, expected: str) -> int:
     if value is None:
         return default
@@ -258,8 +277,8 @@ def _count(value: str | None, default: int, minimum: int, name: str, expected: s
     return number
 
 
-def _flow_json(flow: FlexFlow) -> str:
-    return json.dumps(flex_flow_resource(flow))
+def _flow_json(flow: FlexFlow, root: str) -> str:
+    return json.dumps(flex_flow_resource(flow, root))
 
 
 class FlexApi:
@@ -349,6 +368,8 @@ class FlexApi:
     @staticmethod
     def _route(method: str, path: str) -> tuple[str | None, str | None, str | None]:
         """(operation, channel SID from the path, methods the path allows or None if unknown)."""
+        if method == "HEAD":  # answered as GET, without the body
+            method = "GET"
         if path == CHANNELS_PATH:
             return _LIST_METHODS.get(method), None, "GET, POST"
         match = _CHANNEL_PATH.fullmatch(path)
@@ -396,32 +417,35 @@ class FlexApi:
         params: dict[str, str],
         parts: SplitResult,
     ) -> tuple[int, str | None]:
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = _origin(parts)
+        # Resources name Twilio's own host whichever edge served them (the helper library puts
+        # its edge back in); behind a server they name the host the client called.
+        root = API_ROOT if _TWILIO_NETLOC.search(origin) else f"{origin}/v1"
         if operation == "create":
             channel = self._store.create_channel(account_sid, parse_create(params))
-            return 201, channel_json(channel)
+            return 201, channel_json(channel, root)
         if operation == "list":
-            return 200, self._list_channels(account_sid, params, origin)
+            return 200, self._list_channels(account_sid, params, origin, root)
         if operation == "create_flex_flow":
-            return 201, self._create_flex_flow(account_sid, params)
+            return 201, self._create_flex_flow(account_sid, params, root)
         if operation == "list_flex_flows":
-            return 200, self._list_flex_flows(account_sid, params, origin)
+            return 200, self._list_flex_flows(account_sid, params, origin, root)
         assert sid is not None
         if operation == "fetch":
-            return 200, channel_json(self._store.fetch_channel(account_sid, sid))
+            return 200, channel_json(self._store.fetch_channel(account_sid, sid), root)
         if operation == "delete":
             self._store.delete_channel(account_sid, sid)
             return 204, None
         if operation == "fetch_flex_flow":
-            return 200, _flow_json(self._store.fetch_flex_flow(account_sid, sid))
+            return 200, _flow_json(self._store.fetch_flex_flow(account_sid, sid), root)
         if operation == "update_flex_flow":
             fields, integration = parse_flex_flow(params, creating=False)
             flow = self._store.update_flex_flow(account_sid, sid, fields, integration)
-            return 200, _flow_json(flow)
+            return 200, _flow_json(flow, root)
         self._store.delete_flex_flow(account_sid, sid)
         return 204, None
 
-    def _create_flex_flow(self, account_sid: str, params: dict[str, str]) -> str:
+    def _create_flex_flow(self, account_sid: str, params: dict[str, str], root: str) -> str:
         fields, integration = parse_flex_flow(params, creating=True)
         flow = self._store.add_flex_flow(
             account_sid,
@@ -435,9 +459,11 @@ class FlexApi:
             contact_identity=fields.get("contact_identity"),
             integration=integration,
         )
-        return _flow_json(flow)
+        return _flow_json(flow, root)
 
-    def _list_channels(self, account_sid: str, params: dict[str, str], origin: str) -> str:
+    def _list_channels(
+        self, account_sid: str, params: dict[str, str], origin: str, root: str
+    ) -> str:
         size, page, token, after, before = self._paging(account_sid, params, CHANNELS_PATH)
         channels, more = self._store.list_channels(
             account_sid, size, offset=page * size, after=after, before=before
@@ -447,7 +473,7 @@ class FlexApi:
         )
         return channel_page_json(
             origin,
-            [channel_json(channel) for channel in channels],
+            [channel_json(channel, root) for channel in channels],
             page=page,
             page_size=size,
             token=token,
@@ -455,7 +481,9 @@ class FlexApi:
             previous_token=previous_token,
         )
 
-    def _list_flex_flows(self, account_sid: str, params: dict[str, str], origin: str) -> str:
+    def _list_flex_flows(
+        self, account_sid: str, params: dict[str, str], origin: str, root: str
+    ) -> str:
         size, page, token, after, before = self._paging(account_sid, params, FLEX_FLOWS_PATH)
         name = params.get("FriendlyName")
         flows, more = self._store.list_flex_flows(
@@ -475,9 +503,8 @@ class FlexApi:
             key=FLEX_FLOWS_KEY,
             filters=urlencode({"FriendlyName": name}) if name is not None else "",
         )
-        return json.dumps(
-            {"meta": meta, FLEX_FLOWS_KEY: [flex_flow_resource(flow) for flow in flows]}
-        )
+        items = [flex_flow_resource(flow, root) for flow in flows]
+        return json.dumps({"meta": meta, FLEX_FLOWS_KEY: items})
 
     def _paging(
         self, account_sid: str, params: dict[str, str], path: str

@@ -99,8 +99,9 @@ class FlexFlow:
         return f"{API_ROOT}/FlexFlows/{self.sid}"
 
 
-def flex_flow_resource(flow: FlexFlow) -> dict[str, Any]:
-    """The flow as the API returns it: the fourteen keys of the official description."""
+def flex_flow_resource(flow: FlexFlow, root: str = API_ROOT) -> dict[str, Any]:
+    """The flow as the API returns it: the fourteen keys of the official description, its
+    ``url`` under ``root`` (the API root of the host the request came to)."""
     return {
         "account_sid": flow.account_sid,
         "date_created": format_date(flow.date_created),
@@ -115,7 +116,7 @@ def flex_flow_resource(flow: FlexFlow) -> dict[str, Any]:
         "integration": dict(flow.integration),
         "long_lived": flow.long_lived,
         "janitor_enabled": flow.janitor_enabled,
-        "url": flow.url,
+        "url": f"{root}/FlexFlows/{flow.sid}",
     }
 
 
@@ -155,15 +156,16 @@ class Channel(NamedTuple):
         return f"Channel({shown})"
 
 
-def channel_resource(channel: Channel) -> dict[str, Any]:
-    """The channel as the API returns it: exactly the eight keys of the official description."""
+def channel_resource(channel: Channel, root: str = API_ROOT) -> dict[str, Any]:
+    """The channel as the API returns it: exactly the eight keys of the official description,
+    its ``url`` under ``root`` (the API root of the host the request came to)."""
     return {
         "account_sid": channel.account_sid,
         "flex_flow_sid": channel.flex_flow_sid,
         "sid": channel.sid,
         "user_sid": channel.user_sid,
         "task_sid": channel.task_sid,
-        "url": f"{API_ROOT}/Channels/{channel.sid}",
+        "url": f"{root}/Channels/{channel.sid}",
         "date_created": format_date(channel.date_created),
         "date_updated": format_date(channel.date_updated),
     }
@@ -215,13 +217,13 @@ def channel_page(origin: str, items: list[dict[str, Any]], **meta: Any) -> dict[
 # Rendering a page of 50 this way costs a fraction of building and dumping 50 dicts.
 _CHANNEL_JSON = (
     '{"account_sid": "%s", "flex_flow_sid": "%s", "sid": "%s", "user_sid": "%s", '
-    '"task_sid": %s, "url": "' + API_ROOT + '/Channels/%s", "date_created": "%s", '
+    '"task_sid": %s, "url": "%s/Channels/%s", "date_created": "%s", '
     '"date_updated": "%s"}'
 )
 
 
-def channel_json(channel: Channel) -> str:
-    """``channel_resource(channel)`` as JSON text."""
+def channel_json(channel: Channel, root: str = API_ROOT) -> str:
+    """``channel_resource(channel, root)`` as JSON text."""
     task_sid = "null" if channel.task_sid is None else f'"{channel.task_sid}"'
     return _CHANNEL_JSON % (
         channel.account_sid,
@@ -229,6 +231,7 @@ def channel_json(channel: Channel) -> str:
         channel.sid,
         channel.user_sid,
         task_sid,
+        root,
         channel.sid,
         format_date(channel.date_created),
         format_date(channel.date_updated),

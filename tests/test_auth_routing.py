@@ -125,12 +125,16 @@ def test_update_through_raw_post_does_not_change_the_channel(
     assert flex_channels.get_channel(channel.sid) == before
 
 
-def test_head_is_405_without_a_body(
+def test_head_is_answered_as_get_without_a_body(
     flex_channels: FlexChannelsMock, http: requests.Session
 ) -> None:
     response = http.head(CHANNELS_URL)
-    assert response.status_code == 405
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
     assert response.content == b""
+    (call,) = flex_channels.calls
+    assert (call.operation, call.method, call.status_code) == ("list", "HEAD", 200)
+    assert http.head(f"{CHANNELS_URL}/CH{'0' * 32}").status_code == 404
 
 
 @pytest.mark.parametrize(

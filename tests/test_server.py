@@ -86,7 +86,8 @@ def test_plain_http_client_sees_the_wire(
     assert status == 201
     assert headers["Content-Type"] == "application/json"
     assert headers["Twilio-Request-Id"].startswith("RQ")
-    assert body["url"] == f"https://flex-api.twilio.com/v1/Channels/{body['sid']}"
+    # URLs name the host the client called.
+    assert body["url"] == f"{flex_channels_server.url}/v1/Channels/{body['sid']}"
     status, _, fetched = _plain("GET", f"{url}/{body['sid']}", flex_channels)
     assert (status, fetched) == (200, body)
     status, _, page = _plain("GET", f"{url}?PageSize=1", flex_channels)
