@@ -264,6 +264,12 @@ def _origin(parts: SplitResult) -> str:
     return f"{parts.scheme}://{netloc}"
 
 
+def allowed_methods(path: str) -> str | None:
+    """The methods a Flex path allows (``"GET, POST"``), or None for a path the fake does not
+    know: what a CORS preflight is answered with."""
+    return FlexApi._route("GET", path)[2]
+
+
 def _count(value: str | None, default: int, minimum: int, name: str, expected: str) -> int:
     if value is None:
         return default

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -86,29 +87,41 @@ def _what(operation: str | None, params: Mapping[str, str], count: int = 1) -> s
 
 
 class CallLog(Sequence[Call]):
-    """Every request the fake served, in order; safe to append to from many threads.
+    """Every request the fake served, in order (with ``max_calls``, the latest that many, and in
+    ``dropped`` how many older ones made room); safe to append to from many threads.
 
     Parameter matchers are wire names (``Identity="alice"``); ``Sid`` matches the SID in the path.
     A matcher only constrains the parameters it names.
     """
 
-    def __init__(self) -> None:
-        self._calls: list[Call] = []
+    def __init__(self, max_calls: int | None = None) -> None:
+        if max_calls is not None and (isinstance(max_calls, bool) or max_calls < 1):
+            raise ValueError(f"max_calls must be a positive integer or None, got {max_calls!r}")
+        # With a cap (a long-running server), the oldest calls make room and are counted.
+        self._calls: deque[Call] = deque(maxlen=max_calls)
         self._lock = threading.Lock()
+        self.max_calls = max_calls
+        self.dropped = 0
 
     def record(self, call: Call) -> None:
         with self._lock:
+            if len(self._calls) == self.max_calls:
+                self.dropped += 1
             self._calls.append(call)
 
     def clear(self) -> None:
+        """Forget every call (and the count of calls the cap dropped)."""
         with self._lock:
             self._calls.clear()
+            self.dropped = 0
 
     @overload
     def __getitem__(self, index: int) -> Call: ...
     @overload
     def __getitem__(self, index: slice) -> Sequence[Call]: ...
     def __getitem__(self, index: int | slice) -> Call | Sequence[Call]:
+        if isinstance(index, slice):
+            return list(self._calls)[index]
         return self._calls[index]
 
     def __len__(self) -> int:
@@ -157,6 +170,8 @@ class CallLog(Sequence[Call]):
     def describe(self) -> str:
         """Every recorded call, numbered, as failure messages show them."""
         lines = [f"Recorded calls ({len(self)}):"]
+        if self.dropped:
+            lines[0] = f"Recorded calls ({len(self)}; {self.dropped} older ones dropped):"
         lines += [f"  {i}. {call.describe()}" for i, call in enumerate(self, 1)] or ["  (none)"]
         return "\n".join(lines)
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from twilio.rest import Client
 
     from .transports.server import FlexServer
+    from .transports.wsgi import FlexWsgiApp
 
 _FIELD_NAMES = frozenset(CREATE_FIELDS)
 
@@ -54,10 +55,12 @@ class FlexChannelsMock:
             self.options.seed if self.options.seed is not None else secrets.randbits(32)
         )
         self.clock = Clock(self.options.now)
-        self.calls = CallLog()
+        self.calls = CallLog(self.options.max_calls)
         self._faults = FaultPlan()
         self._lock = threading.RLock()  # a reset never meets a request half answered
         self._blocked: list[str] = []
+        self._servers: set[FlexServer] = set()  # what serve() started, stopped with the fake
+        self._wsgi_app: FlexWsgiApp | None = None
         self._running = False
         self._started_before = False
         self._sids = sids.SidSource(self.seed)
@@ -101,7 +104,10 @@ class FlexChannelsMock:
         interception.start(self)
 
     def stop(self) -> None:
-        """Stop answering; the store, calls and findings stay readable."""
+        """Stop answering, over HTTP too (the servers ``serve()`` started); the store, calls and
+        findings stay readable."""
+        for server in list(self._servers):
+            server.stop()
         if self._running:
             self._running = False
             interception.stop(self)
@@ -120,12 +126,24 @@ class FlexChannelsMock:
         if exc_type is None:
             self.verify()
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> FlexServer:
-        """Also answer over HTTP on ``host:port`` (0: any free port) from a background thread;
-        ``.url`` is the base URL, ``.stop()`` ends it. Same store, calls and faults."""
+    def serve(self, host: str = "127.0.0.1", port: int = 0, **settings: Any) -> FlexServer:
+        """Also answer over HTTP on ``host:port`` (0: any free port) from a background thread,
+        until ``.stop()`` or the fake's own stop; ``.url`` is the base URL. Same store, calls and
+        faults. ``settings`` go to ``FlexServer`` (threads, idle_timeout, max_body, ...)."""
         from .transports.server import FlexServer
 
-        return FlexServer(self, host, port).start()
+        return FlexServer(self, host, port, **settings).start()
+
+    @property
+    def wsgi_app(self) -> FlexWsgiApp:
+        """This fake as a WSGI application, to mount in any WSGI server or test client (httpx's
+        ``WSGITransport``, werkzeug's ``Client``): the Flex API and the control API under
+        ``/__flex/``."""
+        if self._wsgi_app is None:
+            from .transports.wsgi import FlexWsgiApp
+
+            self._wsgi_app = FlexWsgiApp(self)
+        return self._wsgi_app
 
     def reset(self) -> None:
         """Forget every channel, call, fault, refused request, extra account, key and flow; keep

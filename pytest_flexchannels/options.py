@@ -26,6 +26,8 @@ class FlexChannelsOptions:
     now: freeze the clock at this instant (a datetime or ISO 8601 text) instead of real time.
     allow_unmatched: accept requests to Flex paths the fake does not know (still answered 404)
         instead of failing the test at teardown.
+    max_calls: keep only the latest this many recorded calls (a long-running server); all when
+        None.
     aiohttp: deprecated and ignored: aiohttp is always answered once it is imported.
     """
 
@@ -38,6 +40,7 @@ class FlexChannelsOptions:
     long_lived: bool = False
     now: datetime | str | None = None
     allow_unmatched: bool = False
+    max_calls: int | None = None
     aiohttp: bool | None = None
 
     def __post_init__(self) -> None:

@@ -1,128 +1,134 @@
-"""The server adapter: the same fake over a real HTTP socket on loopback, for subprocesses and
-clients in other languages.
+"""Server mode: the fake's WSGI application on a real HTTP server (waitress) on loopback, for
+apps in subprocesses and clients in other languages.
 
-Requests are translated into ``api.Request`` for the fake's one request path; only the test
-control routes under ``/__flex/`` are the server's own (state for discovery, reset, seeding).
+waitress does the HTTP: HTTP/1.1 keep-alive with ``TCP_NODELAY``, chunked bodies,
+``Connection: close`` both ways, 413/431 for a body or head over the limits (answered from the
+declared length, without reading the rest), idle connections closed after ``idle_timeout``, and
+an event loop in which idle connections hold no thread. This module adds a stop that ends every
+connection at once and answers nothing after it.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..api import FLEX_ORIGIN, Request
-from ..errors import FlexApiError
+from ..api import FLEX_ORIGIN
+from .wsgi import Dropped, Environ, FlexWsgiApp, StartResponse
 
 if TYPE_CHECKING:
     from ..mock import FlexChannelsMock
 
-CONTROL_PREFIX = "/__flex/"
+MAX_BODY = 10 * 1024 * 1024  # Flex requests are a few hundred bytes
+MAX_HEAD = 64 * 1024
+_STOP_WAIT = 0.5  # seconds stop() gives requests already inside the fake to finish
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def _serve(self) -> None:
-        declared = self.headers.get("Content-Length") or "0"
-        # A malformed length reads as no body: the fake then answers as Twilio would (400 for a
-        # create missing its fields) instead of the handler failing.
-        length = int(declared) if declared.isascii() and declared.isdigit() else 0
-        body = self.rfile.read(length) if length else b""
-        if self.path.startswith(CONTROL_PREFIX):
-            self._control(body)
-            return
-        url = f"{self.server.url}{self.path}"
-        request = Request(self.command, url, dict(self.headers.items()), body)
-        answer = self.server.fake.handle(request)
-        if answer.delay:
-            time.sleep(answer.delay)
-        if answer.exception is not None or answer.status is None:
-            # An injected transport failure: the connection drops without an answer.
-            self.close_connection = True
-            self.connection.close()
-            return
-        self._send(answer.status, answer.headers, answer.body)
-
-    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = do_OPTIONS = _serve
-
-    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _control(self, body: bytes) -> None:
-        """``GET /__flex/state``; ``POST /__flex/reset``; ``POST /__flex/channels`` with JSON
-        create fields by Python name (the body of ``create_channel``)."""
-        fake = self.server.fake
-        route = (self.command, self.path[len(CONTROL_PREFIX) :])
-        status, payload = 200, None
-        try:
-            if route == ("POST", "reset"):
-                fake.reset()
-            elif route == ("POST", "channels"):
-                fields = json.loads(body or b"{}")
-                payload = fake.create_channel(**fields)._asdict()
-                status = 201
-            elif route != ("GET", "state"):
-                status, payload = 404, {"error": f"no control route {self.command} {self.path}"}
-        except (TypeError, ValueError, FlexApiError) as error:  # the caller's mistake, not a crash
-            status, payload = 400, {"error": f"{type(error).__name__}: {error}"}
-        if payload is None:
-            payload = {
-                "url": self.server.url,
-                "account_sid": fake.account_sid,
-                "auth_token": fake.auth_token,
-                "flex_flow_sid": fake.flex_flow_sid,
-                "seed": fake.seed,
-            }
-        text = json.dumps(payload, default=str).encode()
-        self._send(status, {"Content-Type": "application/json"}, text)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the fake records every call in ``calls`` instead."""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FlexChannelsMock, host: str, port: int) -> None:
-        super().__init__((host, port), _Handler)
-        self.fake = fake
-        bound_host, bound_port = self.server_address[:2]
-        name = bound_host.decode() if isinstance(bound_host, bytes) else bound_host
-        self.url = f"http://{name}:{bound_port}"
+def _quiet(name: str, level: int) -> None:
+    """waitress logs a busy task queue and every dropped client; a test's output need not show
+    them unless the user set the logger up."""
+    logger = logging.getLogger(name)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(level)
 
 
 class FlexServer:
-    """Serves one fake on ``host:port`` (port 0: any free port) from a background thread."""
+    """Serves one fake on ``host:port`` (port 0: any free port) from a background thread.
 
-    def __init__(self, fake: FlexChannelsMock, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = _Server(fake, host, port)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="flex-channels-server", daemon=True
+    ``threads`` answer requests; connections idle longer than ``idle_timeout`` seconds are
+    closed; ``max_body`` and ``max_head`` bound what a request may send (413, 431).
+    """
+
+    def __init__(
+        self,
+        fake: FlexChannelsMock,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        threads: int = 4,
+        idle_timeout: int = 60,
+        max_body: int = MAX_BODY,
+        max_head: int = MAX_HEAD,
+        connection_limit: int = 1000,
+    ) -> None:
+        from waitress.channel import ClientDisconnected
+        from waitress.server import create_server
+
+        self._fake = fake
+        self._disconnected = ClientDisconnected
+        self._stopping = threading.Event()
+        self._busy = threading.Condition()
+        self._inside = 0  # requests being answered by the fake right now
+        self.app = FlexWsgiApp(fake, sleep=self._stopping.wait)
+        _quiet("waitress", logging.ERROR)
+        self._server: Any = create_server(
+            self._serve,
+            host=host,
+            port=port,
+            threads=threads,
+            connection_limit=connection_limit,
+            channel_timeout=idle_timeout,
+            cleanup_interval=max(1, min(idle_timeout, 30)),
+            max_request_body_size=max_body,
+            max_request_header_size=max_head,
+            asyncore_use_poll=True,  # select() stops at 1,024 descriptors
+            ident="pytest-flexchannels",
+            expose_tracebacks=False,
         )
+        self._thread = threading.Thread(
+            target=self._server.run, name="flex-channels-server", daemon=True
+        )
+        self._started = False
 
     @property
     def url(self) -> str:
         """The base URL: requests go to ``{url}/v1/Channels``."""
-        return self._server.url
+        host = self._server.effective_host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self._server.effective_port}"
 
     def start(self) -> FlexServer:
-        self._thread.start()
+        if not self._started:
+            self._started = True
+            self._thread.start()
+            self._fake._servers.add(self)
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        """Stop within a second: no request is answered by the fake after this returns, injected
+        delays are cut short, and every connection, idle or kept alive, is closed."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        with self._busy:
+            self._busy.wait_for(lambda: self._inside == 0, timeout=_STOP_WAIT)
+        if self._started:
+            self._server.trigger.pull_trigger(self._close_all)  # in the server's own loop
+            self._thread.join(timeout=_STOP_WAIT)
+        else:
+            self._close_all()
+        self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=0.2)
+        self._fake._servers.discard(self)
+
+    def _close_all(self) -> None:
+        for dispatcher in list(self._server._map.values()):
+            dispatcher.close()
+
+    def _serve(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        with self._busy:
+            if self._stopping.is_set():
+                raise self._disconnected("the server is stopping")
+            self._inside += 1
+        try:
+            return self.app(environ, start_response)
+        except Dropped:
+            raise self._disconnected("injected: dropped") from None
+        finally:
+            with self._busy:
+                self._inside -= 1
+                self._busy.notify_all()
 
     def __enter__(self) -> FlexServer:
         return self.start()

@@ -1,0 +1,363 @@
+"""The control API under ``/__flex/``: what the fixture offers a test in process, over HTTP, for
+tests that drive an app in another process (set-up, faults, recorded calls).
+
+Each route is declared once in ``ROUTES``: its method and path, the JSON fields it takes with
+their types, and the fake's method it calls. Bodies are JSON objects; a field the route does not
+take, a value of the wrong type or a value the fake refuses is a 400 naming it. Routes answer only
+requests whose ``Host`` is a loopback name, so that a web page cannot reach them through DNS
+rebinding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import json
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import parse_qsl
+
+from ..calls import Call
+from ..errors import FlexApiError, UnknownSidError
+from ..faults import ConnectionDropped, Fault
+
+if TYPE_CHECKING:
+    from ..mock import FlexChannelsMock
+
+CONTROL_PREFIX = "/__flex/"
+_JSON = {"Content-Type": "application/json"}
+_TEXT, _INT, _BOOL, _NUMBER = (str,), (int,), (bool,), (int, float)
+_OBJECT = (str, dict, list)  # pre-engagement data and task attributes: JSON text or a value
+_CHANNEL_FIELDS: dict[str, tuple[type, ...]] = {
+    "account_sid": _TEXT,
+    "flex_flow_sid": _TEXT,
+    "identity": _TEXT,
+    "chat_user_friendly_name": _TEXT,
+    "chat_friendly_name": _TEXT,
+    "target": _TEXT,
+    "chat_unique_name": _TEXT,
+    "pre_engagement_data": _OBJECT,
+    "task_attributes": _OBJECT,
+    "task_sid": _TEXT,
+    "long_lived": _BOOL,
+}
+_FAULT_FIELDS: dict[str, tuple[type, ...]] = {
+    "kind": _TEXT,
+    "operation": _TEXT,
+    "status": _INT,
+    "code": _INT,
+    "message": _TEXT,
+    "times": _INT,
+    "after_processing": _BOOL,
+    "latency": _NUMBER,
+    "retry_after": _INT,
+    "seconds": _NUMBER,
+}
+_FAULT_KINDS = {
+    # kind -> the fields it takes besides kind, operation and times
+    "fail": ("status", "code", "message", "after_processing", "latency", "retry_after"),
+    "drop": ("after_processing", "latency"),
+    "delay": ("seconds",),
+}
+_SID = re.compile(r"[A-Za-z0-9]{1,64}")
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Route(NamedTuple):
+    method: str
+    path: str  # with ``{sid}`` where a SID stands
+    fields: Mapping[str, tuple[type, ...]]
+    run: Callable[[FlexChannelsMock, dict[str, Any]], tuple[int, Any]]
+    doc: str
+
+
+def _state(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
+    return 200, {
+        "account_sid": fake.account_sid,
+        "auth_token": fake.auth_token,
+        "flex_flow_sid": fake.flex_flow_sid,
+        "seed": fake.seed,
+        "channels": len(fake.channels),
+        "calls": len(fake.calls),
+        "dropped_calls": fake.calls.dropped,
+    }
+
+
+def _reset(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
+    fake.reset()
+    return 204, None
+
+
+def _create_channel(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
+    return 201, jsonable(fake.create_channel(**fields))
+
+
+def _channels(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
+    return 200, [jsonable(channel) for channel in fake.channels]
+
+
+def _deactivate(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
+    return 200, jsonable(fake.deactivate(fields["sid"], fields.get("account_sid")))
+
+
+def _add_account(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
+    return 201, jsonable(fake.add_account(fields.get("sid"), fields.get("auth_token")))
+
+
+def _add_api_key(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
+    return 201, jsonable(fake.add_api_key(**fields))
+
+
+def _add_flex_flow(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
+    return 201, jsonable(fake.add_flex_flow(**fields))
+
+
+def _add_fault(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
+    kind = fields.pop("kind", None)
+    if kind not in _FAULT_KINDS:
+        raise ControlError(400, f"kind must be one of {sorted(_FAULT_KINDS)}, got {kind!r}")
+    extra = sorted(fields.keys() - {"operation", "times", *_FAULT_KINDS[kind]})
+    if extra:
+        raise ControlError(400, f"a {kind!r} fault takes no {extra}")
+    operation = fields.pop("operation", None)
+    if kind == "fail":
+        fault = fake.fail_next(operation, **fields)
+    elif kind == "drop":
+        fault = fake.raise_next(operation, **fields)
+    else:
+        if "seconds" not in fields:
+            raise ControlError(400, "a 'delay' fault needs seconds")
+        fault = fake.delay_next(operation, **fields)
+    return 201, fault_json(fault)
+
+
+def _faults(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
+    return 200, [fault_json(fault) for fault in fake.faults]
+
+
+def _clear_faults(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
+    fake.clear_faults()
+    return 204, None
+
+
+def _calls(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
+    calls = fake.calls.filter(fields.pop("operation", None), **fields)
+    return 200, {"calls": [call_json(call) for call in calls], "dropped": fake.calls.dropped}
+
+
+def _clear_calls(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
+    fake.calls.clear()
+    return 204, None
+
+
+ROUTES = (
+    Route("GET", "state", {}, _state, "credentials, seed and counts"),
+    Route("POST", "reset", {}, _reset, "fresh state, as fc.reset()"),
+    Route("GET", "channels", {}, _channels, "every stored channel"),
+    Route("POST", "channels", _CHANNEL_FIELDS, _create_channel, "seed one, as fc.create_channel"),
+    Route(
+        "POST",
+        "channels/{sid}/deactivate",
+        {"account_sid": _TEXT},
+        _deactivate,
+        "the agent ended the chat, as fc.deactivate",
+    ),
+    Route(
+        "POST",
+        "accounts",
+        {"sid": _TEXT, "auth_token": _TEXT},
+        _add_account,
+        "another account, as fc.add_account",
+    ),
+    Route(
+        "POST",
+        "api_keys",
+        {"account_sid": _TEXT, "sid": _TEXT, "secret": _TEXT},
+        _add_api_key,
+        "an API key, as fc.add_api_key",
+    ),
+    Route(
+        "POST",
+        "flex_flows",
+        {
+            "integration_type": _TEXT,
+            "channel_type": _TEXT,
+            "long_lived": _BOOL,
+            "sid": _TEXT,
+            "account_sid": _TEXT,
+            "friendly_name": _TEXT,
+            "janitor_enabled": _BOOL,
+            "enabled": _BOOL,
+        },
+        _add_flex_flow,
+        "a Flex Flow, as fc.add_flex_flow",
+    ),
+    Route("GET", "faults", {}, _faults, "the pending faults"),
+    Route(
+        "POST",
+        "faults",
+        _FAULT_FIELDS,
+        _add_fault,
+        'a fault: kind "fail" (fc.fail_next), "drop" (fc.raise_next), "delay" (fc.delay_next)',
+    ),
+    Route("DELETE", "faults", {}, _clear_faults, "drop every pending fault"),
+    Route(
+        "GET",
+        "calls",
+        {},
+        _calls,
+        "recorded calls; query: operation and wire parameters to match",
+    ),
+    Route("DELETE", "calls", {}, _clear_calls, "forget the recorded calls"),
+)
+
+
+def jsonable(record: Any) -> Any:
+    """A record (account, key, flow, channel) as JSON values; dates in ISO 8601."""
+    if hasattr(record, "_asdict"):
+        fields = dict(record._asdict())
+    else:
+        fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    fields.pop("seq", None)
+    for name, value in fields.items():
+        if isinstance(value, datetime):
+            fields[name] = value.isoformat()
+        elif isinstance(value, Mapping):
+            fields[name] = dict(value)
+    return fields
+
+
+def fault_json(fault: Fault) -> dict[str, Any]:
+    kind = "delay" if not fault.interrupts else ("fail" if fault.status is not None else "drop")
+    shown: dict[str, Any] = {"kind": kind, "operation": fault.operation, "times": fault.times}
+    if kind == "fail":
+        shown.update(status=fault.status, code=fault.code, message=fault.message)
+        shown.update(retry_after=fault.retry_after)
+    if kind == "drop" and fault.exception is not ConnectionDropped:
+        shown["exception"] = repr(fault.exception)
+    if kind != "delay":
+        shown["after_processing"] = fault.after_processing
+    shown["latency"] = fault.latency
+    return shown
+
+
+def call_json(call: Call) -> dict[str, Any]:
+    return {
+        "operation": call.operation,
+        "method": call.method,
+        "url": call.url,
+        "path": call.path,
+        "params": dict(call.params),
+        "headers": dict(call.headers),
+        "account_sid": call.account_sid,
+        "status_code": call.status_code,
+        "error_code": call.error_code,
+        "sid": call.sid,
+        "request_id": call.request_id,
+        "fault": call.fault,
+        "unmatched": call.unmatched,
+        "response": call.response_json,
+    }
+
+
+def loopback(host: str) -> bool:
+    """Whether a ``Host`` header names this machine (a name that only resolves here)."""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or "]" in host else host
+    name = name.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _match(method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+    """The route of ``method path``, the SID in its path, and the methods the path allows."""
+    allowed: list[str] = []
+    for route in ROUTES:
+        pattern = route.path.replace("{sid}", "(?P<sid>[^/]+)")
+        found = re.fullmatch(pattern, path)
+        if found is None:
+            continue
+        if route.method == method:
+            return route, found.groupdict(), allowed
+        allowed.append(route.method)
+    return None, {}, allowed
+
+
+def _fields(route: Route, body: bytes, query: str) -> dict[str, Any]:
+    if route.method == "GET":
+        return dict(parse_qsl(query, keep_blank_values=True))
+    if not body.strip():
+        return {}
+    try:
+        fields = json.loads(body)
+    except (ValueError, RecursionError):
+        raise ControlError(400, "the body is not JSON") from None
+    if not isinstance(fields, dict):
+        raise ControlError(400, "the body must be a JSON object")
+    unknown = sorted(fields.keys() - route.fields.keys())
+    if unknown:
+        raise ControlError(400, f"unknown fields {unknown}; known: {sorted(route.fields)}")
+    for name, value in fields.items():
+        kinds = route.fields[name]
+        wrong_bool = isinstance(value, bool) and bool not in kinds
+        if value is not None and (wrong_bool or not isinstance(value, kinds)):
+            names = " or ".join(_KIND_NAMES[kind] for kind in kinds)
+            raise ControlError(400, f"{name} must be {names} or null, got {value!r}")
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+_KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
+_KIND_NAMES.update({dict: "an object", list: "an array"})
+
+
+class Control:
+    """Answers the control routes of one fake: (status, headers, JSON body)."""
+
+    def __init__(self, fake: FlexChannelsMock) -> None:
+        self._fake = fake
+
+    def __call__(
+        self, method: str, path: str, query: str, host: str, body: bytes, *, self_url: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        try:
+            if not loopback(host):
+                raise ControlError(
+                    403, f"control routes answer only loopback Host headers, not {host!r}"
+                )
+            lookup = "GET" if method == "HEAD" else method
+            route, path_fields, allowed = _match(lookup, path)
+            if route is None:
+                if allowed:
+                    raise ControlError(405, f"{method} is not allowed here; use {allowed}")
+                known = ", ".join(f"{r.method} {CONTROL_PREFIX}{r.path}" for r in ROUTES)
+                raise ControlError(404, f"no control route {method} {path}; known: {known}")
+            fields = _fields(route, body, query)
+            sid = path_fields.get("sid")
+            if sid is not None:
+                if _SID.fullmatch(sid) is None:
+                    raise ControlError(400, f"not a SID: {sid!r}")
+                fields["sid"] = sid
+            status, payload = route.run(self._fake, fields)
+            if route.path == "state":
+                payload = {"url": self_url, **payload}
+        except ControlError as refused:
+            status, payload = refused.status, {"error": str(refused)}
+        except UnknownSidError as unknown:
+            status, payload = 404, {"error": str(unknown)}
+        except (TypeError, ValueError, KeyError, FlexApiError) as refused:
+            # What the fake refused, as it would have raised it in process.
+            status, payload = 400, {"error": f"{type(refused).__name__}: {refused}"}
+        if status == 204:
+            return 204, {}, b""
+        text = json.dumps(payload).encode()
+        return status, {**_JSON, "Content-Length": str(len(text))}, text

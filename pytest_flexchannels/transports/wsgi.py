@@ -1,0 +1,148 @@
+"""The fake as a WSGI application (``fc.wsgi_app``): mount it in httpx's ``WSGITransport``,
+werkzeug's test client or any WSGI server; server mode serves it with waitress.
+
+A request becomes the fake's plain ``Request`` and goes down the one request path; the answer goes
+back with the CORS headers browsers need. Paths under ``/__flex/`` are the control API
+(``transports/control.py``). Headers arrive as PEP 3333 gives them (Latin-1 text), as the
+in-memory transports hand them over.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from http.client import responses as reasons
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from ..api import Request, allowed_methods
+from ..faults import ConnectionDropped
+from .control import CONTROL_PREFIX, Control
+from .wire import answer_headers
+
+if TYPE_CHECKING:
+    from ..mock import FlexChannelsMock
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+
+# On every answer: a browser page on any origin may read it (the official description declares
+# these headers on the answers of Flex's operations).
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Twilio-Request-Id, Retry-After",
+}
+_PREFLIGHT_HEADERS = "Authorization, Content-Type, Accept, Accept-Charset, User-Agent"
+_RENAMED = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+
+
+class Dropped(ConnectionError):
+    """An injected fault dropped the connection: there is no answer. A server closes the
+    connection without writing one; a caller that runs the application in process sees this."""
+
+
+def status_line(status: int) -> str:
+    return f"{status} {reasons.get(status, 'Unknown')}"
+
+
+class FlexWsgiApp:
+    """The WSGI application of one fake. ``sleep`` waits out injected latency (a server passes
+    a wait that its ``stop()`` cuts short)."""
+
+    def __init__(
+        self, fake: FlexChannelsMock, *, sleep: Callable[[float], object] = time.sleep
+    ) -> None:
+        self._fake = fake
+        self._sleep = sleep
+        self._control = Control(fake)
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or "/"
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        if path.startswith(CONTROL_PREFIX):
+            status, headers, body = self._control(
+                method,
+                path[len(CONTROL_PREFIX) :],
+                environ.get("QUERY_STRING", ""),
+                _host(environ),
+                _read(environ),
+                self_url=_origin(environ),
+            )
+            start_response(status_line(status), list(headers.items()))
+            return [] if method == "HEAD" else [body]
+        if method == "OPTIONS":
+            allowed = allowed_methods(path)
+            if allowed is not None:  # a CORS preflight, answered before any authentication
+                return self._preflight(environ, allowed, start_response)
+        answer = self._fake.handle(_request(environ, method, path))
+        if answer.delay:
+            self._sleep(answer.delay)
+        if answer.status is None:
+            if answer.exception not in (None, ConnectionDropped):
+                raise Dropped(f"injected: {answer.exception!r}")
+            raise Dropped("injected: the connection closed without an answer")
+        headers = {**answer_headers(answer), **CORS}
+        start_response(status_line(answer.status), list(headers.items()))
+        return [answer.body] if answer.body else []
+
+    @staticmethod
+    def _preflight(
+        environ: Environ, allowed: str, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        asked = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+        headers = {
+            **CORS,
+            "Access-Control-Allow-Methods": f"{allowed}, OPTIONS",
+            "Access-Control-Allow-Headers": asked or _PREFLIGHT_HEADERS,
+            "Access-Control-Max-Age": "600",
+            "Allow": f"{allowed}, OPTIONS",
+            "Content-Length": "0",
+        }
+        start_response(status_line(204), list(headers.items()))
+        return []
+
+
+def _host(environ: Environ) -> str:
+    host = environ.get("HTTP_HOST")
+    if host:
+        return str(host)
+    name, port = environ.get("SERVER_NAME", "localhost"), str(environ.get("SERVER_PORT", ""))
+    default = port == ("443" if environ.get("wsgi.url_scheme") == "https" else "80")
+    return name if default or not port else f"{name}:{port}"
+
+
+def _origin(environ: Environ) -> str:
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{_host(environ)}"
+
+
+def _target(environ: Environ, path: str) -> str:
+    """The request target as the client sent it: servers that keep it raw say so; otherwise it
+    is put back together from the decoded path (PEP 3333's Latin-1) and the query."""
+    raw = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    if isinstance(raw, str) and raw.startswith("/"):
+        return raw
+    target = quote(path.encode("latin-1", "replace"), safe="/;=,@:!$&'()*+~-._")
+    query = environ.get("QUERY_STRING")
+    return f"{target}?{query}" if query else target
+
+
+def _read(environ: Environ) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = str(environ.get("CONTENT_LENGTH") or "")
+    if length.isascii() and length.isdigit():
+        return bytes(stream.read(int(length))) if int(length) else b""
+    # No length: a body the server has already de-chunked ends where its stream ends.
+    return bytes(stream.read()) if environ.get("wsgi.input_terminated") else b""
+
+
+def _request(environ: Environ, method: str, path: str) -> Request:
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").title()] = value
+        elif key in _RENAMED and value:
+            headers[_RENAMED[key]] = value
+    url = _origin(environ) + _target(environ, path)
+    return Request(method, url, headers, _read(environ))
