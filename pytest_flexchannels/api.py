@@ -302,7 +302,10 @@ class FlexApi:
         self._token_key = hashlib.sha256(f"flex-page-token:{source.seed}".encode()).digest()
 
     def handle(self, request: Request) -> Response:
-        parts = urlsplit(request.url)
+        try:
+            parts = urlsplit(request.url)
+        except ValueError:  # a host urlsplit refuses ("[", an unclosed IPv6 literal): unknown
+            parts = SplitResult("https", "", request.url.partition("[")[0], "", "")
         path = parts.path
         method = request.method.upper()
         operation, sid, allowed = self._route(method, path)

@@ -269,8 +269,11 @@ def call_json(call: Call) -> dict[str, Any]:
 
 def loopback(host: str) -> bool:
     """Whether a ``Host`` header names this machine (a name that only resolves here)."""
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or "]" in host else host
-    name = name.strip("[]").rstrip(".").lower()
+    if host.startswith("["):  # an IPv6 literal, perhaps with a port
+        name = host[1:].partition("]")[0]
+    else:
+        name = host.partition(":")[0] if host.count(":") == 1 else host
+    name = name.rstrip(".").lower()
     if name == "localhost" or name.endswith(".localhost"):
         return True
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..api import FLEX_ORIGIN
 from .wsgi import Dropped, Environ, FlexWsgiApp, StartResponse
@@ -32,6 +32,27 @@ def _quiet(name: str, level: int) -> None:
     logger = logging.getLogger(name)
     if logger.level == logging.NOTSET:
         logger.setLevel(level)
+
+
+def _hardened_channel() -> Any:
+    """waitress' connection class, its request parser refusing with a 400 two heads that make
+    waitress 3.0.2 drop the connection without an answer (an uncaught ``ValueError``): a target
+    ``urlsplit`` cannot split (``[``) and a ``Content-Length`` of more digits than ``int()``
+    converts."""
+    from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser, ParsingError
+
+    class Parser(HTTPRequestParser):
+        def parse_header(self, header_plus: bytes) -> None:
+            try:
+                super().parse_header(header_plus)
+            except ValueError as error:
+                raise ParsingError(f"Bad request head: {error}") from None
+
+    class Channel(HTTPChannel):
+        parser_class = Parser
+
+    return Channel
 
 
 class FlexServer:
@@ -63,7 +84,8 @@ class FlexServer:
         self._inside = 0  # requests being answered by the fake right now
         self.app = FlexWsgiApp(fake, sleep=self._stopping.wait)
         _quiet("waitress", logging.ERROR)
-        self._server: Any = create_server(
+        # One host and port: a single TcpWSGIServer, not waitress' multi-socket server.
+        self._server: Any = cast(Any, create_server)(
             self._serve,
             host=host,
             port=port,
@@ -77,6 +99,7 @@ class FlexServer:
             ident="pytest-flexchannels",
             expose_tracebacks=False,
         )
+        self._server.channel_class = _hardened_channel()
         self._thread = threading.Thread(
             target=self._server.run, name="flex-channels-server", daemon=True
         )

@@ -46,11 +46,11 @@ def status_line(status: int) -> str:
 
 
 class FlexWsgiApp:
-    """The WSGI application of one fake. ``sleep`` waits out injected latency (a server passes
-    a wait that its ``stop()`` cuts short)."""
+    """The WSGI application of one fake. ``sleep`` waits out injected latency; a server passes
+    one that its ``stop()`` cuts short, returning True, and the answer is then dropped."""
 
     def __init__(
-        self, fake: FlexChannelsMock, *, sleep: Callable[[float], object] = time.sleep
+        self, fake: FlexChannelsMock, *, sleep: Callable[[float], bool | None] = time.sleep
     ) -> None:
         self._fake = fake
         self._sleep = sleep
@@ -75,8 +75,8 @@ class FlexWsgiApp:
             if allowed is not None:  # a CORS preflight, answered before any authentication
                 return self._preflight(environ, allowed, start_response)
         answer = self._fake.handle(_request(environ, method, path))
-        if answer.delay:
-            self._sleep(answer.delay)
+        if answer.delay and self._sleep(answer.delay):
+            raise Dropped("the server stopped during an injected delay")
         if answer.status is None:
             if answer.exception not in (None, ConnectionDropped):
                 raise Dropped(f"injected: {answer.exception!r}")
@@ -122,6 +122,7 @@ def _target(environ: Environ, path: str) -> str:
     if isinstance(raw, str) and raw.startswith("/"):
         return raw
     target = quote(path.encode("latin-1", "replace"), safe="/;=,@:!$&'()*+~-._")
+    target = target if target.startswith("/") else f"/{target}"
     query = environ.get("QUERY_STRING")
     return f"{target}?{query}" if query else target
 
