@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from .mock import FlexChannelsMock
     from .models import Account, ApiKey, Channel, FlexFlow
     from .options import FlexChannelsOptions
+    from .remote import RemoteFake, RemoteFakeError
+    from .transports.server import FlexServer
+    from .transports.wsgi import FlexWsgiApp
 
 __all__ = [
     "Account",
@@ -30,6 +33,10 @@ __all__ = [
     "FlexChannelsMock",
     "FlexChannelsOptions",
     "FlexFlow",
+    "FlexServer",
+    "FlexWsgiApp",
+    "RemoteFake",
+    "RemoteFakeError",
     "TwilioHostNotFakedError",
     "UnknownSidError",
 ]
@@ -46,6 +53,10 @@ _HOMES = {
     "FlexChannelsMock": "mock",
     "FlexChannelsOptions": "options",
     "FlexFlow": "models",
+    "FlexServer": "transports.server",
+    "FlexWsgiApp": "transports.wsgi",
+    "RemoteFake": "remote",
+    "RemoteFakeError": "remote",
     "TwilioHostNotFakedError": "errors",
     "UnknownSidError": "errors",
 }

@@ -4,8 +4,8 @@ subprocesses and clients in other languages."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
+import signal
 import sys
 import threading
 
@@ -29,6 +29,19 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--auth-token", help="the default account's auth token")
     serve.add_argument("--integration-type", choices=INTEGRATION_TYPES, default="task")
     serve.add_argument("--channel-type", choices=CHANNEL_TYPES, default="web")
+    serve.add_argument(
+        "--max-calls",
+        type=int,
+        default=10_000,
+        help="recorded calls kept, the oldest dropped first (default 10000)",
+    )
+    serve.add_argument("--threads", type=int, default=4, help="threads answering (default 4)")
+    serve.add_argument(
+        "--idle-timeout",
+        type=int,
+        default=60,
+        help="seconds before an idle connection is closed (default 60)",
+    )
     args = parser.parse_args(argv)
 
     fake = FlexChannelsMock(
@@ -37,8 +50,13 @@ def main(argv: list[str] | None = None) -> int:
         auth_token=args.auth_token,
         integration_type=args.integration_type,
         channel_type=args.channel_type,
+        max_calls=args.max_calls,
     )
-    with FlexServer(fake, args.host, args.port) as server:
+    stop = threading.Event()
+    for name in ("SIGINT", "SIGTERM"):  # Ctrl-C, or a test harness ending the process
+        signal.signal(getattr(signal, name), lambda *_: stop.set())
+    settings = {"threads": args.threads, "idle_timeout": args.idle_timeout}
+    with FlexServer(fake, args.host, args.port, **settings) as server:
         state = {
             "url": server.url,
             "account_sid": fake.account_sid,
@@ -48,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(json.dumps(state), flush=True)
         print(f"Flex Channels fake on {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C or SIGINT: a clean stop
-            threading.Event().wait()
+        stop.wait()
     return 0
 
 

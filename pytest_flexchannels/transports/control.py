@@ -50,6 +50,7 @@ _FAULT_FIELDS: dict[str, tuple[type, ...]] = {
     "code": _INT,
     "message": _TEXT,
     "times": _INT,
+    "sticky": _BOOL,
     "after_processing": _BOOL,
     "latency": _NUMBER,
     "retry_after": _INT,
@@ -123,10 +124,12 @@ def _add_fault(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any
     kind = fields.pop("kind", None)
     if kind not in _FAULT_KINDS:
         raise ControlError(400, f"kind must be one of {sorted(_FAULT_KINDS)}, got {kind!r}")
-    extra = sorted(fields.keys() - {"operation", "times", *_FAULT_KINDS[kind]})
+    extra = sorted(fields.keys() - {"operation", "times", "sticky", *_FAULT_KINDS[kind]})
     if extra:
         raise ControlError(400, f"a {kind!r} fault takes no {extra}")
     operation = fields.pop("operation", None)
+    if fields.pop("sticky", False):  # JSON's null means "not given": stickiness is said
+        fields["times"] = None
     if kind == "fail":
         fault = fake.fail_next(operation, **fields)
     elif kind == "drop":
