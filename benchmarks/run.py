@@ -19,6 +19,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -270,6 +271,93 @@ def bench_scale(rounds: int, calls: int) -> None:
         report(f"scale: {name}, 100,000 vs 100 stored", f"{ratio:.3f}x", "<= 1.10x", ratio <= 1.10)
 
 
+# --- server mode: a kept-alive fetch against the same fetch in process; many client threads ------
+
+
+class _Always:
+    """The served side of ``compare``: the server runs throughout, nothing to turn on."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def bench_server(rounds: int, calls: int) -> None:
+    from twilio.http.http_client import TwilioHttpClient
+
+    from pytest_flexchannels import FlexServer
+
+    fake = FlexChannelsMock(seed=9)
+    sample = fake.create_channel(identity="served").sid
+    local = Client(fake.account_sid, fake.auth_token)
+    with FlexServer(fake) as server:
+        served = Client(fake.account_sid, fake.auth_token, http_client=server.twilio_http_client())
+        served_time, local_time, ratio = compare(
+            _Always(),
+            lambda: served.flex_api.v1.channel(sample).fetch(),
+            Answering(fake),
+            lambda: local.flex_api.v1.channel(sample).fetch(),
+            rounds,
+            calls // 2,
+        )
+    fake.calls.clear()
+    report(
+        "server: kept-alive fetch vs in process",
+        f"{served_time * 1e6:.0f} us / {local_time * 1e6:.0f} us = {ratio:.2f}x",
+        "<= 2.50x",
+        ratio <= 2.50,
+    )
+    # `serve` in a process of its own, as apps in other processes use it; 16 threads here.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_flexchannels", "serve", "--seed", "9"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        state = json.loads(process.stdout.readline())
+        base = state["url"]
+
+        class ToServer(TwilioHttpClient):  # type: ignore[misc]
+            def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+                url = url.replace("https://flex-api.twilio.com", base)
+                return super().request(method, url, *args, **kwargs)
+
+        seeded = Client(state["account_sid"], state["auth_token"], http_client=ToServer())
+        sid = seeded.flex_api.v1.channel.create(
+            flex_flow_sid=state["flex_flow_sid"],
+            identity="threads",
+            chat_user_friendly_name="Ada",
+            chat_friendly_name="Chat",
+        ).sid
+        seconds, counts = 3.0, []
+
+        def fetching() -> None:
+            client = Client(state["account_sid"], state["auth_token"], http_client=ToServer())
+            done, until = 0, time.perf_counter() + seconds
+            while time.perf_counter() < until:
+                client.flex_api.v1.channel(sid).fetch()
+                done += 1
+            counts.append(done)
+
+        threads = [threading.Thread(target=fetching) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        rate = sum(counts) / seconds
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    report(
+        "server: 16 client threads, fetches per second",
+        f"{rate:.0f}/s",
+        ">= 1000/s",
+        rate >= 1000,
+    )
+
+
 # --- 3. memory per stored channel ----------------------------------------------------------------
 
 
@@ -422,6 +510,7 @@ def main() -> None:
     bench_per_call(rounds, calls)
     bench_async_per_call(rounds, calls)
     bench_scale(rounds, calls // 2)
+    bench_server(rounds, calls)
     bench_memory()
     bench_startup(5 if args.quick else 21)
     bench_hypothesis(2.0 if args.quick else 5.0)
