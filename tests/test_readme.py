@@ -34,3 +34,10 @@ def test_readme_snippets_run() -> None:
     assert len(snippets) >= 2
     for snippet in snippets:
         exec(compile(snippet, str(README), "exec"), {})
+
+
+def test_readme_lists_every_control_route() -> None:
+    from pytest_flexchannels.transports.control import CONTROL_PREFIX, ROUTES
+
+    listed = re.findall(r"^\| `([A-Z]+ /__flex/[^`]*)` \|", README.read_text(), re.MULTILINE)
+    assert listed == [f"{route.method} {CONTROL_PREFIX}{route.path}" for route in ROUTES]

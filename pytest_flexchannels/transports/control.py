@@ -76,7 +76,6 @@ class Route(NamedTuple):
     path: str  # with ``{sid}`` where a SID stands
     fields: Mapping[str, tuple[type, ...]]
     run: Callable[[FlexChannelsMock, dict[str, Any]], tuple[int, Any]]
-    doc: str
 
 
 def _state(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
@@ -161,30 +160,27 @@ def _clear_calls(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
 
 
 ROUTES = (
-    Route("GET", "state", {}, _state, "credentials, seed and counts"),
-    Route("POST", "reset", {}, _reset, "fresh state, as fc.reset()"),
-    Route("GET", "channels", {}, _channels, "every stored channel"),
-    Route("POST", "channels", _CHANNEL_FIELDS, _create_channel, "seed one, as fc.create_channel"),
+    Route("GET", "state", {}, _state),
+    Route("POST", "reset", {}, _reset),
+    Route("GET", "channels", {}, _channels),
+    Route("POST", "channels", _CHANNEL_FIELDS, _create_channel),
     Route(
         "POST",
         "channels/{sid}/deactivate",
         {"account_sid": _TEXT},
         _deactivate,
-        "the agent ended the chat, as fc.deactivate",
     ),
     Route(
         "POST",
         "accounts",
         {"sid": _TEXT, "auth_token": _TEXT},
         _add_account,
-        "another account, as fc.add_account",
     ),
     Route(
         "POST",
         "api_keys",
         {"account_sid": _TEXT, "sid": _TEXT, "secret": _TEXT},
         _add_api_key,
-        "an API key, as fc.add_api_key",
     ),
     Route(
         "POST",
@@ -200,26 +196,26 @@ ROUTES = (
             "enabled": _BOOL,
         },
         _add_flex_flow,
-        "a Flex Flow, as fc.add_flex_flow",
     ),
-    Route("GET", "faults", {}, _faults, "the pending faults"),
+    Route("GET", "faults", {}, _faults),
     Route(
         "POST",
         "faults",
         _FAULT_FIELDS,
         _add_fault,
-        'a fault: kind "fail" (fc.fail_next), "drop" (fc.raise_next), "delay" (fc.delay_next)',
     ),
-    Route("DELETE", "faults", {}, _clear_faults, "drop every pending fault"),
+    Route("DELETE", "faults", {}, _clear_faults),
     Route(
         "GET",
         "calls",
         {},
         _calls,
-        "recorded calls; query: operation and wire parameters to match",
     ),
-    Route("DELETE", "calls", {}, _clear_calls, "forget the recorded calls"),
+    Route("DELETE", "calls", {}, _clear_calls),
 )
+
+
+_PATTERNS = [(re.compile(route.path.replace("{sid}", "(?P<sid>[^/]+)")), route) for route in ROUTES]
 
 
 def jsonable(record: Any) -> Any:
@@ -288,9 +284,8 @@ def loopback(host: str) -> bool:
 def _match(method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
     """The route of ``method path``, the SID in its path, and the methods the path allows."""
     allowed: list[str] = []
-    for route in ROUTES:
-        pattern = route.path.replace("{sid}", "(?P<sid>[^/]+)")
-        found = re.fullmatch(pattern, path)
+    for pattern, route in _PATTERNS:
+        found = pattern.fullmatch(path)
         if found is None:
             continue
         if route.method == method:
