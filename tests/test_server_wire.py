@@ -8,6 +8,7 @@ import contextlib
 import http.client
 import json
 import socket
+import sys
 import threading
 import time
 from base64 import b64encode
@@ -376,8 +377,11 @@ def test_the_fakes_stop_stops_what_it_served() -> None:
 def test_500_idle_sockets_do_not_keep_another_client_waiting(
     flex_channels: FlexChannelsMock, server: FlexServer
 ) -> None:
+    threads = threading.active_count()
     idle = [_connect(server) for _ in range(500)]
     try:
+        time.sleep(0.2)  # accepted, every one of them
+        assert threading.active_count() == threads  # idle connections hold no thread
         idle[0].sendall(b"GET /v1/Channels HTTP/1.1\r\nHost: localhost\r\n")  # half a request
         started = time.monotonic()
         with _connect(server) as sock:
@@ -411,6 +415,14 @@ def test_an_injected_drop_closes_the_connection_without_an_answer(
     with _connect(server) as sock:
         sock.sendall(_get(flex_channels))
         assert _answer(sock)[0] == 200
+
+
+def test_server_mode_without_waitress_says_what_to_install(
+    flex_channels: FlexChannelsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "waitress.server", None)
+    with pytest.raises(ImportError, match=r"pip install 'pytest-flexchannels\[server\]'"):
+        flex_channels.serve()
 
 
 def test_threads_share_one_store(flex_channels: FlexChannelsMock, server: FlexServer) -> None:

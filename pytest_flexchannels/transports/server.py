@@ -74,8 +74,13 @@ class FlexServer:
         max_head: int = MAX_HEAD,
         connection_limit: int = 1000,
     ) -> None:
-        from waitress.channel import ClientDisconnected
-        from waitress.server import create_server
+        try:
+            from waitress.channel import ClientDisconnected
+            from waitress.server import create_server
+        except ImportError as missing:
+            raise ImportError(
+                "server mode runs on waitress: pip install 'pytest-flexchannels[server]'"
+            ) from missing
 
         self._fake = fake
         self._disconnected = ClientDisconnected
