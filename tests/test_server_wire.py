@@ -206,10 +206,18 @@ def test_connection_close_is_honoured_both_ways(
 def test_a_100_mb_body_is_refused_without_being_read(
     flex_channels: FlexChannelsMock, server: FlexServer
 ) -> None:
+    """The answer comes from the declared length; the client, still sending, reads it (the
+    server discards what follows instead of resetting the connection under the answer)."""
     head = b"POST /v1/Channels HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n\r\n"
     with _connect(server) as sock:
-        sock.sendall(head % (100 * 1024 * 1024) + b"x" * 65536)  # the first 64 KB of 100 MB
+        sock.sendall(head % (100 * 1024 * 1024))
+        sent = 0
+        for _ in range(64):  # 4 MB of the 100, as a client streaming its upload does
+            sock.sendall(b"x" * 65536)
+            sent += 65536
         status, headers, body = _answer(sock)
+        assert _closed(sock)
+    assert sent == 4 * 1024 * 1024
     assert (status, headers["connection"]) == (413, "close")
     assert body.startswith(b"Request Entity Too Large")
     assert list(flex_channels.calls) == []

@@ -11,7 +11,9 @@ connection at once and answers nothing after it.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 MAX_BODY = 10 * 1024 * 1024  # Flex requests are a few hundred bytes
 MAX_HEAD = 64 * 1024
 _STOP_WAIT = 0.5  # seconds stop() gives requests already inside the fake to finish
+_LINGER = 2.0  # seconds a closing connection reads and discards what the client still sends
 
 
 def _quiet(name: str, level: int) -> None:
@@ -35,10 +38,18 @@ def _quiet(name: str, level: int) -> None:
 
 
 def _hardened_channel() -> Any:
-    """waitress' connection class, its request parser refusing with a 400 two heads that make
-    waitress 3.0.2 drop the connection without an answer (an uncaught ``ValueError``): a target
-    ``urlsplit`` cannot split (``[``) and a ``Content-Length`` of more digits than ``int()``
-    converts."""
+    """waitress' connection class with two repairs.
+
+    Its parser refuses with a 400 two heads that make waitress 3.0.2 drop the connection without
+    an answer (an uncaught ``ValueError``): a target ``urlsplit`` cannot split (``[``) and a
+    ``Content-Length`` of more digits than ``int()`` converts.
+
+    And it closes gracefully. waitress closes a connection it gave up on (a 413, 431 or 400)
+    with the rest of the request unread, and the kernel then resets it, which can destroy the
+    answer before the client reads it. Here the connection first says it is done writing, then
+    reads and discards what the client still sends, for up to ``_LINGER`` seconds, as nginx's
+    lingering close does.
+    """
     from waitress.channel import HTTPChannel
     from waitress.parser import HTTPRequestParser, ParsingError
 
@@ -51,6 +62,41 @@ def _hardened_channel() -> Any:
 
     class Channel(HTTPChannel):
         parser_class = Parser
+        _linger_until: float | None = None
+
+        def handle_close(self) -> None:
+            if self._linger_until is not None or not self.connected or self.socket is None:
+                super().handle_close()
+                return
+            try:
+                self.socket.shutdown(socket.SHUT_WR)
+            except OSError:  # the client is gone already
+                super().handle_close()
+                return
+            self._linger_until = time.monotonic() + _LINGER
+            self.will_close = self.close_when_flushed = False
+
+        def readable(self) -> bool:
+            if self._linger_until is None:
+                return bool(super().readable())
+            if time.monotonic() > self._linger_until:
+                super().handle_close()
+                return False
+            return True
+
+        def writable(self) -> bool:
+            return self._linger_until is None and bool(super().writable())
+
+        def handle_read(self) -> None:
+            if self._linger_until is None:
+                super().handle_read()
+                return
+            try:
+                data = self.recv(65536)
+            except OSError:
+                data = b""
+            if not data:  # the client closed too: done
+                super().handle_close()
 
     return Channel
 
