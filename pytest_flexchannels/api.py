@@ -250,18 +250,23 @@ def _fields(text: str) -> dict[str, str]:
 # What may stand between ``scheme://`` and the path of a URL the fake writes: a host name or an
 # IP address, and a port. Anything else a Host header carried is not echoed into answers.
 _NETLOC = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
-
-
 _TWILIO_NETLOC = re.compile(r"\.twilio\.com\.?(?::[0-9]+)?$")
+_PUBLIC_NETLOC = PUBLIC_ORIGIN.removeprefix("https://")
 
 
-def _origin(parts: SplitResult) -> str:
-    """The scheme and host the request came to, which the URLs in its answer name (credentials
-    in the URL left out); Twilio's own origin when the request named no usable host."""
-    netloc = parts.netloc.rpartition("@")[2]
+def _roots(parts: SplitResult) -> tuple[str, str]:
+    """The origin the request came to, which page URLs name (credentials in the URL left out),
+    and the API root resources name: Twilio's own whichever Twilio host (edge, region) served
+    them, as the helper library puts its edge back in; behind a server, the host the client
+    called. Twilio's own origin when the request named no usable host."""
+    netloc = parts.netloc
+    if netloc == _PUBLIC_NETLOC and parts.scheme == "https":  # nearly every request
+        return PUBLIC_ORIGIN, API_ROOT
+    netloc = netloc.rpartition("@")[2]
     if parts.scheme not in ("http", "https") or not _NETLOC.fullmatch(netloc):
-        return PUBLIC_ORIGIN
-    return f"{parts.scheme}://{netloc}"
+        return PUBLIC_ORIGIN, API_ROOT
+    origin = f"{parts.scheme}://{netloc}"
+    return origin, API_ROOT if _TWILIO_NETLOC.search(netloc) else f"{origin}/v1"
 
 
 def allowed_methods(path: str) -> str | None:
@@ -368,7 +373,8 @@ class FlexApi:
         )
         self._calls.record(call)
         delay = fault.latency if fault is not None else 0.0
-        if method == "HEAD":  # a HEAD answer has the headers of the others and never a body
+        if method == "HEAD":  # a GET's headers, its length included, and never a body
+            headers["Content-Length"] = str(len(body))
             body = b""
         return Response(status, headers, body, delay=delay, exception=exception)
 
@@ -426,10 +432,7 @@ class FlexApi:
         params: dict[str, str],
         parts: SplitResult,
     ) -> tuple[int, str | None]:
-        origin = _origin(parts)
-        # Resources name Twilio's own host whichever edge served them (the helper library puts
-        # its edge back in); behind a server they name the host the client called.
-        root = API_ROOT if _TWILIO_NETLOC.search(origin) else f"{origin}/v1"
+        origin, root = _roots(parts)
         if operation == "create":
             channel = self._store.create_channel(account_sid, parse_create(params))
             return 201, channel_json(channel, root)

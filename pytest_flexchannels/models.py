@@ -213,7 +213,8 @@ def channel_page(origin: str, items: list[dict[str, Any]], **meta: Any) -> dict[
 
 
 # The answers' JSON text, built without json.dumps: every value in a channel body is a SID, a
-# date or a URL made of them (generated, or checked against a pattern), so none needs escaping.
+# date or a URL made of them and a checked host (generated, or checked against a pattern), so
+# none needs escaping.
 # Rendering a page of 50 this way costs a fraction of building and dumping 50 dicts.
 _CHANNEL_JSON = (
     '{"account_sid": "%s", "flex_flow_sid": "%s", "sid": "%s", "user_sid": "%s", '

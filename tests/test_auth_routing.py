@@ -132,7 +132,8 @@ def test_head_is_answered_as_get_without_a_body(
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     assert response.content == b""
-    (call,) = flex_channels.calls
+    assert response.headers["Content-Length"] == str(len(http.get(CHANNELS_URL).content))
+    call = flex_channels.calls[0]
     assert (call.operation, call.method, call.status_code) == ("list", "HEAD", 200)
     assert http.head(f"{CHANNELS_URL}/CH{'0' * 32}").status_code == 404
 

@@ -99,8 +99,8 @@ class RequestReader:
 
 def answer_headers(answer: Response) -> dict[str, str]:
     """An answer's headers as a server sends them: with its ``Content-Length``, except on a 204,
-    which has no body to measure."""
-    if answer.status == 204:
+    which has no body to measure, and on a HEAD answer, which gives the GET's."""
+    if answer.status == 204 or "Content-Length" in answer.headers:
         return answer.headers
     return {**answer.headers, "Content-Length": str(len(answer.body))}
 
