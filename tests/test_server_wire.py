@@ -130,6 +130,9 @@ def test_targets_that_are_no_urls_are_unknown_paths(
     flex_channels: FlexChannelsMock, server: FlexServer, target: bytes
 ) -> None:
     with _connect(server) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        status, _, body = _answer(sock)
+        assert (status, json.loads(body)) == (401, error_body(401, 20003, "Authenticate"))
         sock.sendall(_get(flex_channels, target))
         status, _, body = _answer(sock)
         assert (status, json.loads(body)["code"]) == (404, 20404)
