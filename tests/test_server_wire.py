@@ -95,6 +95,23 @@ def test_requests_on_one_kept_alive_connection(
     assert len({c.url for c in flex_channels.calls}) == 1
 
 
+def test_answers_leave_without_waiting_for_acks(
+    flex_channels: FlexChannelsMock, server: FlexServer
+) -> None:
+    """Nagle's algorithm off on every accepted connection: an answer written in two sends must
+    not wait for the client's delayed ACK (that cost 40 ms a call)."""
+    with _connect(server) as sock:
+        sock.sendall(_get(flex_channels))
+        assert _answer(sock)[0] == 200
+        accepted = [
+            channel.socket
+            for channel in list(server._server._map.values())
+            if getattr(channel, "addr", None) == sock.getsockname()
+        ]
+        assert len(accepted) == 1
+        assert accepted[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
 @pytest.mark.parametrize(
     ("head", "status"),
     [
