@@ -223,6 +223,10 @@ _CHANNEL_JSON = (
 )
 
 
+# Records are immutable, so a channel's text is a pure function of it: pages that list the same
+# channels (a client paging, a poller) pay for formatting once. Bounded, and keyed by the record
+# itself, so a changed channel (deactivated) is a new key.
+@lru_cache(maxsize=4096)
 def channel_json(channel: Channel, root: str = API_ROOT) -> str:
     """``channel_resource(channel, root)`` as JSON text."""
     task_sid = "null" if channel.task_sid is None else f'"{channel.task_sid}"'

@@ -178,10 +178,15 @@ class FlexServer:
         self._stopping.set()
         with self._busy:
             self._busy.wait_for(lambda: self._inside == 0, timeout=_STOP_WAIT)
-        if self._started:
-            self._server.trigger.pull_trigger(self._close_all)  # in the server's own loop
-            self._thread.join(timeout=_STOP_WAIT)
-        else:
+        closing = self._started and self._thread.is_alive()
+        if closing:
+            try:  # in the server's own loop, which ends when nothing is left to serve
+                self._server.trigger.pull_trigger(self._close_all)
+            except OSError:  # its wake-up pipe is gone: the loop is not listening any more
+                closing = False
+            else:
+                self._thread.join(timeout=_STOP_WAIT)
+        if not closing or self._thread.is_alive():
             self._close_all()
         self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=0.2)
         self._fake._servers.discard(self)
@@ -189,6 +194,9 @@ class FlexServer:
     def _close_all(self) -> None:
         for dispatcher in list(self._server._map.values()):
             dispatcher.close()
+        # The trigger's close leaves the descriptor its poller reads open (waitress 3.0.2).
+        self._server.trigger.close()
+        self._server.trigger.socket.close()
 
     def _serve(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         with self._busy:
