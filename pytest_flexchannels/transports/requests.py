@@ -165,11 +165,12 @@ class _Message:
     """The part of ``http.client.HTTPMessage`` that cookie jars read."""
 
     def __init__(self, headers: Mapping[str, str]) -> None:
-        self._headers = {name.lower(): value for name, value in headers.items()}
+        self._headers = headers
 
     def get_all(self, name: str, failobj: Any = None) -> Any:
-        value = self._headers.get(name.lower())
-        return failobj if value is None else [value]
+        wanted = name.lower()  # asked twice an answer (Set-Cookie2, Set-Cookie): no index kept
+        found = [value for key, value in self._headers.items() if key.lower() == wanted]
+        return found or failobj
 
 
 class _Connection(HTTPConnection):
@@ -186,6 +187,7 @@ class _Connection(HTTPConnection):
         super().__init__(host, port, **{k: v for k, v in kwargs.items() if k in known})
         default = self.port in (None, self.default_port)
         self._origin = f"{self.scheme}://{self.host}{'' if default else f':{self.port}'}"
+        self._host = self._origin.partition("://")[2]
         self._answers: list[tuple[Request, Response]] = []
         self._open = False
 
@@ -219,11 +221,15 @@ class _Connection(HTTPConnection):
     ) -> None:
         if not self._open:
             self.connect()
-        given = [(name, _wire(value)) for name, value in (headers or {}).items()]
-        names = {name.lower() for name, _ in given}
+        given: dict[str, str] = {}
+        names = set()
+        for name, value in (headers or {}).items():
+            # Text as http.client sends it (Latin-1); almost always plain ASCII already.
+            given[name] = value if value.__class__ is str and value.isascii() else _wire(value)
+            names.add(name.lower())
         sent: dict[str, str] = {}
         if "host" not in names:
-            sent["Host"] = self._origin.partition("://")[2]
+            sent["Host"] = self._host
         if "accept-encoding" not in names:
             sent["Accept-Encoding"] = "identity"
         data = _body(body)

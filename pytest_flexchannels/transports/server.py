@@ -195,8 +195,10 @@ class FlexServer:
         for dispatcher in list(self._server._map.values()):
             dispatcher.close()
         # The trigger's close leaves the descriptor its poller reads open (waitress 3.0.2).
-        self._server.trigger.close()
-        self._server.trigger.socket.close()
+        trigger = self._server.trigger
+        trigger.close()
+        if trigger.socket is not None:
+            trigger.socket.close()
 
     def _serve(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         with self._busy:
