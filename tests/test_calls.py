@@ -144,3 +144,16 @@ def test_errors_show_in_the_listing(
 def test_unknown_operation_is_refused(flex_channels: FlexChannelsMock) -> None:
     with pytest.raises(ValueError, match="operation must be one of"):
         flex_channels.calls.filter("update")
+
+
+def test_assert_called_times_is_exact(flex_channels: FlexChannelsMock, client: Client) -> None:
+    create(client, flex_channels, "one")
+    create(client, flex_channels, "two")
+    flex_channels.calls.assert_called("create", times=2)
+    for wrong in (1, 3):
+        with pytest.raises(AssertionError) as failed:
+            flex_channels.calls.assert_called("create", times=wrong)
+        calls = "call" if wrong == 1 else "calls"
+        assert str(failed.value).startswith(
+            f"Expected exactly {wrong} 'create' {calls}, found 2.\nRecorded calls (2):\n"
+        )

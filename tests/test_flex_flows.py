@@ -242,3 +242,15 @@ def test_wrong_method_on_a_flow_is_405(
 ) -> None:
     response = http.put(f"{FLOWS_URL}/{flex_channels.flex_flow_sid}")
     assert response.status_code == 405 and response.headers["Allow"] == "GET, POST, DELETE"
+
+
+def test_a_deleted_flow_forgets_its_open_chats(flex_channels: FlexChannelsMock) -> None:
+    """A flow made again with the SID of a deleted one starts with no open chat: a create for an
+    identity that had one opens a new channel."""
+    flow = flex_channels.add_flex_flow(sid="FO" + "7" * 32)
+    before = flex_channels.create_channel(flex_flow_sid=flow.sid, identity="alice")
+    flex_channels.client().flex_api.v1.flex_flow(flow.sid).delete()
+    flex_channels.add_flex_flow(sid=flow.sid)
+    after = flex_channels.create_channel(flex_flow_sid=flow.sid, identity="alice")
+    assert after.sid != before.sid
+    assert flex_channels.get_channel(before.sid).active  # its channels stay, as they were

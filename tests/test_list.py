@@ -96,6 +96,20 @@ def test_page_next_and_previous(flex_channels: FlexChannelsMock, client: Client)
     assert [c.sid for c in back.previous_page()] == sids[:2]
 
 
+def test_the_next_page_after_an_empty_previous_page_starts_where_it_was_asked(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    """A previous page can come back empty (everything before it was deleted); its next page is
+    the page it was asked from, first channel included."""
+    sids = _seed(flex_channels, 3)
+    second = client.flex_api.v1.channel.page(page_size=1).next_page()
+    assert [c.sid for c in second] == sids[1:2]
+    client.flex_api.v1.channel(sids[0]).delete()
+    empty = second.previous_page()
+    assert list(empty) == []
+    assert [c.sid for c in empty.next_page()] == sids[1:2]
+
+
 def test_meta_of_a_middle_page(flex_channels: FlexChannelsMock, http: requests.Session) -> None:
     _seed(flex_channels, 5)
     first = http.get(CHANNELS_URL, params={"PageSize": 2}).json()["meta"]
