@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -180,3 +182,16 @@ def post_form(fake: FlexChannelsMock, body: bytes) -> tuple[int | None, Any]:
     request = Request("POST", CHANNELS_URL, {"Authorization": basic_auth(fake)}, body)
     response = fake.handle(request)
     return response.status, json.loads(response.body)
+
+
+def serve_process(*args: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """``python -m pytest_flexchannels serve`` with ``args``, and the state it printed."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_flexchannels", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    state: dict[str, Any] = json.loads(process.stdout.readline())
+    return process, state

@@ -21,7 +21,7 @@ from twilio.rest import Client
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.transports.server import FlexServer
 
-from .helpers import error_body
+from .helpers import error_body, serve_process
 
 
 def _plain(
@@ -169,15 +169,8 @@ def test_a_subprocess_talks_to_the_server(
 
 
 def test_serve_command(tmp_path: Any) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_flexchannels", "serve", "--port", "0", "--seed", "7"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, state = serve_process("--port", "0", "--seed", "7")
     try:
-        assert process.stdout is not None
-        state = json.loads(process.stdout.readline())
         assert state["url"].startswith("http://127.0.0.1:")
         assert state["account_sid"] == FlexChannelsMock(seed=7).account_sid
         auth = (state["account_sid"], state["auth_token"])

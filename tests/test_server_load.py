@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 from base64 import b64encode
 from pathlib import Path
 
 import pytest
+
+from .helpers import serve_process
 
 REQUESTS = 100_000
 BATCH = 1_000  # requests pipelined on one connection
@@ -39,15 +39,8 @@ def _pipelined(address: tuple[str, int], requests: bytes, count: int) -> int:
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads memory from /proc")
 def test_100000_unimplemented_paths_leave_memory_and_output_flat() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_flexchannels", "serve"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, state = serve_process()
     try:
-        assert process.stdout is not None
-        state = json.loads(process.stdout.readline())
         host, port = state["url"].removeprefix("http://").split(":")
         credentials = b64encode(f"{state['account_sid']}:{state['auth_token']}".encode())
         head = b"GET /v1/Nothing/%d HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic "

@@ -10,7 +10,6 @@ import sys
 import textwrap
 import time
 import urllib.request
-from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +18,7 @@ from werkzeug.test import Client as WerkzeugClient
 from pytest_flexchannels import FlexChannelsMock, FlexServer, RemoteFake, RemoteFakeError
 from pytest_flexchannels.transports.wsgi import Dropped
 
-from .helpers import error_body
+from .helpers import error_body, serve_process
 
 
 def _form(fake: FlexChannelsMock, identity: str) -> dict[str, str]:
@@ -194,20 +193,9 @@ def test_the_call_log_cap(flex_channels: FlexChannelsMock) -> None:
         FlexChannelsMock(max_calls=0)
 
 
-def _serve(*args: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_flexchannels", "serve", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    return process, json.loads(process.stdout.readline())
-
-
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_serve_stops_cleanly_on_a_signal(stop: signal.Signals) -> None:
-    process, state = _serve("--max-calls", "2", "--seed", "5")
+    process, state = serve_process("--max-calls", "2", "--seed", "5")
     try:
         remote = RemoteFake(state["url"])
         for _ in range(3):
@@ -227,7 +215,7 @@ def test_serve_stops_cleanly_on_a_signal(stop: signal.Signals) -> None:
 
 
 def test_serve_ends_connections_when_it_stops() -> None:
-    process, state = _serve()
+    process, state = serve_process()
     remote = RemoteFake(state["url"])
     assert remote.state()["calls"] == 0
     process.send_signal(signal.SIGTERM)
