@@ -164,24 +164,9 @@ ROUTES = (
     Route("POST", "reset", {}, _reset),
     Route("GET", "channels", {}, _channels),
     Route("POST", "channels", _CHANNEL_FIELDS, _create_channel),
-    Route(
-        "POST",
-        "channels/{sid}/deactivate",
-        {"account_sid": _TEXT},
-        _deactivate,
-    ),
-    Route(
-        "POST",
-        "accounts",
-        {"sid": _TEXT, "auth_token": _TEXT},
-        _add_account,
-    ),
-    Route(
-        "POST",
-        "api_keys",
-        {"account_sid": _TEXT, "sid": _TEXT, "secret": _TEXT},
-        _add_api_key,
-    ),
+    Route("POST", "channels/{sid}/deactivate", {"account_sid": _TEXT}, _deactivate),
+    Route("POST", "accounts", {"sid": _TEXT, "auth_token": _TEXT}, _add_account),
+    Route("POST", "api_keys", {"account_sid": _TEXT, "sid": _TEXT, "secret": _TEXT}, _add_api_key),
     Route(
         "POST",
         "flex_flows",
@@ -198,19 +183,9 @@ ROUTES = (
         _add_flex_flow,
     ),
     Route("GET", "faults", {}, _faults),
-    Route(
-        "POST",
-        "faults",
-        _FAULT_FIELDS,
-        _add_fault,
-    ),
+    Route("POST", "faults", _FAULT_FIELDS, _add_fault),
     Route("DELETE", "faults", {}, _clear_faults),
-    Route(
-        "GET",
-        "calls",
-        {},
-        _calls,
-    ),
+    Route("GET", "calls", {}, _calls),
     Route("DELETE", "calls", {}, _clear_calls),
 )
 

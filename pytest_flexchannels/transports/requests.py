@@ -168,7 +168,7 @@ class _Message:
         self._headers = headers
 
     def get_all(self, name: str, failobj: Any = None) -> Any:
-        wanted = name.lower()  # asked twice an answer (Set-Cookie2, Set-Cookie): no index kept
+        wanted = name.lower()  # read twice an answer (Set-Cookie2, Set-Cookie): a scan will do
         found = [value for key, value in self._headers.items() if key.lower() == wanted]
         return found or failobj
 
