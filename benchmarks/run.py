@@ -271,6 +271,28 @@ def bench_scale(rounds: int, calls: int) -> None:
         report(f"scale: {name}, 100,000 vs 100 stored", f"{ratio:.3f}x", "<= 1.10x", ratio <= 1.10)
 
 
+def bench_delete_scale(rounds: int, calls: int) -> None:
+    """Deletes spread across the creation order of 1,000,000 stored channels, against deletes
+    from a store of 100 (plus the channels its rounds delete)."""
+    needed = calls * (rounds + 1)
+    small, large = FlexChannelsMock(seed=4), FlexChannelsMock(seed=5)
+    for i in range(100 + needed):
+        small.create_channel(identity=f"c{i}")
+    for i in range(1_000_000):
+        large.create_channel(identity=f"c{i}")
+    spread = large.channels[:: 1_000_000 // needed][:needed]
+    doomed = {small: [c.sid for c in small.channels[100:]], large: [c.sid for c in spread]}
+
+    def delete(fake: FlexChannelsMock) -> Callable[[], object]:
+        client, sids = Client(fake.account_sid, fake.auth_token), doomed[fake]
+        return lambda: client.flex_api.v1.channel(sids.pop()).delete()
+
+    _, _, ratio = compare(
+        Answering(large), delete(large), Answering(small), delete(small), rounds, calls
+    )
+    report("scale: delete, 1,000,000 vs 100 stored", f"{ratio:.3f}x", "<= 1.20x", ratio <= 1.20)
+
+
 # --- server mode: a kept-alive fetch against the same fetch in process; many client threads ------
 
 
@@ -510,6 +532,7 @@ def main() -> None:
     bench_per_call(rounds, calls)
     bench_async_per_call(rounds, calls)
     bench_scale(rounds, calls // 2)
+    bench_delete_scale(rounds, calls // 5)
     bench_server(rounds, calls)
     bench_memory()
     bench_startup(5 if args.quick else 21)

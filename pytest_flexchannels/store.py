@@ -5,10 +5,13 @@ from __future__ import annotations
 import hmac
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import count
 from typing import Any
+
+from sortedcontainers import SortedKeyList
 
 from . import errors, sids
 from .clock import Clock
@@ -46,15 +49,21 @@ def _check_given(sid: str | None, prefix: str, what: str) -> None:
 
 
 def _window(
-    positions: list[int], size: int, offset: int, after: int | None, before: int | None
+    right: Callable[[int], int],
+    left: Callable[[int], int],
+    size: int,
+    offset: int,
+    after: int | None,
+    before: int | None,
 ) -> tuple[int, int]:
-    """The slice of ``positions`` (ascending) a page covers: ``size`` items after, or before, a
-    position served earlier (which may since be gone), else from ``offset``."""
+    """The slice of a creation order a page covers: ``size`` items after, or before, a position
+    served earlier (which may since be gone), else from ``offset``. ``right`` and ``left`` bisect
+    the order's positions."""
     if after is not None:
-        start = bisect_right(positions, after)
+        start = right(after)
         return start, start + size
     if before is not None:
-        end = bisect_left(positions, before)
+        end = left(before)
         return max(0, end - size), end
     return offset, offset + size
 
@@ -62,17 +71,18 @@ def _window(
 class _AccountState:
     """One account's world: other accounts never see any of it."""
 
-    __slots__ = ("account", "active", "channels", "flows", "order", "order_sids", "users")
+    __slots__ = ("account", "active", "channels", "flows", "order", "users")
 
     def __init__(self, account: Account) -> None:
         self.account = account
         self.flows: dict[str, FlexFlow] = {}
-        self.channels: dict[str, Channel] = {}
-        # Creation order as ascending sequence numbers, so a page after (or before) a position is a
-        # bisection: its cost does not grow with the number of stored channels. ``order_sids``
-        # holds the SID at the same index (lists: a fraction of a dict's memory per channel).
-        self.order: list[int] = []
-        self.order_sids: list[str] = []
+        channels: dict[str, Channel] = {}
+        self.channels = channels
+        # SIDs in creation order, kept sorted by sequence number in a sorted list (a list of
+        # short lists): a page after (or before) a position is a bisection, an offset an index,
+        # a delete a removal from one short list; none grows with the channels stored. Its keys
+        # are the records' own ints and its values their own SIDs, so it adds two pointers each.
+        self.order: SortedKeyList = SortedKeyList(key=lambda sid: channels[sid].seq)
         self.users: dict[str, str] = {}
         # Active channel SID by flow, then identity (no tuple key to keep per channel).
         self.active: dict[str, dict[str, str]] = {}
@@ -216,7 +226,10 @@ class Store:
                 for flow in self._state(account_sid).flows.values()
                 if friendly_name is None or flow.friendly_name == friendly_name
             ]
-        start, end = _window([flow.seq for flow in flows], size, offset, after, before)
+        seqs = [flow.seq for flow in flows]
+        start, end = _window(
+            partial(bisect_right, seqs), partial(bisect_left, seqs), size, offset, after, before
+        )
         return flows[start:end], end < len(flows)
 
     def update_flex_flow(
@@ -292,8 +305,7 @@ class Store:
                 next(self._seq),
             )
             state.channels[channel.sid] = channel
-            state.order.append(channel.seq)
-            state.order_sids.append(channel.sid)
+            state.order.add(channel.sid)
             active[new.identity] = channel.sid
             return channel
 
@@ -321,19 +333,21 @@ class Store:
         """
         with self._lock:
             state = self._state(account_sid)
-            start, end = _window(state.order, size, offset, after, before)
-            page = [state.channels[sid] for sid in state.order_sids[start:end]]
-            return page, end < len(state.order)
+            order = state.order
+            start, end = _window(
+                order.bisect_key_right, order.bisect_key_left, size, offset, after, before
+            )
+            page = [state.channels[sid] for sid in order[start:end]]
+            return page, end < len(order)
 
     def delete_channel(self, account_sid: str, sid: str) -> None:
         with self._lock:
             state = self._state(account_sid)
-            channel = state.channels.pop(sid, None)
+            channel = state.channels.get(sid)
             if channel is None:
                 raise errors.not_found(f"/Channels/{sid}")
-            index = bisect_left(state.order, channel.seq)
-            del state.order[index]
-            del state.order_sids[index]
+            state.order.remove(sid)  # while its record still gives its position
+            del state.channels[sid]
             self._forget_active(state, channel)
 
     # --- inspection and control (not API operations) ------------------------------------------

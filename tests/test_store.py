@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_flexchannels import FlexApiError
 from pytest_flexchannels.clock import Clock
@@ -53,6 +55,30 @@ def test_positions_survive_deleting_the_channel_at_them(store: Store) -> None:
     assert [c.seq for c in after] == seqs[3:] and not more
     before, _ = store.list_channels(account, 5, before=seqs[2])
     assert [c.seq for c in before] == seqs[:2]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.data())
+def test_deletes_anywhere_keep_every_page_in_creation_order(data: st.DataObject) -> None:
+    """Against a plain list: deletes at any positions (the order spans several of the sorted
+    list's inner lists), then pages by offset, after and before every position."""
+    store = Store(SidSource(2), Clock("2026-01-01T00:00:00Z"))
+    account, seqs = _world(store, 2500)
+    sid_of = {c.seq: c.sid for c in store.list_channels(account, 2500)[0]}
+    doomed = data.draw(st.lists(st.sampled_from(seqs), unique=True, max_size=300))
+    for seq in doomed:
+        store.delete_channel(account, sid_of[seq])
+    alive = [seq for seq in seqs if seq not in set(doomed)]
+    size = data.draw(st.integers(1, 60))
+    offset = data.draw(st.integers(0, len(alive)))
+    at = data.draw(st.sampled_from(seqs))
+    for where, expected in (
+        ({"offset": offset}, alive[offset : offset + size]),
+        ({"after": at}, [s for s in alive if s > at][:size]),
+        ({"before": at}, [s for s in alive if s < at][-size:]),
+    ):
+        page, _ = store.list_channels(account, size, **where)
+        assert [c.seq for c in page] == expected
 
 
 def test_accounts_are_isolated(store: Store) -> None:
