@@ -493,11 +493,18 @@ def bench_hypothesis(seconds: float) -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from pytest_flexchannels.strategies import channel_resources, create_channel_params
+    from pytest_flexchannels.strategies import (
+        channel_pages,
+        channel_resources,
+        channels,
+        create_channel_params,
+    )
 
     for name, strategy in (
         ("create_channel_params()", create_channel_params()),
+        ("channels()", channels()),
         ("channel_resources()", channel_resources()),
+        ("channel_pages()", channel_pages()),
     ):
         count = 0
         started = time.perf_counter()

@@ -447,6 +447,17 @@ def flex_flows(
     )
 
 
+# The parts of a record, built once: a strategy built inside a draw is built again for every
+# example, which cost record strategies two thirds of their speed.
+_CHANNEL_SIDS, _USER_SIDS, _TASK_SIDS = channel_sids(), user_sids(), task_sids()
+_TEXTS = _texts()
+_OPTIONAL_TEXTS = st.none() | _TEXTS
+_OPTIONAL_JSON = st.none() | json_texts()
+_BOOLEANS = st.booleans()
+_LATER = st.integers(0, 10**7)
+_SEQS = st.integers(1, 2**31)
+
+
 @st.composite
 def _channel(
     draw: st.DrawFn,
@@ -457,23 +468,23 @@ def _channel(
     created = draw(_MOMENTS)
     task = draw(integration_type) == "task"
     return Channel(
-        sid=draw(channel_sids()),
+        sid=draw(_CHANNEL_SIDS),
         account_sid=draw(account_sid),
         flex_flow_sid=draw(flex_flow_sid),
-        user_sid=draw(user_sids()),
-        task_sid=draw(task_sids()) if task else None,
-        identity=draw(_texts()),
-        chat_user_friendly_name=draw(_texts()),
-        chat_friendly_name=draw(_texts()),
-        target=draw(st.none() | _texts()),
-        chat_unique_name=draw(st.none() | _texts()),
-        pre_engagement_data=draw(st.none() | json_texts()),
-        task_attributes=draw(st.none() | json_texts()),
-        long_lived=draw(st.booleans()),
-        active=draw(st.booleans()),
+        user_sid=draw(_USER_SIDS),
+        task_sid=draw(_TASK_SIDS) if task else None,
+        identity=draw(_TEXTS),
+        chat_user_friendly_name=draw(_TEXTS),
+        chat_friendly_name=draw(_TEXTS),
+        target=draw(_OPTIONAL_TEXTS),
+        chat_unique_name=draw(_OPTIONAL_TEXTS),
+        pre_engagement_data=draw(_OPTIONAL_JSON),
+        task_attributes=draw(_OPTIONAL_JSON),
+        long_lived=draw(_BOOLEANS),
+        active=draw(_BOOLEANS),
         date_created=created,
-        date_updated=created + timedelta(seconds=draw(st.integers(0, 10**7))),
-        seq=draw(st.integers(1, 2**31)),
+        date_updated=created + timedelta(seconds=draw(_LATER)),
+        seq=draw(_SEQS),
     )
 
 
@@ -507,12 +518,18 @@ def channel_resources(
     ).map(channel_resource)
 
 
+_ANY_CHANNELS = channels()
+
+
 def _tokens(kind: str) -> SearchStrategy[str]:
     return st.builds(
         lambda seq, mac: f"{kind}{seq:x}-{mac:016x}",
         st.integers(1, 2**40),
         st.integers(0, 2**64 - 1),
     )
+
+
+_NEXT_TOKENS, _PREVIOUS_TOKENS, _PAGES = _tokens("PA"), _tokens("PB"), st.integers(0, 1000)
 
 
 @st.composite
@@ -527,19 +544,20 @@ def _page(
     if not 1 <= size <= 1000:
         raise InvalidArgument(f"page_size must be between 1 and 1000, got {size!r}")
     account = draw(account_sid)
-    items = draw(st.lists(channel_resources(account_sid=account), max_size=min(size, max_items)))
-    page = draw(st.integers(0, 1000))
+    records = draw(st.lists(_ANY_CHANNELS, max_size=min(size, max_items)))
+    items = [channel_resource(record._replace(account_sid=account)) for record in records]
+    page = draw(_PAGES)
     # Only a full page can have a next one; a page past the first may carry a previous token.
-    more = draw(st.booleans()) if len(items) == size else False
+    more = draw(_BOOLEANS) if len(items) == size else False
     return channel_page(
         draw(origin),
         items,
         page=page,
         page_size=size,
-        token=draw(_tokens("PA")) if page > 0 and draw(st.booleans()) else None,
-        next_token=draw(_tokens("PA")) if more else None,
-        previous_token=draw(_tokens("PB"))
-        if page > 0 and len(items) > 0 and draw(st.booleans())
+        token=draw(_NEXT_TOKENS) if page > 0 and draw(_BOOLEANS) else None,
+        next_token=draw(_NEXT_TOKENS) if more else None,
+        previous_token=draw(_PREVIOUS_TOKENS)
+        if page > 0 and len(items) > 0 and draw(_BOOLEANS)
         else None,
     )
 
