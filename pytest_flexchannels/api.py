@@ -141,10 +141,10 @@ def new_channel(fields: Mapping[str, Any]) -> NewChannel:
             raise errors.missing_parameter(wire)
     flow_sid = fields["flex_flow_sid"]
     if not sids.is_sid(flow_sid, sids.FLEX_FLOW):
-        raise _bad_sid("FlexFlowSid", sids.FLEX_FLOW)
+        raise errors.invalid_sid("FlexFlowSid", sids.FLEX_FLOW)
     task_sid = fields.get("task_sid") or None
     if task_sid is not None and not sids.is_sid(task_sid, sids.TASK):
-        raise _bad_sid("TaskSid", sids.TASK)
+        raise errors.invalid_sid("TaskSid", sids.TASK)
     for python, wire in _JSON_FIELDS:
         text = fields.get(python)
         if text:
@@ -208,7 +208,7 @@ def _flow_value(wire: str, kind: str, raw: str) -> Any:
         return raw
     if kind.startswith("sid:"):
         if not sids.is_sid(raw, kind[4:]):
-            raise _bad_sid(wire, kind[4:])
+            raise errors.invalid_sid(wire, kind[4:])
         return raw
     allowed = CHANNEL_TYPES if kind == "channel_type" else INTEGRATION_TYPES
     if raw not in allowed:
@@ -224,10 +224,6 @@ def _boolean(wire: str, raw: str) -> bool:
     if value is None:
         raise errors.invalid_parameter(wire, errors.EXPECTED_BOOLEAN)
     return value
-
-
-def _bad_sid(name: str, prefix: str) -> FlexApiError:
-    return errors.invalid_parameter(name, errors.EXPECTED_SID.format(pattern=sids.pattern(prefix)))
 
 
 def _fields(text: str) -> dict[str, str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from http.client import responses as _reasons
 from typing import Any
 
+from .sids import pattern
+
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 
 
@@ -86,28 +88,26 @@ def invalid_page_token() -> FlexApiError:
     return FlexApiError(400, 21481, "Invalid PageToken")
 
 
-# Twilio's codes for the failures a test injects; other statuses get 20000 + status, as these do.
-_INJECTED = {
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
-
-
 def injected(status: int, code: int | None = None, message: str | None = None) -> FlexApiError:
-    """An injected failure: 429 -> 20429 "Too Many Requests", 500 -> 20500, 503 -> 20503, ..."""
+    """An injected failure: Twilio's code is 20000 + the status and its message the status's
+    reason (429 -> 20429 "Too Many Requests", 500 -> 20500, 503 -> 20503, ...)."""
     if not isinstance(status, int) or not 400 <= status <= 599:
         raise ValueError(
             f"an injected failure needs an HTTP error status (400-599), got {status!r}"
         )
-    default = _INJECTED.get(status) or _reasons.get(status) or "Error"
+    default = _reasons.get(status) or "Error"
     return FlexApiError(status, 20000 + status if code is None else code, message or default)
 
 
 # What a parameter must look like, for invalid_parameter(): every message lives in this module.
 EXPECTED_SID = "must match {pattern}"
+
+
+def invalid_sid(name: str, prefix: str) -> FlexApiError:
+    """A parameter that is not a SID with ``prefix`` (``FO``, ``WT``, ...)."""
+    return invalid_parameter(name, EXPECTED_SID.format(pattern=pattern(prefix)))
+
+
 EXPECTED_BOOLEAN = "must be true or false"
 EXPECTED_JSON = "must be a JSON string"
 EXPECTED_PAGE_SIZE = "must be an integer of at least 1"

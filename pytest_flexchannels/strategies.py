@@ -330,11 +330,6 @@ def _malformed_sids(prefix: str) -> SearchStrategy[str]:
     )
 
 
-def _bad_sid(name: str, prefix: str) -> FlexApiError:
-    expected = errors.EXPECTED_SID.format(pattern=_sids.pattern(prefix))
-    return errors.invalid_parameter(name, expected)
-
-
 def _unknown_flow(params: dict[str, str]) -> SearchStrategy[InvalidCreate]:
     def invalid(other: str) -> InvalidCreate:
         error = errors.not_found(f"/FlexFlows/{other}")
@@ -376,13 +371,13 @@ def invalid_create_channel_params(
             "malformed_flex_flow_sid",
             "FlexFlowSid",
             _malformed_sids(_sids.FLEX_FLOW),
-            _bad_sid("FlexFlowSid", _sids.FLEX_FLOW),
+            errors.invalid_sid("FlexFlowSid", _sids.FLEX_FLOW),
         ),
         "malformed_task_sid": _breaking(
             "malformed_task_sid",
             "TaskSid",
             _malformed_sids(_sids.TASK),
-            _bad_sid("TaskSid", _sids.TASK),
+            errors.invalid_sid("TaskSid", _sids.TASK),
         ),
         "non_boolean_long_lived": _breaking(
             "non_boolean_long_lived",
