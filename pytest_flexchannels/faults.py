@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import errors
@@ -31,10 +31,11 @@ def raised(
         return exception(message)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Fault:
-    """One injected fault. ``times`` is how many more requests it applies to; None means every
-    matching request until ``clear_faults()`` (sticky).
+    """One injected fault, as the test asked for it. ``times`` is how many requests it applies
+    to; None means every matching request until ``clear_faults()`` (sticky). The fake counts
+    uses on its own: ``fc.faults`` lists the pending ones with the ``times`` they have left.
 
     With ``after_processing`` the request changes the store as usual and only its answer is
     replaced: the response was lost on the way back, so a retry meets what the first try made.
@@ -86,11 +87,20 @@ class Fault:
         return f"{self.label}, {count}"
 
 
+class _Pending:
+    """A fault and the uses it has left (None: sticky)."""
+
+    __slots__ = ("fault", "left")
+
+    def __init__(self, fault: Fault) -> None:
+        self.fault, self.left = fault, fault.times
+
+
 class FaultPlan:
     """Pending faults, first added first matched; safe to use from many threads."""
 
     def __init__(self) -> None:
-        self._faults: list[Fault] = []
+        self._faults: list[_Pending] = []
         self._lock = threading.Lock()
 
     def add(self, fault: Fault) -> Fault:
@@ -107,7 +117,7 @@ class FaultPlan:
         if fault.latency < 0:
             raise ValueError(f"latency must not be negative, got {fault.latency}")
         with self._lock:
-            self._faults.append(fault)
+            self._faults.append(_Pending(fault))
         return fault
 
     def take(self, operation: str | None) -> Fault | None:
@@ -115,12 +125,13 @@ class FaultPlan:
         if not self._faults:  # nearly every request: no lock to take
             return None
         with self._lock:
-            for fault in self._faults:
+            for pending in self._faults:
+                fault = pending.fault
                 if fault.operation is None or fault.operation == operation:
-                    if fault.times is not None:
-                        fault.times -= 1
-                        if fault.times == 0:
-                            self._faults.remove(fault)
+                    if pending.left is not None:
+                        pending.left -= 1
+                        if pending.left == 0:
+                            self._faults.remove(pending)
                     return fault
         return None
 
@@ -129,5 +140,6 @@ class FaultPlan:
             self._faults.clear()
 
     def pending(self) -> list[Fault]:
+        """The pending faults, each with the uses it has left as its ``times``."""
         with self._lock:
-            return list(self._faults)
+            return [replace(pending.fault, times=pending.left) for pending in self._faults]

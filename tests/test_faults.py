@@ -3,6 +3,7 @@ latency; one-shot, counted and sticky."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -114,6 +115,19 @@ def test_times_counts_and_none_is_sticky(flex_channels: FlexChannelsMock, client
     flex_channels.clear_faults()
     assert flex_channels.faults == []
     assert _fails(lambda: client.flex_api.v1.channel("CH" + "0" * 32).fetch()).status == 404
+
+
+def test_the_fake_counts_uses_without_changing_the_fault_it_gave(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    fault = flex_channels.fail_next("fetch", status=429, times=3)
+    assert _fails(lambda: client.flex_api.v1.channel("CH" + "0" * 32).fetch()).status == 429
+    assert fault.times == 3  # as the test asked for it
+    (pending,) = flex_channels.faults
+    assert pending == dataclasses.replace(fault, times=2)
+    assert pending.describe() == "answer 429 error 20429 on fetch, 2 more time(s)"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fault.times = 1  # type: ignore[misc]
 
 
 def test_raise_next_is_a_dropped_connection(
