@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import importlib.metadata
+import io
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -118,6 +120,30 @@ def test_a_chunked_upload_is_read_whole(
     assert answer.status_code == 201
     assert flex_channels.calls[0].headers["Transfer-Encoding"] == "chunked"
     assert flex_channels.calls[0].params["Identity"] == "ada"
+
+
+def test_a_file_upload_and_headers_left_to_http_client(
+    flex_channels: FlexChannelsMock, http: requests.Session
+) -> None:
+    """What http.client adds when the caller leaves it out reaches the fake as it would reach a
+    server: ``Accept-Encoding: identity``, urllib3's ``User-Agent``, and the body of a file."""
+    form = f"FlexFlowSid={flex_channels.flex_flow_sid}&Identity=file"
+    form += "&ChatUserFriendlyName=Ada&ChatFriendlyName=Chat"
+    answer = http.post(
+        CHANNELS_URL,
+        data=io.BytesIO(form.encode()),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept-Encoding": None,
+            "User-Agent": None,
+        },
+    )
+    assert answer.status_code == 201
+    headers = flex_channels.calls[0].headers
+    assert headers["Accept-Encoding"] == "identity"
+    assert headers["User-Agent"] == f"python-urllib3/{importlib.metadata.version('urllib3')}"
+    assert headers["Content-Length"] == str(len(form))
+    assert flex_channels.calls[0].params["Identity"] == "file"
 
 
 def test_a_read_timeout_meets_a_slow_answer(
@@ -306,6 +332,35 @@ async def test_aiohttp_timeouts_meet_a_slow_answer(flex_channels: FlexChannelsMo
         async with session.get(CHANNELS_URL) as answer:  # kept alive, answered again
             assert answer.status == 200
     assert len(flex_channels.calls) == 3
+
+
+@pytest.mark.asyncio
+async def test_an_injected_exception_reaches_the_aiohttp_caller_as_itself(
+    flex_channels: FlexChannelsMock,
+) -> None:
+    class Flaky(aiohttp.ClientConnectionError):
+        pass
+
+    flex_channels.raise_next("list", Flaky)
+    async with aiohttp.ClientSession(headers=_auth(flex_channels)) as session:
+        with pytest.raises(Flaky, match=f"^injected by the Flex fake: GET {CHANNELS_URL}$"):
+            await session.get(CHANNELS_URL)
+        async with session.get(CHANNELS_URL) as answer:  # a new connection, answered
+            assert answer.status == 200
+    assert [call.fault for call in flex_channels.calls] == ["raise Flaky on list", None]
+
+
+@pytest.mark.asyncio
+async def test_a_kept_alive_connection_is_not_answered_after_the_fake_stops() -> None:
+    fake = FlexChannelsMock(seed=12)
+    fake.start()
+    async with aiohttp.ClientSession(headers=_auth(fake)) as session:
+        async with session.get(CHANNELS_URL) as answer:
+            assert answer.status == 200
+        fake.stop()  # the session's pooled connection outlives the fake
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await session.get(CHANNELS_URL)
+    assert len(fake.calls) == 1
 
 
 @pytest.mark.asyncio

@@ -10,6 +10,7 @@ import sys
 import textwrap
 import time
 import urllib.request
+from typing import Any
 
 import httpx
 import pytest
@@ -224,3 +225,78 @@ def test_serve_ends_connections_when_it_stops() -> None:
     with pytest.raises(OSError):
         remote.state()
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "error"),
+    [
+        (
+            "POST",
+            "faults",
+            {"kind": "boom"},
+            400,
+            "kind must be one of ['delay', 'drop', 'fail'], got 'boom'",
+        ),
+        (
+            "POST",
+            "faults",
+            {"kind": "delay", "status": 500},
+            400,
+            "a 'delay' fault takes no ['status']",
+        ),
+        ("POST", "faults", {"kind": "delay"}, 400, "a 'delay' fault needs seconds"),
+        ("POST", "channels", [1], 400, "the body must be a JSON object"),
+        ("POST", "channels", "{", 400, "the body is not JSON"),
+        ("DELETE", "state", None, 405, "DELETE is not allowed here; use ['GET']"),
+        ("POST", "channels/!!/deactivate", None, 400, "not a SID: '!!'"),
+        ("POST", "channels/CH1/deactivate", None, 404, "no channel 'CH1' in account AC"),
+    ],
+    ids=["kind", "extra field", "no seconds", "not an object", "not JSON", "405", "bad SID", "404"],
+)
+def test_control_refusals_say_why(
+    flex_channels: FlexChannelsMock,
+    method: str,
+    path: str,
+    body: Any,
+    status: int,
+    error: str,
+) -> None:
+    client = WerkzeugClient(flex_channels.wsgi_app)
+    data = body if isinstance(body, str) else json.dumps(body) if body is not None else None
+    answer = client.open(f"/__flex/{path}", method=method, data=data)
+    assert answer.status_code == status
+    assert answer.get_json()["error"].startswith(error)
+
+
+def test_a_fault_raising_an_exception_shows_it(flex_channels: FlexChannelsMock) -> None:
+    flex_channels.raise_next("list", ValueError)
+    client = WerkzeugClient(flex_channels.wsgi_app)
+    (fault,) = client.get("/__flex/faults").get_json()
+    assert fault == {
+        "kind": "drop",
+        "operation": "list",
+        "times": 1,
+        "exception": "<class 'ValueError'>",
+        "after_processing": False,
+        "latency": 0.0,
+    }
+    with pytest.raises(Dropped, match=r"^injected: <class 'ValueError'>$"):
+        client.get("/v1/Channels", auth=(flex_channels.account_sid, flex_channels.auth_token))
+
+
+def test_a_bare_wsgi_environ(flex_channels: FlexChannelsMock) -> None:
+    """What PEP 3333 guarantees and nothing more: no Host header, no input stream."""
+    seen: list[str] = []
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/v1/Channels",
+        "QUERY_STRING": "PageSize=1",
+        "SERVER_NAME": "fake.test",
+        "SERVER_PORT": "8080",
+        "wsgi.url_scheme": "http",
+    }
+    body = b"".join(flex_channels.wsgi_app(environ, lambda status, headers: seen.append(status)))
+    assert seen == ["401 Unauthorized"]
+    assert json.loads(body)["code"] == 20003
+    (call,) = flex_channels.calls
+    assert call.url == "http://fake.test:8080/v1/Channels?PageSize=1"

@@ -178,6 +178,11 @@ class FlexServer:
         self._stopping.set()
         with self._busy:
             self._busy.wait_for(lambda: self._inside == 0, timeout=_STOP_WAIT)
+        # Then let waitress' threads finish what they were writing (answers are refused now),
+        # so that no socket closes under a thread still sending on it.
+        tasks, deadline = self._server.task_dispatcher, time.monotonic() + _STOP_WAIT
+        while (tasks.active_count or tasks.queue) and time.monotonic() < deadline:
+            time.sleep(0.002)
         closing = self._started and self._thread.is_alive()
         if closing:
             try:  # in the server's own loop, which ends when nothing is left to serve
