@@ -106,8 +106,9 @@ class FlexChannelsMock:
     def stop(self) -> None:
         """Stop answering, over HTTP too (the servers ``serve()`` started); the store, calls and
         findings stay readable."""
-        for server in list(self._servers):
+        for server in self._servers:
             server.stop()
+        self._servers.clear()
         if self._running:
             self._running = False
             interception.stop(self)
@@ -132,7 +133,9 @@ class FlexChannelsMock:
         faults. ``settings`` go to ``FlexServer`` (threads, idle_timeout, max_body, ...)."""
         from .transports.server import FlexServer
 
-        return FlexServer(self, host, port, **settings).start()
+        server = FlexServer(self, host, port, **settings).start()
+        self._servers.add(server)  # stopped (again: stop is idempotent) with the fake
+        return server
 
     @property
     def wsgi_app(self) -> FlexWsgiApp:

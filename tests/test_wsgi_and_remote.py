@@ -67,6 +67,7 @@ def test_werkzeug_test_client(flex_channels: FlexChannelsMock) -> None:
     preflight = client.options("/v1/Channels/CH" + "0" * 32)
     assert preflight.status_code == 204
     assert preflight.headers["Access-Control-Allow-Methods"] == "GET, DELETE, OPTIONS"
+    assert "Content-Length" not in preflight.headers  # HTTP forbids one on a 204
 
 
 def test_a_dropped_connection_in_process_is_an_exception(flex_channels: FlexChannelsMock) -> None:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 from ..calls import Call
 from ..errors import FlexApiError, UnknownSidError
 from ..faults import ConnectionDropped, Fault
+from ..models import CREATE_FIELDS
 
 if TYPE_CHECKING:
     from ..mock import FlexChannelsMock
@@ -30,18 +31,13 @@ CONTROL_PREFIX = "/__flex/"
 _JSON = {"Content-Type": "application/json"}
 _TEXT, _INT, _BOOL, _NUMBER = (str,), (int,), (bool,), (int, float)
 _OBJECT = (str, dict, list)  # pre-engagement data and task attributes: JSON text or a value
+# create_channel's fields (the create parameters by Python name) and the account to seed.
 _CHANNEL_FIELDS: dict[str, tuple[type, ...]] = {
-    "account_sid": _TEXT,
-    "flex_flow_sid": _TEXT,
-    "identity": _TEXT,
-    "chat_user_friendly_name": _TEXT,
-    "chat_friendly_name": _TEXT,
-    "target": _TEXT,
-    "chat_unique_name": _TEXT,
+    **dict.fromkeys(CREATE_FIELDS, _TEXT),
     "pre_engagement_data": _OBJECT,
     "task_attributes": _OBJECT,
-    "task_sid": _TEXT,
     "long_lived": _BOOL,
+    "account_sid": _TEXT,
 }
 _FAULT_FIELDS: dict[str, tuple[type, ...]] = {
     "kind": _TEXT,

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from ..api import FLEX_ORIGIN
@@ -37,6 +38,7 @@ def _quiet(name: str, level: int) -> None:
         logger.setLevel(level)
 
 
+@cache
 def _hardened_channel() -> Any:
     """waitress' connection class with two repairs.
 
@@ -128,7 +130,6 @@ class FlexServer:
                 "server mode runs on waitress: pip install 'pytest-flexchannels[server]'"
             ) from missing
 
-        self._fake = fake
         self._disconnected = ClientDisconnected
         self._stopping = threading.Event()
         self._busy = threading.Condition()
@@ -167,7 +168,6 @@ class FlexServer:
         if not self._started:
             self._started = True
             self._thread.start()
-            self._fake._servers.add(self)
         return self
 
     def stop(self) -> None:
@@ -194,7 +194,6 @@ class FlexServer:
         if not closing or self._thread.is_alive():
             self._close_all()
         self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=0.2)
-        self._fake._servers.discard(self)
 
     def _close_all(self) -> None:
         for dispatcher in list(self._server._map.values()):

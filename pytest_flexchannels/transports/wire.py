@@ -105,9 +105,13 @@ def answer_headers(answer: Response) -> dict[str, str]:
     return {**answer.headers, "Content-Length": str(len(answer.body))}
 
 
+def status_line(status: int) -> str:
+    """``200 OK``: a status and its reason, as an answer's first line and WSGI carry them."""
+    return f"{status} {reasons.get(status, 'Unknown')}"
+
+
 def render(answer: Response) -> bytes:
     """The bytes of an answer on the wire: status line, headers, body."""
-    status = answer.status or 500
-    lines = [f"HTTP/1.1 {status} {reasons.get(status, 'Unknown')}"]
+    lines = [f"HTTP/1.1 {status_line(answer.status or 500)}"]
     lines += [f"{name}: {value}" for name, value in answer_headers(answer).items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + answer.body

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from http.client import responses as reasons
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..api import Request, allowed_methods
 from ..faults import ConnectionDropped
 from .control import CONTROL_PREFIX, Control
-from .wire import answer_headers
+from .wire import answer_headers, status_line
 
 if TYPE_CHECKING:
     from ..mock import FlexChannelsMock
@@ -39,10 +38,6 @@ _RENAMED = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
 class Dropped(ConnectionError):
     """An injected fault dropped the connection: there is no answer. A server closes the
     connection without writing one; a caller that runs the application in process sees this."""
-
-
-def status_line(status: int) -> str:
-    return f"{status} {reasons.get(status, 'Unknown')}"
 
 
 class FlexWsgiApp:
@@ -96,8 +91,7 @@ class FlexWsgiApp:
             "Access-Control-Allow-Headers": asked or _PREFLIGHT_HEADERS,
             "Access-Control-Max-Age": "600",
             "Allow": f"{allowed}, OPTIONS",
-            "Content-Length": "0",
-        }
+        }  # and no Content-Length: HTTP forbids one on a 204
         start_response(status_line(204), list(headers.items()))
         return []
 
