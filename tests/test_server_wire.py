@@ -447,6 +447,21 @@ def test_an_injected_drop_closes_the_connection_without_an_answer(
         assert _answer(sock)[0] == 200
 
 
+def test_a_server_made_after_waitress_is_imported_again_still_drops_cleanly(
+    flex_channels: FlexChannelsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytester's in-process runs unload the modules they imported: a server made afterwards
+    must use waitress as imported now (a class kept from before caught the old module's
+    ClientDisconnected and answered an injected drop with a 500)."""
+    FlexServer(flex_channels).stop()
+    for name in [name for name in sys.modules if name.split(".")[0] == "waitress"]:
+        monkeypatch.delitem(sys.modules, name)
+    flex_channels.raise_next("list")
+    with FlexServer(flex_channels) as server, _connect(server) as sock:
+        sock.sendall(_get(flex_channels))
+        assert _closed(sock)
+
+
 def test_server_mode_without_waitress_says_what_to_install(
     flex_channels: FlexChannelsMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,7 +15,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterable
-from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from ..api import FLEX_ORIGIN
@@ -38,7 +37,6 @@ def _quiet(name: str, level: int) -> None:
         logger.setLevel(level)
 
 
-@cache
 def _hardened_channel() -> Any:
     """waitress' connection class with two repairs.
 
@@ -51,6 +49,10 @@ def _hardened_channel() -> Any:
     answer before the client reads it. Here the connection first says it is done writing, then
     reads and discards what the client still sends, for up to ``_LINGER`` seconds, as nginx's
     lingering close does.
+
+    Built for each server, from waitress as imported now: a class kept from an earlier import
+    (pytester's in-process runs unload modules they imported) would catch the old module's
+    ``ClientDisconnected``, not the one a server raises.
     """
     from waitress.channel import HTTPChannel
     from waitress.parser import HTTPRequestParser, ParsingError
