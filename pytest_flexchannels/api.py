@@ -368,7 +368,8 @@ class FlexApi:
             url=request.url,
             path=path,
             params=params,
-            headers=dict(request.headers),
+            # Transports build a new dict for each request: kept as it came, not copied.
+            headers=request.headers if request.headers.__class__ is dict else dict(request.headers),
             account_sid=account_sid,
             status_code=status,
             response_body=body,
@@ -443,7 +444,8 @@ class FlexApi:
         origin, root = _roots(parts)
         if operation == "create":
             channel = self._store.create_channel(account_sid, parse_create(params))
-            return 201, channel_json(channel, root)
+            # Not through the cache: a channel just made is rarely asked for again at once.
+            return 201, channel_json.__wrapped__(channel, root)
         if operation == "list":
             return 200, self._list_channels(account_sid, params, origin, root)
         if operation == "create_flex_flow":

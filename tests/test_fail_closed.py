@@ -146,6 +146,50 @@ def test_a_file_upload_and_headers_left_to_http_client(
     assert flex_channels.calls[0].params["Identity"] == "file"
 
 
+def test_a_file_body_is_sent_whole_again_on_a_retry(
+    flex_channels: FlexChannelsMock, retrying: requests.Session
+) -> None:
+    """urllib3 rewinds a file body to where it started before a retry: the answer that asks for
+    the retry was computed before urllib3's own path took over, which must not move that start."""
+    form = f"FlexFlowSid={flex_channels.flex_flow_sid}&Identity=file"
+    form += "&ChatUserFriendlyName=Ada&ChatFriendlyName=Chat"
+    flex_channels.fail_next("create", status=503)
+    retry = Retry(total=2, status_forcelist=[503], allowed_methods=None, backoff_factor=0)
+    retrying.mount("https://", HTTPAdapter(max_retries=retry))
+    body = io.BytesIO(b"ignored&" + form.encode())
+    body.read(len(b"ignored&"))  # a body handed over part-read: urllib3 rewinds to here
+    answer = retrying.post(
+        CHANNELS_URL,
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 201
+    assert [(c.status_code, c.params.get("Identity")) for c in flex_channels.calls] == [
+        (503, "file"),
+        (201, "file"),
+    ]
+
+
+def test_urllib3_logs_each_answer_as_it_does_against_a_server(
+    flex_channels: FlexChannelsMock, retrying: requests.Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    """urllib3's debug line for each answer, whichever of its paths the answer took: straight
+    to the caller, or through a retry."""
+    sid = flex_channels.create_channel().sid
+    flex_channels.fail_next("fetch", status=503)
+    with caplog.at_level("DEBUG", logger="urllib3.connectionpool"):
+        assert retrying.get(f"{CHANNELS_URL}/{sid}").status_code == 200
+        assert retrying.get(f"{CHANNELS_URL}/{sid}").status_code == 200
+    length = len(flex_channels.calls[-1].response_body)
+    failed = len(flex_channels.calls[0].response_body)
+    line = 'https://flex-api.twilio.com:443 "GET /v1/Channels/{} HTTP/1.1" {} {}'
+    assert [r.getMessage() for r in caplog.records if '"GET' in r.getMessage()] == [
+        line.format(sid, 503, failed),
+        line.format(sid, 200, length),
+        line.format(sid, 200, length),
+    ]
+
+
 def test_a_read_timeout_meets_a_slow_answer(
     flex_channels: FlexChannelsMock, http: requests.Session
 ) -> None:
