@@ -27,10 +27,12 @@ from .models import (
     INTEGRATION_TYPES,
     PUBLIC_ORIGIN,
     REQUIRED_CREATE_FIELDS,
+    RETRY_COUNTS,
     FlexFlow,
     channel_json,
     channel_page_json,
     flex_flow_resource,
+    missing_integration,
     page_meta,
 )
 from .store import NewChannel, Store
@@ -70,7 +72,7 @@ _FLOW_FIELDS = {
     "Integration.Timeout": ("timeout", "int"),
     "Integration.Priority": ("priority", "int"),
     "Integration.CreationOnMessage": ("creation_on_message", "bool"),
-    "Integration.RetryCount": ("retry_count", "int"),
+    "Integration.RetryCount": ("retry_count", "retry_count"),
 }
 _REQUIRED_FLOW_FIELDS = ("FriendlyName", "ChatServiceSid", "ChannelType")
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
@@ -178,7 +180,9 @@ def parse_flex_flow(
     params: Mapping[str, str], *, creating: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate Flex Flow parameters by wire name: the flow's fields and its ``Integration.*``
-    ones, by Python name. An empty value counts as absent; creating requires three fields."""
+    ones, by Python name. An empty value counts as absent; creating requires three fields, and
+    the ``Integration.*`` ones its integration type requires (an update is checked against the
+    flow it makes, in the store)."""
     if creating:
         for name in _REQUIRED_FLOW_FIELDS:
             if not params.get(name):
@@ -190,6 +194,10 @@ def parse_flex_flow(
         if raw:
             value = _flow_value(wire, kind, raw)
             (integration if wire.startswith("Integration.") else fields)[python] = value
+    if creating:
+        missing = missing_integration(fields.get("integration_type", "studio"), integration)
+        if missing is not None:
+            raise errors.missing_parameter(missing)
     return fields, integration
 
 
@@ -201,6 +209,10 @@ def _flow_value(wire: str, kind: str, raw: str) -> Any:
     if kind == "int":
         if not _INTEGER.fullmatch(raw):
             raise errors.invalid_parameter(wire, errors.EXPECTED_INTEGER)
+        return int(raw)
+    if kind == "retry_count":
+        if not _INTEGER.fullmatch(raw) or int(raw) not in RETRY_COUNTS:
+            raise errors.invalid_parameter(wire, errors.EXPECTED_RETRY_COUNT)
         return int(raw)
     if kind == "url":
         if not _URL.fullmatch(raw):

@@ -38,6 +38,26 @@ CREATE_FIELDS = {
 }
 REQUIRED_CREATE_FIELDS = ("FlexFlowSid", "Identity", "ChatUserFriendlyName", "ChatFriendlyName")
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# The Integration.* parameters each integration type requires (Python name, wire name), in the
+# order they are checked: "Required when integrationType is ..." in the official description.
+INTEGRATION_REQUIRED: dict[str, tuple[tuple[str, str], ...]] = {
+    "studio": (("flow_sid", "Integration.FlowSid"),),
+    "external": (("url", "Integration.Url"),),
+    "task": (
+        ("workspace_sid", "Integration.WorkspaceSid"),
+        ("workflow_sid", "Integration.WorkflowSid"),
+    ),
+}
+RETRY_COUNTS = range(4)  # Integration.RetryCount: 0 to 3
+
+
+def missing_integration(integration_type: str, integration: Mapping[str, Any]) -> str | None:
+    """The wire name of the first parameter a flow of ``integration_type`` requires and
+    ``integration`` lacks, or None."""
+    for python, wire in INTEGRATION_REQUIRED.get(integration_type, ()):
+        if integration.get(python) is None:
+            return wire
+    return None
 
 
 def check_flow_types(integration_type: object, channel_type: object) -> None:

@@ -14,11 +14,26 @@ USER: Final = "US"
 TASK: Final = "WT"
 CHAT_SERVICE: Final = "IS"
 REQUEST: Final = "RQ"
+STUDIO_FLOW: Final = "FW"
+WORKSPACE: Final = "WS"
+WORKFLOW: Final = "WW"
 
 # The official description accepts either case of hex; generated SIDs are lower-case.
 _PATTERNS: Final = {
     prefix: re.compile(rf"{prefix}[0-9a-fA-F]{{32}}")
-    for prefix in (ACCOUNT, API_KEY, FLEX_FLOW, CHANNEL, USER, TASK, CHAT_SERVICE, REQUEST)
+    for prefix in (
+        ACCOUNT,
+        API_KEY,
+        FLEX_FLOW,
+        CHANNEL,
+        USER,
+        TASK,
+        CHAT_SERVICE,
+        REQUEST,
+        STUDIO_FLOW,
+        WORKSPACE,
+        WORKFLOW,
+    )
 }
 
 

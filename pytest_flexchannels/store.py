@@ -23,7 +23,11 @@ from .models import (
     FlexFlow,
     IntegrationType,
     check_flow_types,
+    missing_integration,
 )
+
+# Where a seeded external flow sends its messages: a name that never resolves (RFC 2606).
+EXTERNAL_FLOW_URL = "https://flex-flow.example.invalid/messages"
 
 
 @dataclass(slots=True)
@@ -184,13 +188,26 @@ class Store:
                 date_created=now,
                 date_updated=now,
                 contact_identity=contact_identity,
-                integration=dict(integration or {}),
+                integration=self._integration(integration_type)
+                if integration is None
+                else dict(integration),
                 seq=next(self._seq),
             )
             if flow.sid in state.flows:
                 raise ValueError(f"Flex Flow {flow.sid} already exists in account {account_sid}")
             state.flows[flow.sid] = flow
             return flow
+
+    def _integration(self, integration_type: str) -> dict[str, Any]:
+        """What a seeded flow's integration holds: the parameters Twilio requires of its type."""
+        if integration_type == "studio":
+            return {"flow_sid": self._sids.new(sids.STUDIO_FLOW)}
+        if integration_type == "external":
+            return {"url": EXTERNAL_FLOW_URL}
+        return {
+            "workspace_sid": self._sids.new(sids.WORKSPACE),
+            "workflow_sid": self._sids.new(sids.WORKFLOW),
+        }
 
     def flex_flow(self, account_sid: str, sid: str) -> FlexFlow | None:
         with self._lock:
@@ -245,12 +262,14 @@ class Store:
             flow = state.flows.get(sid)
             if flow is None:
                 raise errors.not_found(f"/FlexFlows/{sid}")
-            flow = replace(
-                flow,
-                **changes,
-                integration={**flow.integration, **integration},
-                date_updated=self._clock.now(),
+            merged = {**flow.integration, **integration}
+            # The flow it makes must have what its integration type requires, as a new one must.
+            missing = missing_integration(
+                changes.get("integration_type", flow.integration_type), merged
             )
+            if missing is not None:
+                raise errors.missing_parameter(missing)
+            flow = replace(flow, **changes, integration=merged, date_updated=self._clock.now())
             state.flows[sid] = flow
             return flow
 

@@ -424,22 +424,48 @@ def flex_flows(
     integration_type: str | SearchStrategy[str] = st.sampled_from(INTEGRATION_TYPES),
     channel_type: str | SearchStrategy[str] = st.sampled_from(CHANNEL_TYPES),
 ) -> SearchStrategy[FlexFlow]:
-    """``FlexFlow`` records of every integration and channel type; shrink towards a ``studio``
-    flow on ``web`` with all-zero SIDs."""
-    return st.builds(
-        FlexFlow,
-        sid=flex_flow_sids(),
-        account_sid=_checked_sids(account_sid, _sids.ACCOUNT, "account_sid"),
-        friendly_name=_texts(),
-        chat_service_sid=sids(_sids.CHAT_SERVICE),
-        channel_type=_checked_choice(channel_type, CHANNEL_TYPES, "channel_type"),
-        integration_type=_checked_choice(integration_type, INTEGRATION_TYPES, "integration_type"),
-        long_lived=st.booleans(),
-        janitor_enabled=st.booleans(),
-        enabled=st.booleans(),
-        date_created=_MOMENTS,
-        date_updated=_MOMENTS,
+    """``FlexFlow`` records of every integration and channel type, each with the
+    ``Integration.*`` fields its type requires (and some it may have); shrink towards a
+    ``studio`` flow on ``web`` with all-zero SIDs."""
+    accounts = _checked_sids(account_sid, _sids.ACCOUNT, "account_sid")
+    channels = _checked_choice(channel_type, CHANNEL_TYPES, "channel_type")
+    types = _checked_choice(integration_type, INTEGRATION_TYPES, "integration_type")
+    return types.flatmap(
+        lambda kind: st.builds(
+            FlexFlow,
+            sid=flex_flow_sids(),
+            account_sid=accounts,
+            friendly_name=_texts(),
+            chat_service_sid=sids(_sids.CHAT_SERVICE),
+            channel_type=channels,
+            integration_type=st.just(kind),
+            long_lived=st.booleans(),
+            janitor_enabled=st.booleans(),
+            enabled=st.booleans(),
+            date_created=_MOMENTS,
+            date_updated=_MOMENTS,
+            integration=_INTEGRATIONS[kind],
+        )
     )
+
+
+_RETRY_COUNTS = {"retry_count": st.integers(0, 3)}
+# What a flow's ``integration`` holds, by its type: what the type requires, and what it may add.
+_INTEGRATIONS: dict[str, SearchStrategy[dict[str, Any]]] = {
+    "studio": st.fixed_dictionaries({"flow_sid": sids(_sids.STUDIO_FLOW)}, optional=_RETRY_COUNTS),
+    "external": st.fixed_dictionaries(
+        {"url": st.sampled_from(["https://example.com/flex", "https://hooks.example.org/in"])},
+        optional=_RETRY_COUNTS,
+    ),
+    "task": st.fixed_dictionaries(
+        {"workspace_sid": sids(_sids.WORKSPACE), "workflow_sid": sids(_sids.WORKFLOW)},
+        optional={
+            "channel": st.sampled_from(["default", "chat", "sms"]),
+            "timeout": st.integers(1, 86400),
+            "priority": st.integers(0, 1000),
+        },
+    ),
+}
 
 
 # The parts of a record, built once: a strategy built inside a draw is built again for every

@@ -171,7 +171,10 @@ async def test_flex_flows_crud_through_the_async_client(
 ) -> None:
     flows = async_client.flex_api.v1.flex_flow
     flow = await flows.create_async(
-        friendly_name="Async flow", chat_service_sid="IS" + "1" * 32, channel_type="sms"
+        friendly_name="Async flow",
+        chat_service_sid="IS" + "1" * 32,
+        channel_type="sms",
+        integration_flow_sid="FW" + "2" * 32,
     )
     assert (await async_client.flex_api.v1.flex_flow(flow.sid).fetch_async()).channel_type == "sms"
     renamed = await async_client.flex_api.v1.flex_flow(flow.sid).update_async(friendly_name="New")

@@ -15,10 +15,22 @@ from pytest_flexchannels import FlexChannelsMock
 from .helpers import create, error_body
 
 SERVICE = "IS" + "1" * 32
+STUDIO_FLOW = "FW" + "2" * 32
 FLOWS_URL = "https://flex-api.twilio.com/v1/FlexFlows"
+# What each integration type requires, as the twilio client's keyword arguments.
+REQUIRED = {
+    "studio": {"integration_flow_sid": STUDIO_FLOW},
+    "external": {"integration_url": "https://example.com/flex"},
+    "task": {
+        "integration_workspace_sid": "WS" + "3" * 32,
+        "integration_workflow_sid": "WW" + "4" * 32,
+    },
+}
 
 
 def _flow(client: Client, name: str = "Webchat", **kwargs: Any) -> Any:
+    """A flow made over HTTP, with what its integration type requires unless given."""
+    kwargs = {**REQUIRED[kwargs.get("integration_type", "studio")], **kwargs}
     return client.flex_api.v1.flex_flow.create(
         friendly_name=name,
         chat_service_sid=kwargs.pop("chat_service_sid", SERVICE),
@@ -84,7 +96,7 @@ def test_defaults_of_a_minimal_flow(flex_channels: FlexChannelsMock, client: Cli
         False,
         False,
     )
-    assert (flow.contact_identity, flow.integration) == (None, {})
+    assert (flow.contact_identity, flow.integration) == (None, {"flow_sid": STUDIO_FLOW})
 
 
 def test_a_flow_made_over_http_takes_channels_and_deleting_it_refuses_them(
@@ -105,7 +117,7 @@ def test_a_flow_made_over_http_takes_channels_and_deleting_it_refuses_them(
 
 def test_fetch_update_and_delete(flex_channels: FlexChannelsMock, client: Client) -> None:
     flex_channels.clock.set("2026-01-01T00:00:00Z")
-    flow = _flow(client, integration_flow_sid="FW" + "2" * 32)
+    flow = _flow(client)
     fetched = client.flex_api.v1.flex_flow(flow.sid).fetch()
     assert (fetched.sid, fetched.friendly_name) == (flow.sid, "Webchat")
     flex_channels.clock.advance(60)
@@ -215,12 +227,24 @@ def test_a_channels_page_token_is_refused_on_flows(
             {"Integration.FlowSid": "FW1"},
             "Invalid parameter Integration.FlowSid: must match ^FW[0-9a-fA-F]{32}$",
         ),
+        *[
+            (
+                {"Integration.RetryCount": count},
+                "Invalid parameter Integration.RetryCount: must be an integer from 0 to 3",
+            )
+            for count in ("-1", "4", "three", "1.5")
+        ],
     ],
 )
 def test_bad_flow_forms_are_400(
     flex_channels: FlexChannelsMock, http: requests.Session, form: dict[str, str], message: str
 ) -> None:
-    base = {"FriendlyName": "x", "ChatServiceSid": SERVICE, "ChannelType": "web"}
+    base = {
+        "FriendlyName": "x",
+        "ChatServiceSid": SERVICE,
+        "ChannelType": "web",
+        "Integration.FlowSid": STUDIO_FLOW,
+    }
     complete = {**base, **form} if "Missing" not in message else form
     response = http.post(FLOWS_URL, data=complete)
     assert (response.status_code, response.json()) == (400, error_body(400, 20001, message))
@@ -254,3 +278,62 @@ def test_a_deleted_flow_forgets_its_open_chats(flex_channels: FlexChannelsMock) 
     after = flex_channels.create_channel(flex_flow_sid=flow.sid, identity="alice")
     assert after.sid != before.sid
     assert flex_channels.get_channel(before.sid).active  # its channels stay, as they were
+
+
+@pytest.mark.parametrize(
+    ("integration_type", "given", "missing"),
+    [
+        ("studio", {"Integration.Url": "https://example.com/flex"}, "Integration.FlowSid"),
+        ("external", {"Integration.FlowSid": STUDIO_FLOW}, "Integration.Url"),
+        ("task", {"Integration.WorkflowSid": "WW" + "4" * 32}, "Integration.WorkspaceSid"),
+        ("task", {"Integration.WorkspaceSid": "WS" + "3" * 32}, "Integration.WorkflowSid"),
+    ],
+)
+def test_each_integration_type_requires_its_parameters(
+    flex_channels: FlexChannelsMock,
+    http: requests.Session,
+    integration_type: str,
+    given: dict[str, str],
+    missing: str,
+) -> None:
+    form = {"FriendlyName": "x", "ChatServiceSid": SERVICE, "ChannelType": "sms", **given}
+    if integration_type != "studio":  # studio is the type a form without one gets
+        form["IntegrationType"] = integration_type
+    response = http.post(FLOWS_URL, data=form)
+    message = f"Missing required parameter {missing} in the post body"
+    assert (response.status_code, response.json()) == (400, error_body(400, 20001, message))
+    assert len(http.get(FLOWS_URL).json()["flex_flows"]) == 1  # nothing was created
+
+
+def test_retry_counts_from_0_to_3_are_taken(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    counts = [_flow(client, integration_retry_count=n).integration["retry_count"] for n in range(4)]
+    assert counts == [0, 1, 2, 3]
+
+
+def test_an_update_must_leave_the_flow_with_what_its_type_requires(
+    flex_channels: FlexChannelsMock, http: requests.Session
+) -> None:
+    url = f"{FLOWS_URL}/{flex_channels.add_flex_flow('studio').sid}"
+    before = http.get(url).json()
+    response = http.post(url, data={"IntegrationType": "external"})
+    message = "Missing required parameter Integration.Url in the post body"
+    assert (response.status_code, response.json()) == (400, error_body(400, 20001, message))
+    assert http.get(url).json() == before
+    changed = http.post(
+        url, data={"IntegrationType": "external", "Integration.Url": "https://example.com/in"}
+    ).json()
+    assert (changed["integration_type"], changed["integration"]) == (
+        "external",
+        {"flow_sid": before["integration"]["flow_sid"], "url": "https://example.com/in"},
+    )
+
+
+def test_seeded_flows_have_what_their_type_requires(flex_channels: FlexChannelsMock) -> None:
+    studio = flex_channels.add_flex_flow("studio").integration
+    external = flex_channels.add_flex_flow("external").integration
+    task = flex_channels.add_flex_flow("task").integration
+    assert list(studio) == ["flow_sid"] and studio["flow_sid"].startswith("FW")
+    assert external == {"url": "https://flex-flow.example.invalid/messages"}
+    assert [task["workspace_sid"][:2], task["workflow_sid"][:2]] == ["WS", "WW"]

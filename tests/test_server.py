@@ -210,7 +210,10 @@ def test_flex_flows_crud_through_the_server(
     client = served_client
     made = [
         client.flex_api.v1.flex_flow.create(
-            friendly_name="Served", chat_service_sid="IS" + "1" * 32, channel_type="web"
+            friendly_name="Served",
+            chat_service_sid="IS" + "1" * 32,
+            channel_type="web",
+            integration_flow_sid="FW" + "2" * 32,
         )
         for _ in range(3)
     ]

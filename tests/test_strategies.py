@@ -20,6 +20,7 @@ from twilio.rest import Client
 
 from pytest_flexchannels import Channel, FlexChannelsMock, FlexFlow
 from pytest_flexchannels import strategies as fst
+from pytest_flexchannels.models import missing_integration
 
 from .helpers import CHANNEL_KEYS, OFFICIAL_SID_PATTERNS, Validate, post_form, sid_pattern
 
@@ -196,6 +197,12 @@ def test_flex_flows_can_be_added_to_the_fake(flow: FlexFlow) -> None:
     added = fake.add_flex_flow(flow.integration_type, flow.channel_type, flow.long_lived, flow.sid)
     channel = fake.create_channel(flex_flow_sid=added.sid)
     assert (channel.task_sid is None) == (flow.integration_type != "task")
+
+
+@given(fst.flex_flows())
+def test_flex_flows_have_what_their_type_requires(flow: FlexFlow) -> None:
+    assert missing_integration(flow.integration_type, flow.integration) is None
+    assert flow.integration.get("retry_count", 0) in range(4)
 
 
 @given(st.from_type(Channel), st.from_type(FlexFlow))
