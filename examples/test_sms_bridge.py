@@ -33,7 +33,10 @@ def test_first_text_opens_a_channel(bridge: SmsBridge, flex_channels: FlexChanne
     assert json.loads(channel.task_attributes or "")["first_message"] == "Hi, my order is late"
     assert conversation.task_sid == channel.task_sid
     flex_channels.calls.assert_called_once_with(
-        "create", FlexFlowSid=flex_channels.flex_flow_sid, Identity=CUSTOMER, Target=CUSTOMER
+        "create_channel",
+        FlexFlowSid=flex_channels.flex_flow_sid,
+        Identity=CUSTOMER,
+        Target=CUSTOMER,
     )
 
 
@@ -43,7 +46,7 @@ def test_follow_ups_reuse_the_channel(bridge: SmsBridge, flex_channels: FlexChan
 
     assert again == first
     assert len(flex_channels.channels) == 1
-    flex_channels.calls.assert_called("create", times=2)
+    flex_channels.calls.assert_called("create_channel", times=2)
 
 
 def test_a_chat_the_agent_ended_is_not_reused(
@@ -81,7 +84,7 @@ def test_closing_deletes_the_channel_once(
     assert bridge.close(CUSTOMER) is False
 
     assert flex_channels.channels == []
-    flex_channels.calls.assert_called_once_with("delete", Sid=conversation.channel_sid)
+    flex_channels.calls.assert_called_once_with("delete_channel", Sid=conversation.channel_sid)
 
 
 def test_closing_a_channel_already_gone_is_not_an_error(
@@ -98,7 +101,7 @@ def test_listing_reads_every_page(bridge: SmsBridge, flex_channels: FlexChannels
     seeded = [flex_channels.create_channel(identity=f"+1500555{i:04d}").sid for i in range(120)]
 
     assert bridge.open_channel_sids() == seeded
-    flex_channels.calls.assert_called("list", times=3)
+    flex_channels.calls.assert_called("list_channels", times=3)
 
 
 def test_an_unknown_flow_is_reported_not_retried(flex_channels: FlexChannelsMock) -> None:
@@ -113,7 +116,7 @@ def test_an_unknown_flow_is_reported_not_retried(flex_channels: FlexChannelsMock
         f"could not open a Flex channel for {CUSTOMER}: Unable to create record: "
         f"The requested resource /FlexFlows/FO{'0' * 32} was not found"
     )
-    flex_channels.calls.assert_called("create", times=1)
+    flex_channels.calls.assert_called("create_channel", times=1)
 
 
 def test_wrong_credentials_are_reported(flex_channels: FlexChannelsMock) -> None:
@@ -152,7 +155,7 @@ def test_a_slow_flex_times_out_on_the_apps_own_client(flex_channels: FlexChannel
 
     client = Client(http_client=TwilioHttpClient(timeout=0.05))
     bridge = SmsBridge(client, flex_channels.flex_flow_sid)
-    flex_channels.delay_next("create", seconds=0.5)
+    flex_channels.delay_next("create_channel", seconds=0.5)
 
     with pytest.raises(ReadTimeout):
         bridge.on_inbound_sms(CUSTOMER, "Hi")
@@ -165,5 +168,5 @@ def test_an_injected_client_needs_no_interception(flex_channels: FlexChannelsMoc
 
     conversation = bridge.on_inbound_sms(CUSTOMER, "Hi")
 
-    flex_channels.calls.assert_called_once_with("create", Identity=CUSTOMER)
+    flex_channels.calls.assert_called_once_with("create_channel", Identity=CUSTOMER)
     assert flex_channels.channels[0].sid == conversation.channel_sid

@@ -1,5 +1,6 @@
 """``python -m pytest_flexchannels serve``: the fake as an HTTP server on loopback, for
-subprocesses and clients in other languages."""
+subprocesses and clients in other languages. ``python -m pytest_flexchannels operations``: the
+table of every operation the fake answers, read from its registry."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import threading
 
 from .mock import FlexChannelsMock
 from .models import CHANNEL_TYPES, INTEGRATION_TYPES
+from .registry import REGISTRY
 from .transports.server import FlexServer
 
 
@@ -42,7 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         default=60,
         help="seconds before an idle connection is closed (default 60)",
     )
+    commands.add_parser(
+        "operations", help="print the table of every operation the fake answers (Markdown)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "operations":
+        print(REGISTRY.table())
+        return 0
 
     fake = FlexChannelsMock(
         seed=args.seed,

@@ -8,17 +8,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, overload
 
-OPERATIONS = (
-    "create",
-    "fetch",
-    "list",
-    "delete",
-    "create_flex_flow",
-    "fetch_flex_flow",
-    "list_flex_flows",
-    "update_flex_flow",
-    "delete_flex_flow",
-)
+from .registry import REGISTRY
 
 
 class Call(NamedTuple):
@@ -78,9 +68,10 @@ def _matches(call: Call, operation: str | None, params: Mapping[str, str]) -> bo
     return True
 
 
-def _check_operation(operation: str | None) -> None:
-    if operation is not None and operation not in OPERATIONS:
-        raise ValueError(f"operation must be one of {OPERATIONS} or None, got {operation!r}")
+def _operation(operation: str | None) -> str | None:
+    """An operation's name as calls record it (an old name warns; an unknown one is refused),
+    for the caller of a public method (hence the stack level)."""
+    return REGISTRY.canonical(operation, stacklevel=4)
 
 
 def _what(operation: str | None, params: Mapping[str, str], count: int = 1) -> str:
@@ -137,11 +128,12 @@ class CallLog(Sequence[Call]):
 
     def filter(self, operation: str | None = None, /, **params: str) -> list[Call]:
         """The recorded calls of ``operation`` (any when None) whose parameters match."""
-        _check_operation(operation)
+        operation = _operation(operation)
         return [call for call in self if _matches(call, operation, params)]
 
     def assert_called(self, operation: str | None = None, /, *, times: int | None = None) -> None:
         """At least one matching call, or exactly ``times`` when given."""
+        operation = _operation(operation)
         found = self.filter(operation)
         if (times is None and not found) or (times is not None and len(found) != times):
             wanted = f"at least one {_what(operation, {})}"
@@ -150,16 +142,19 @@ class CallLog(Sequence[Call]):
             self._fail(f"Expected {wanted}, found {len(found)}.")
 
     def assert_not_called(self, operation: str | None = None, /) -> None:
+        operation = _operation(operation)
         found = self.filter(operation)
         if found:
             self._fail(f"Expected no {_what(operation, {})}, found {len(found)}.")
 
     def assert_any_call(self, operation: str | None = None, /, **params: str) -> None:
+        operation = _operation(operation)
         if not self.filter(operation, **params):
             self._fail(f"Expected a {_what(operation, params)}, found none.")
 
     def assert_called_once_with(self, operation: str | None = None, /, **params: str) -> Call:
         """Exactly one call of ``operation`` was made, and it matches ``params``; returns it."""
+        operation = _operation(operation)
         found = self.filter(operation)
         if len(found) != 1 or not _matches(found[0], operation, params):
             matching = sum(_matches(call, operation, params) for call in found)

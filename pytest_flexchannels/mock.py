@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -11,13 +12,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import interception, sids
-from .api import SUPPORTED, FlexApi, Request, Response, new_channel, refusal
-from .calls import OPERATIONS, Call, CallLog
+from .api import FlexApi, Request, Response, refusal
+from .calls import Call, CallLog
 from .clock import Clock
 from .errors import UnknownSidError, injected
 from .faults import ConnectionDropped, Fault, FaultPlan
+from .flex.channels import CREATE_FIELDS, new_channel
 from .models import (
-    CREATE_FIELDS,
     Account,
     ApiKey,
     Channel,
@@ -26,12 +27,14 @@ from .models import (
     IntegrationType,
 )
 from .options import FlexChannelsOptions
+from .registry import REGISTRY
 from .store import Store
 from .values import fill_channel_defaults
 
 if TYPE_CHECKING:
     from twilio.rest import Client
 
+    from .transports.control import Control
     from .transports.server import FlexServer
     from .transports.wsgi import FlexWsgiApp
 
@@ -61,6 +64,7 @@ class FlexChannelsMock:
         self._blocked: list[str] = []
         self._servers: set[FlexServer] = set()  # what serve() started, stopped with the fake
         self._wsgi_app: FlexWsgiApp | None = None
+        self._control: Control | None = None
         self._running = False
         self._started_before = False
         self._sids = sids.SidSource(self.seed)
@@ -164,6 +168,17 @@ class FlexChannelsMock:
         with self._lock:
             return self._api.handle(request)
 
+    def control(
+        self, method: str, path: str, query: str, host: str, body: bytes, *, self_url: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Answer one request of the control API (``path`` under ``/__flex/``): status, headers
+        and JSON body. What the WSGI application and the server hand control requests to."""
+        from .transports.control import Control
+
+        if self._control is None:
+            self._control = Control(self)
+        return self._control(method, path, query, host, body, self_url=self_url)
+
     def refuse(self, method: str, url: str) -> str | None:
         """Why a request to a Twilio host is refused (None for Flex hosts); the refusal is kept
         for ``verify()``."""
@@ -202,8 +217,9 @@ class FlexChannelsMock:
             lines.append("Flex requests matched no operation of the fake:")
             lines += [f"  - {call.describe()}" for call in unmatched]
             lines.append(
-                f"  The fake implements {SUPPORTED}. Pass allow_unmatched=True (an option of the "
-                "marker and the fake) to accept them."
+                "  The fake implements:\n"
+                f"{REGISTRY.supported()}\n"
+                "  Pass allow_unmatched=True (an option of the marker and the fake) to accept them."
             )
         if not lines:
             return None
@@ -335,8 +351,9 @@ class FlexChannelsMock:
         return flows[0].sid
 
     # --- fault injection ---------------------------------------------------------------------
-    # Faults apply after authentication, to requests of ``operation`` ("create", "fetch",
-    # "list", "delete"; any when None), first added first matched. ``times`` is how many
+    # Faults apply after authentication, to requests of ``operation`` ("create_channel",
+    # "list_channels", ...: the names ``python -m pytest_flexchannels operations`` lists; any when
+    # None), first added first matched. ``times`` is how many
     # requests a fault applies to; ``times=None`` makes it sticky until ``clear_faults()``.
 
     def fail_next(
@@ -409,10 +426,9 @@ class FlexChannelsMock:
         return self._faults.pending()
 
     def _add_fault(self, fault: Fault) -> Fault:
-        if fault.operation is not None and fault.operation not in OPERATIONS:
-            raise ValueError(
-                f"operation must be one of {OPERATIONS} or None, got {fault.operation!r}"
-            )
+        operation = REGISTRY.canonical(fault.operation, stacklevel=4)
+        if operation != fault.operation:
+            fault = dataclasses.replace(fault, operation=operation)
         return self._faults.add(fault)
 
     # --- inspection and control ---------------------------------------------------------------

@@ -22,21 +22,6 @@ CHANNELS_PATH = "/v1/Channels"
 LIST_KEY = "flex_chat_channels"
 FLEX_FLOWS_PATH = "/v1/FlexFlows"
 FLEX_FLOWS_KEY = "flex_flows"
-# Create fields, Python name -> wire name, in the official order; Twilio checks the required
-# ones for absence in this order.
-CREATE_FIELDS = {
-    "flex_flow_sid": "FlexFlowSid",
-    "identity": "Identity",
-    "chat_user_friendly_name": "ChatUserFriendlyName",
-    "chat_friendly_name": "ChatFriendlyName",
-    "target": "Target",
-    "chat_unique_name": "ChatUniqueName",
-    "pre_engagement_data": "PreEngagementData",
-    "task_sid": "TaskSid",
-    "task_attributes": "TaskAttributes",
-    "long_lived": "LongLived",
-}
-REQUIRED_CREATE_FIELDS = ("FlexFlowSid", "Identity", "ChatUserFriendlyName", "ChatFriendlyName")
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # The Integration.* parameters each integration type requires (Python name, wire name), in the
 # order they are checked: "Required when integrationType is ..." in the official description.

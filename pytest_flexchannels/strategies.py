@@ -29,11 +29,10 @@ from hypothesis.strategies import SearchStrategy
 from . import errors
 from . import sids as _sids
 from .errors import FlexApiError
+from .flex.channels import CREATE_FIELDS, REQUIRED_CREATE_FIELDS
 from .models import (
     CHANNEL_TYPES,
-    CREATE_FIELDS,
     INTEGRATION_TYPES,
-    REQUIRED_CREATE_FIELDS,
     Channel,
     FlexFlow,
     channel_page,

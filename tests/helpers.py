@@ -43,7 +43,7 @@ FLEX_FLOW_KEYS = {
     "url",
 }
 # The body kind of each operation's success answer, for validate_body.
-BODY_KINDS = {"list": "list", "list_flex_flows": "flex_flow_list"}
+BODY_KINDS = {"list_channels": "list", "list_flex_flows": "flex_flow_list"}
 BODY_KINDS |= {
     op: "flex_flow" for op in ("create_flex_flow", "fetch_flex_flow", "update_flex_flow")
 }

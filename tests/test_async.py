@@ -49,7 +49,13 @@ async def test_create_fetch_list_delete(
     assert await async_client.flex_api.v1.channel(made[0].sid).delete_async() is True
     assert [c.sid for c in flex_channels.channels] == [c.sid for c in made[1:]]
     operations = [c.operation for c in flex_channels.calls]
-    assert operations == ["create"] * 6 + ["fetch", "list", "list", "list", "delete"]
+    assert operations == ["create_channel"] * 6 + [
+        "fetch_channel",
+        "list_channels",
+        "list_channels",
+        "list_channels",
+        "delete_channel",
+    ]
     assert flex_channels.calls[0].params["Identity"] == "customer-0"
 
 
@@ -91,22 +97,22 @@ async def test_errors_are_the_real_apis(
 async def test_faults_reach_the_async_client(
     flex_channels: FlexChannelsMock, async_client: Client
 ) -> None:
-    flex_channels.fail_next("create", status=429)
+    flex_channels.fail_next("create_channel", status=429)
     with pytest.raises(TwilioRestException) as raised:
         await _create(async_client, flex_channels, "alice")
     assert (raised.value.status, raised.value.code) == (429, 20429)
-    flex_channels.raise_next("create", after_processing=True)
+    flex_channels.raise_next("create_channel", after_processing=True)
     with pytest.raises(aiohttp.ServerDisconnectedError, match="Server disconnected"):
         await _create(async_client, flex_channels, "alice")
     retried = await _create(async_client, flex_channels, "alice")
     assert [c.sid for c in flex_channels.channels] == [retried.sid]
-    flex_channels.fail_next("list", status=503)
+    flex_channels.fail_next("list_channels", status=503)
     with pytest.raises(TwilioException, match="Unable to fetch page"):
         await async_client.flex_api.v1.channel.list_async()
     assert [c.fault for c in flex_channels.calls if c.fault] == [
-        "answer 429 error 20429 on create",
-        "drop the connection after processing on create",
-        "answer 503 error 20503 on list",
+        "answer 429 error 20429 on create_channel",
+        "drop the connection after processing on create_channel",
+        "answer 503 error 20503 on list_channels",
     ]
 
 
@@ -153,7 +159,7 @@ async def test_other_hosts_go_to_what_was_installed_before(monkeypatch: pytest.M
             assert raised.value.status == 404
     assert seen == ["https://api.example.com/orders/1"]
     assert aiohttp.TCPConnector._create_connection is earlier
-    assert [call.operation for call in fake.calls] == ["list", "fetch"]
+    assert [call.operation for call in fake.calls] == ["list_channels", "fetch_channel"]
 
 
 def test_the_aiohttp_option_is_deprecated_and_changes_nothing() -> None:

@@ -62,7 +62,7 @@ def test_authentication_comes_before_routing(flex_channels: FlexChannelsMock) ->
     _assert_401(requests.get("https://flex-api.twilio.com/v1/Nothing"))
     _assert_401(requests.put(CHANNELS_URL))
     _assert_401(requests.post(CHANNELS_URL, data=create_form(flex_channels)))
-    assert [call.operation for call in flex_channels.calls] == [None, None, "create"]
+    assert [call.operation for call in flex_channels.calls] == [None, None, "create_channel"]
 
 
 def test_api_key_authenticates_as_its_account(flex_channels: FlexChannelsMock) -> None:
@@ -134,7 +134,7 @@ def test_head_is_answered_as_get_without_a_body(
     assert response.content == b""
     assert response.headers["Content-Length"] == str(len(http.get(CHANNELS_URL).content))
     call = flex_channels.calls[0]
-    assert (call.operation, call.method, call.status_code) == ("list", "HEAD", 200)
+    assert (call.operation, call.method, call.status_code) == ("list_channels", "HEAD", 200)
     assert http.head(f"{CHANNELS_URL}/CH{'0' * 32}").status_code == 404
 
 

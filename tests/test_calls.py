@@ -8,6 +8,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
+from pytest_flexchannels.registry import REGISTRY
 
 from .helpers import CHANNELS_URL, create
 
@@ -17,7 +18,7 @@ def test_a_create_call_is_recorded_with_every_field(
 ) -> None:
     channel = create(client, flex_channels, "alice", long_lived=False)
     (call,) = flex_channels.calls
-    assert call.operation == "create"
+    assert call.operation == "create_channel"
     assert call.method == "POST"
     assert call.url == CHANNELS_URL
     assert call.path == "/v1/Channels"
@@ -53,10 +54,10 @@ def test_fetch_list_delete_and_errors_are_recorded(
         for c in flex_channels.calls
     ]
     assert summary == [
-        ("fetch", "GET", 200, None, channel.sid, {}),
-        ("list", "GET", 200, None, None, {"PageSize": "5"}),
-        ("delete", "DELETE", 204, None, channel.sid, {}),
-        ("fetch", "GET", 404, 20404, channel.sid, {}),
+        ("fetch_channel", "GET", 200, None, channel.sid, {}),
+        ("list_channels", "GET", 200, None, None, {"PageSize": "5"}),
+        ("delete_channel", "DELETE", 204, None, channel.sid, {}),
+        ("fetch_channel", "GET", 404, 20404, channel.sid, {}),
         (None, "GET", 404, 20404, None, {}),
     ]
     assert flex_channels.calls[2].response_json is None
@@ -68,15 +69,15 @@ def test_filter_and_passing_assertions(flex_channels: FlexChannelsMock, client: 
     create(client, flex_channels, "bob")
     client.flex_api.v1.channel(a.sid).fetch()
     calls = flex_channels.calls
-    assert [c.params["Identity"] for c in calls.filter("create")] == ["alice", "bob"]
-    assert calls.filter("create", Identity="bob")[0].params["Identity"] == "bob"
+    assert [c.params["Identity"] for c in calls.filter("create_channel")] == ["alice", "bob"]
+    assert calls.filter("create_channel", Identity="bob")[0].params["Identity"] == "bob"
     assert len(calls.filter()) == 3
-    calls.assert_called("create")
-    calls.assert_called("create", times=2)
+    calls.assert_called("create_channel")
+    calls.assert_called("create_channel", times=2)
     calls.assert_called(times=3)
-    calls.assert_any_call("create", Identity="alice", ChatFriendlyName="Chat with Ada")
-    calls.assert_not_called("delete")
-    assert calls.assert_called_once_with("fetch", Sid=a.sid).status_code == 200
+    calls.assert_any_call("create_channel", Identity="alice", ChatFriendlyName="Chat with Ada")
+    calls.assert_not_called("delete_channel")
+    assert calls.assert_called_once_with("fetch_channel", Sid=a.sid).status_code == 200
 
 
 def _message(raised: pytest.ExceptionInfo[AssertionError]) -> str:
@@ -91,39 +92,39 @@ def test_failure_messages_list_what_was_recorded(
     create(client, flex_channels, "bob")
     recorded = (
         "Recorded calls (2):\n"
-        f"  1. create: POST {CHANNELS_URL} {{'FlexFlowSid': '{flow}', 'Identity': 'alice', "
+        f"  1. create_channel: POST {CHANNELS_URL} {{'FlexFlowSid': '{flow}', 'Identity': 'alice', "
         "'ChatUserFriendlyName': 'Ada Lovelace', 'ChatFriendlyName': 'Chat with Ada'} -> 201\n"
-        f"  2. create: POST {CHANNELS_URL} {{'FlexFlowSid': '{flow}', 'Identity': 'bob', "
+        f"  2. create_channel: POST {CHANNELS_URL} {{'FlexFlowSid': '{flow}', 'Identity': 'bob', "
         "'ChatUserFriendlyName': 'Ada Lovelace', 'ChatFriendlyName': 'Chat with Ada'} -> 201"
     )
     calls = flex_channels.calls
     with pytest.raises(AssertionError) as raised:
-        calls.assert_called_once_with("create", Identity="alice")
+        calls.assert_called_once_with("create_channel", Identity="alice")
     assert _message(raised) == (
-        "Expected exactly one 'create' call with {'Identity': 'alice'}; "
-        "found 2 'create' calls, 1 matching.\n" + recorded
+        "Expected exactly one 'create_channel' call with {'Identity': 'alice'}; "
+        "found 2 'create_channel' calls, 1 matching.\n" + recorded
     )
     with pytest.raises(AssertionError) as raised:
-        calls.assert_any_call("create", Identity="carol")
+        calls.assert_any_call("create_channel", Identity="carol")
     assert _message(raised) == (
-        "Expected a 'create' call with {'Identity': 'carol'}, found none.\n" + recorded
+        "Expected a 'create_channel' call with {'Identity': 'carol'}, found none.\n" + recorded
     )
     with pytest.raises(AssertionError) as raised:
-        calls.assert_not_called("create")
-    assert _message(raised) == "Expected no 'create' call, found 2.\n" + recorded
+        calls.assert_not_called("create_channel")
+    assert _message(raised) == "Expected no 'create_channel' call, found 2.\n" + recorded
     with pytest.raises(AssertionError) as raised:
-        calls.assert_called("delete")
-    assert _message(raised) == "Expected at least one 'delete' call, found 0.\n" + recorded
+        calls.assert_called("delete_channel")
+    assert _message(raised) == "Expected at least one 'delete_channel' call, found 0.\n" + recorded
     with pytest.raises(AssertionError) as raised:
-        calls.assert_called("create", times=3)
-    assert _message(raised) == "Expected exactly 3 'create' calls, found 2.\n" + recorded
+        calls.assert_called("create_channel", times=3)
+    assert _message(raised) == "Expected exactly 3 'create_channel' calls, found 2.\n" + recorded
 
 
 def test_failure_with_nothing_recorded(flex_channels: FlexChannelsMock) -> None:
     with pytest.raises(AssertionError) as raised:
-        flex_channels.calls.assert_called_once_with("list")
+        flex_channels.calls.assert_called_once_with("list_channels")
     assert _message(raised) == (
-        "Expected exactly one 'list' call; found 0 'list' calls, 0 matching.\n"
+        "Expected exactly one 'list_channels' call; found 0 'list_channels' calls, 0 matching.\n"
         "Recorded calls (0):\n  (none)"
     )
 
@@ -137,7 +138,7 @@ def test_errors_show_in_the_listing(
     assert _message(raised) == (
         "Expected no call, found 1.\n"
         "Recorded calls (1):\n"
-        f"  1. fetch: GET {CHANNELS_URL}/CH1 -> 404 error 20404"
+        f"  1. fetch_channel: GET {CHANNELS_URL}/CH1 -> 404 error 20404"
     )
 
 
@@ -149,11 +150,46 @@ def test_unknown_operation_is_refused(flex_channels: FlexChannelsMock) -> None:
 def test_assert_called_times_is_exact(flex_channels: FlexChannelsMock, client: Client) -> None:
     create(client, flex_channels, "one")
     create(client, flex_channels, "two")
-    flex_channels.calls.assert_called("create", times=2)
+    flex_channels.calls.assert_called("create_channel", times=2)
     for wrong in (1, 3):
         with pytest.raises(AssertionError) as failed:
-            flex_channels.calls.assert_called("create", times=wrong)
+            flex_channels.calls.assert_called("create_channel", times=wrong)
         calls = "call" if wrong == 1 else "calls"
         assert str(failed.value).startswith(
-            f"Expected exactly {wrong} 'create' {calls}, found 2.\nRecorded calls (2):\n"
+            f"Expected exactly {wrong} 'create_channel' {calls}, found 2.\nRecorded calls (2):\n"
         )
+
+
+def test_the_first_releases_operation_names_still_work_with_a_warning(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    with pytest.warns(DeprecationWarning) as warned:
+        flex_channels.fail_next("create", status=503)
+    assert [(str(w.message), w.filename) for w in warned] == [
+        ("the operation name 'create' is deprecated: use 'create_channel'", __file__)
+    ]
+    assert [f.operation for f in flex_channels.faults] == ["create_channel"]
+    with pytest.raises(TwilioRestException):
+        create(client, flex_channels, "alice")
+    create(client, flex_channels, "alice")
+    with pytest.warns(DeprecationWarning, match="is deprecated: use") as warned:
+        assert len(flex_channels.calls.filter("create")) == 2
+        flex_channels.calls.assert_called("create", times=2)
+        flex_channels.calls.assert_any_call("create", Identity="alice")
+        flex_channels.calls.assert_not_called("delete")
+    assert len(warned) == 4 and {w.filename for w in warned} == {__file__}
+
+
+def test_an_unknown_operation_name_is_refused_with_every_name() -> None:
+    fake = FlexChannelsMock()
+    with pytest.raises(ValueError) as raised:
+        fake.fail_next("create_channels")
+    assert str(raised.value) == (
+        f"operation must be one of {REGISTRY.names()} or None, got 'create_channels'"
+    )
+    assert REGISTRY.names()[:4] == (
+        "create_channel",
+        "list_channels",
+        "fetch_channel",
+        "delete_channel",
+    )

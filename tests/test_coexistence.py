@@ -22,7 +22,7 @@ def _flex_and_other_are_both_served(fake: FlexChannelsMock, client: Client) -> N
     channel = create(client, fake)
     assert requests.get(OTHER_URL).json() == {"name": "Ada"}
     assert client.flex_api.v1.channel(channel.sid).fetch().sid == channel.sid
-    assert [call.operation for call in fake.calls] == ["create", "fetch"]
+    assert [call.operation for call in fake.calls] == ["create_channel", "fetch_channel"]
 
 
 @responses.activate

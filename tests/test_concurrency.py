@@ -37,7 +37,7 @@ def test_threads_creating_through_the_client(flex_channels: FlexChannelsMock) ->
     listed = [c.sid for c in client.flex_api.v1.channel.stream(page_size=1000)]
     assert sorted(listed) == sorted(created)
     assert [c.sid for c in flex_channels.channels] == listed  # one consistent creation order
-    creates = flex_channels.calls.filter("create")
+    creates = flex_channels.calls.filter("create_channel")
     assert len(creates) == THREADS * PER_THREAD
     assert len({call.request_id for call in creates}) == THREADS * PER_THREAD
     assert sorted(call.response_json["sid"] for call in creates) == sorted(created)
@@ -83,8 +83,8 @@ def test_threads_deleting_and_listing(flex_channels: FlexChannelsMock) -> None:
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(worker, range(THREADS)))
     assert flex_channels.channels == []
-    assert len(flex_channels.calls.filter("delete")) == 400
-    assert all(call.status_code == 204 for call in flex_channels.calls.filter("delete"))
+    assert len(flex_channels.calls.filter("delete_channel")) == 400
+    assert all(call.status_code == 204 for call in flex_channels.calls.filter("delete_channel"))
 
 
 def test_one_fakes_lock_does_not_hold_up_another() -> None:

@@ -54,21 +54,21 @@ def test_a_retry_session_turns_two_injected_503s_into_a_200(
     flex_channels: FlexChannelsMock, retrying: requests.Session
 ) -> None:
     flex_channels.create_channel()
-    flex_channels.fail_next("list", status=503, times=2)
+    flex_channels.fail_next("list_channels", status=503, times=2)
     answer = retrying.get(CHANNELS_URL)
     assert answer.status_code == 200
     assert len(answer.json()["flex_chat_channels"]) == 1
     assert [(c.operation, c.status_code, c.error_code) for c in flex_channels.calls] == [
-        ("list", 503, 20503),
-        ("list", 503, 20503),
-        ("list", 200, None),
+        ("list_channels", 503, 20503),
+        ("list_channels", 503, 20503),
+        ("list_channels", 200, None),
     ]
 
 
 def test_retries_run_out_as_urllib3_decides(
     flex_channels: FlexChannelsMock, retrying: requests.Session
 ) -> None:
-    flex_channels.fail_next("list", status=503, times=None)
+    flex_channels.fail_next("list_channels", status=503, times=None)
     with pytest.raises(requests.exceptions.RetryError, match="too many 503 error responses"):
         retrying.get(CHANNELS_URL)
     assert len(flex_channels.calls) == 4  # the first try and three retries
@@ -84,7 +84,7 @@ def test_retry_after_is_honoured_by_urllib3(
             waits.append(self.get_retry_after(response) or 0.0)
             return True  # slept, as far as urllib3 knows: the test does not wait
 
-    flex_channels.fail_next("fetch", status=429, times=2, retry_after=7)
+    flex_channels.fail_next("fetch_channel", status=429, times=2, retry_after=7)
     with requests.Session() as session:
         session.auth = (flex_channels.account_sid, flex_channels.auth_token)
         session.mount("https://", HTTPAdapter(max_retries=Recording(total=3, status=3)))
@@ -92,7 +92,7 @@ def test_retry_after_is_honoured_by_urllib3(
     assert answer.status_code == 404  # after two 429s, the real answer
     assert waits == [7.0, 7.0]
     assert [c.fault for c in flex_channels.calls[:2]] == [
-        "answer 429 error 20429 with Retry-After 7 on fetch"
+        "answer 429 error 20429 with Retry-After 7 on fetch_channel"
     ] * 2
 
 
@@ -153,7 +153,7 @@ def test_a_file_body_is_sent_whole_again_on_a_retry(
     the retry was computed before urllib3's own path took over, which must not move that start."""
     form = f"FlexFlowSid={flex_channels.flex_flow_sid}&Identity=file"
     form += "&ChatUserFriendlyName=Ada&ChatFriendlyName=Chat"
-    flex_channels.fail_next("create", status=503)
+    flex_channels.fail_next("create_channel", status=503)
     retry = Retry(total=2, status_forcelist=[503], allowed_methods=None, backoff_factor=0)
     retrying.mount("https://", HTTPAdapter(max_retries=retry))
     body = io.BytesIO(b"ignored&" + form.encode())
@@ -176,7 +176,7 @@ def test_urllib3_logs_each_answer_as_it_does_against_a_server(
     """urllib3's debug line for each answer, whichever of its paths the answer took: straight
     to the caller, or through a retry."""
     sid = flex_channels.create_channel().sid
-    flex_channels.fail_next("fetch", status=503)
+    flex_channels.fail_next("fetch_channel", status=503)
     with caplog.at_level("DEBUG", logger="urllib3.connectionpool"):
         assert retrying.get(f"{CHANNELS_URL}/{sid}").status_code == 200
         assert retrying.get(f"{CHANNELS_URL}/{sid}").status_code == 200
@@ -193,7 +193,7 @@ def test_urllib3_logs_each_answer_as_it_does_against_a_server(
 def test_a_read_timeout_meets_a_slow_answer(
     flex_channels: FlexChannelsMock, http: requests.Session
 ) -> None:
-    flex_channels.delay_next("list", seconds=0.5)
+    flex_channels.delay_next("list_channels", seconds=0.5)
     with pytest.raises(requests.ReadTimeout) as raised:
         http.get(CHANNELS_URL, timeout=0.05)
     assert str(raised.value) == (
@@ -207,7 +207,7 @@ def test_the_twilio_client_times_out_too(flex_channels: FlexChannelsMock) -> Non
     from twilio.http.http_client import TwilioHttpClient
 
     client = Client(http_client=TwilioHttpClient(timeout=0.05))
-    flex_channels.delay_next("fetch", seconds=0.5)
+    flex_channels.delay_next("fetch_channel", seconds=0.5)
     with pytest.raises(requests.ReadTimeout):
         client.flex_api.v1.channel(f"CH{'0' * 32}").fetch()
 
@@ -225,7 +225,7 @@ def test_a_proxy_in_the_environment_changes_nothing(
 def test_retries_work_under_the_users_responses_mock(
     flex_channels: FlexChannelsMock, retrying: requests.Session
 ) -> None:
-    flex_channels.fail_next("list", status=503, times=2)
+    flex_channels.fail_next("list_channels", status=503, times=2)
     with responses.RequestsMock() as mock:
         assert retrying.get(CHANNELS_URL).status_code == 200
         # The mock shows the request it passed on, with the answer urllib3's retries ended on.
@@ -367,7 +367,7 @@ async def test_a_base_url_session_with_raise_for_status(flex_channels: FlexChann
 
 @pytest.mark.asyncio
 async def test_aiohttp_timeouts_meet_a_slow_answer(flex_channels: FlexChannelsMock) -> None:
-    flex_channels.delay_next("list", seconds=0.5, times=2)
+    flex_channels.delay_next("list_channels", seconds=0.5, times=2)
     async with aiohttp.ClientSession(headers=_auth(flex_channels)) as session:
         with pytest.raises(asyncio.TimeoutError):
             await session.get(CHANNELS_URL, timeout=aiohttp.ClientTimeout(total=0.05))
@@ -385,13 +385,13 @@ async def test_an_injected_exception_reaches_the_aiohttp_caller_as_itself(
     class Flaky(aiohttp.ClientConnectionError):
         pass
 
-    flex_channels.raise_next("list", Flaky)
+    flex_channels.raise_next("list_channels", Flaky)
     async with aiohttp.ClientSession(headers=_auth(flex_channels)) as session:
         with pytest.raises(Flaky, match=f"^injected by the Flex fake: GET {CHANNELS_URL}$"):
             await session.get(CHANNELS_URL)
         async with session.get(CHANNELS_URL) as answer:  # a new connection, answered
             assert answer.status == 200
-    assert [call.fault for call in flex_channels.calls] == ["raise Flaky on list", None]
+    assert [call.fault for call in flex_channels.calls] == ["raise Flaky on list_channels", None]
 
 
 @pytest.mark.asyncio
@@ -434,7 +434,7 @@ def test_direct_clients_answer_without_any_interception() -> None:
     assert fake.client(other.sid).flex_api.v1.channel.list() == []
     with pytest.raises(KeyError, match="no account 'AC"):
         fake.client("AC" + "9" * 32)
-    fake.delay_next("list", seconds=0.5)
+    fake.delay_next("list_channels", seconds=0.5)
     slow = Client(
         fake.account_sid,
         fake.auth_token,
@@ -442,7 +442,13 @@ def test_direct_clients_answer_without_any_interception() -> None:
     )
     with pytest.raises(requests.ReadTimeout):
         slow.flex_api.v1.channel.list()
-    assert [c.operation for c in fake.calls] == ["create", "fetch", "fetch", "list", "list"]
+    assert [c.operation for c in fake.calls] == [
+        "create_channel",
+        "fetch_channel",
+        "fetch_channel",
+        "list_channels",
+        "list_channels",
+    ]
 
 
 @pytest.mark.asyncio
@@ -456,10 +462,10 @@ async def test_the_direct_async_client() -> None:
         chat_friendly_name="Chat",
     )
     assert [c.sid for c in await client.flex_api.v1.channel.list_async()] == [channel.sid]
-    fake.raise_next("list")
+    fake.raise_next("list_channels")
     with pytest.raises(aiohttp.ServerDisconnectedError):
         await client.flex_api.v1.channel.list_async()
-    assert [c.fault for c in fake.calls] == [None, None, "drop the connection on list"]
+    assert [c.fault for c in fake.calls] == [None, None, "drop the connection on list_channels"]
 
 
 def test_client_without_arguments_works_with_or_without_env(pytester: pytest.Pytester) -> None:

@@ -12,6 +12,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
+from pytest_flexchannels.registry import REGISTRY
 
 from .helpers import CHANNELS_URL, create, error_body
 
@@ -33,7 +34,7 @@ def _fails(call: object) -> TwilioRestException:
 def test_fail_next_answers_twilios_error_and_stores_nothing(
     flex_channels: FlexChannelsMock, client: Client, status: int, code: int, message: str
 ) -> None:
-    flex_channels.fail_next("create", status=status)
+    flex_channels.fail_next("create_channel", status=status)
     error = _fails(lambda: create(client, flex_channels))
     assert (error.status, error.code, error.msg) == (
         status,
@@ -46,7 +47,7 @@ def test_fail_next_answers_twilios_error_and_stores_nothing(
     assert (first.status_code, first.error_code, first.fault) == (
         status,
         code,
-        f"answer {status} error {code} on create",
+        f"answer {status} error {code} on create_channel",
     )
     assert (second.status_code, second.fault) == (201, None)
 
@@ -82,15 +83,15 @@ def test_a_failed_page_is_the_clients_page_error(
 ) -> None:
     for i in range(3):
         flex_channels.create_channel(identity=f"c{i}")
-    flex_channels.fail_next("list", status=503)
+    flex_channels.fail_next("list_channels", status=503)
     with pytest.raises(TwilioException, match="Unable to fetch page"):
         client.flex_api.v1.channel.list(page_size=2)
     assert len(client.flex_api.v1.channel.list(page_size=2)) == 3
 
 
 def test_operation_filter_and_order(flex_channels: FlexChannelsMock, client: Client) -> None:
-    flex_channels.fail_next("delete", status=503)
-    flex_channels.fail_next("fetch", status=429)
+    flex_channels.fail_next("delete_channel", status=503)
+    flex_channels.fail_next("fetch_channel", status=429)
     channel = create(client, flex_channels)
     assert _fails(lambda: client.flex_api.v1.channel(channel.sid).fetch()).status == 429
     assert _fails(lambda: client.flex_api.v1.channel(channel.sid).delete()).status == 503
@@ -98,7 +99,7 @@ def test_operation_filter_and_order(flex_channels: FlexChannelsMock, client: Cli
 
 
 def test_times_counts_and_none_is_sticky(flex_channels: FlexChannelsMock, client: Client) -> None:
-    flex_channels.fail_next("list", status=500, times=2)
+    flex_channels.fail_next("list_channels", status=500, times=2)
     statuses = []
     for _ in range(3):
         try:
@@ -107,11 +108,11 @@ def test_times_counts_and_none_is_sticky(flex_channels: FlexChannelsMock, client
         except TwilioException:
             statuses.append(500)
     assert statuses == [500, 500, 200]
-    sticky = flex_channels.fail_next("fetch", status=503, times=None)
+    sticky = flex_channels.fail_next("fetch_channel", status=503, times=None)
     for _ in range(5):
         assert _fails(lambda: client.flex_api.v1.channel("CH" + "0" * 32).fetch()).status == 503
     assert flex_channels.faults == [sticky]
-    assert sticky.describe() == "answer 503 error 20503 on fetch, until cleared"
+    assert sticky.describe() == "answer 503 error 20503 on fetch_channel, until cleared"
     flex_channels.clear_faults()
     assert flex_channels.faults == []
     assert _fails(lambda: client.flex_api.v1.channel("CH" + "0" * 32).fetch()).status == 404
@@ -120,12 +121,12 @@ def test_times_counts_and_none_is_sticky(flex_channels: FlexChannelsMock, client
 def test_the_fake_counts_uses_without_changing_the_fault_it_gave(
     flex_channels: FlexChannelsMock, client: Client
 ) -> None:
-    fault = flex_channels.fail_next("fetch", status=429, times=3)
+    fault = flex_channels.fail_next("fetch_channel", status=429, times=3)
     assert _fails(lambda: client.flex_api.v1.channel("CH" + "0" * 32).fetch()).status == 429
     assert fault.times == 3  # as the test asked for it
     (pending,) = flex_channels.faults
     assert pending == dataclasses.replace(fault, times=2)
-    assert pending.describe() == "answer 429 error 20429 on fetch, 2 more time(s)"
+    assert pending.describe() == "answer 429 error 20429 on fetch_channel, 2 more time(s)"
     with pytest.raises(dataclasses.FrozenInstanceError):
         fault.times = 1  # type: ignore[misc]
 
@@ -133,7 +134,7 @@ def test_the_fake_counts_uses_without_changing_the_fault_it_gave(
 def test_raise_next_is_a_dropped_connection(
     flex_channels: FlexChannelsMock, client: Client
 ) -> None:
-    flex_channels.raise_next("create")
+    flex_channels.raise_next("create_channel")
     # What requests raises when a server closes the connection without an answer.
     with pytest.raises(requests.ConnectionError) as raised:
         create(client, flex_channels)
@@ -149,13 +150,13 @@ def test_raise_next_is_a_dropped_connection(
         None,
         None,
     )
-    assert call.fault == "drop the connection on create"
+    assert call.fault == "drop the connection on create_channel"
 
 
 def test_raise_next_with_a_class_or_an_instance(
     flex_channels: FlexChannelsMock, client: Client
 ) -> None:
-    flex_channels.raise_next("fetch", requests.Timeout)
+    flex_channels.raise_next("fetch_channel", requests.Timeout)
     with pytest.raises(requests.Timeout) as raised:
         client.flex_api.v1.channel("CH" + "0" * 32).fetch()
     assert raised.value.request is not None
@@ -170,20 +171,22 @@ def test_raise_next_with_a_class_or_an_instance(
 def test_a_lost_create_answer_leaves_the_channel_and_the_retry_finds_it(
     flex_channels: FlexChannelsMock, client: Client
 ) -> None:
-    flex_channels.raise_next("create", requests.ConnectionError, after_processing=True)
+    flex_channels.raise_next("create_channel", requests.ConnectionError, after_processing=True)
     with pytest.raises(requests.ConnectionError):
         create(client, flex_channels, "alice")
     assert len(flex_channels.channels) == 1  # stored before the answer was lost
     retried = create(client, flex_channels, "alice")
     assert [c.sid for c in flex_channels.channels] == [retried.sid]  # get-or-create
-    assert flex_channels.calls[0].fault == "raise ConnectionError after processing on create"
+    assert (
+        flex_channels.calls[0].fault == "raise ConnectionError after processing on create_channel"
+    )
 
 
 def test_an_error_after_processing_still_stores(
     flex_channels: FlexChannelsMock, client: Client
 ) -> None:
     channel = create(client, flex_channels)
-    flex_channels.fail_next("delete", status=500, after_processing=True)
+    flex_channels.fail_next("delete_channel", status=500, after_processing=True)
     assert _fails(lambda: client.flex_api.v1.channel(channel.sid).delete()).status == 500
     assert flex_channels.channels == []
     retry = _fails(lambda: client.flex_api.v1.channel(channel.sid).delete())
@@ -193,13 +196,13 @@ def test_an_error_after_processing_still_stores(
 def test_delay_next_answers_normally_but_late(
     flex_channels: FlexChannelsMock, client: Client
 ) -> None:
-    flex_channels.delay_next("create", seconds=0.2)
+    flex_channels.delay_next("create_channel", seconds=0.2)
     started = time.perf_counter()
     channel = create(client, flex_channels)
     assert time.perf_counter() - started >= 0.2
     assert flex_channels.get_channel(channel.sid).active
-    assert flex_channels.calls[0].fault == "answer normally after 0.2 s on create"
-    flex_channels.fail_next("fetch", status=503, latency=0.1)
+    assert flex_channels.calls[0].fault == "answer normally after 0.2 s on create_channel"
+    flex_channels.fail_next("fetch_channel", status=503, latency=0.1)
     started = time.perf_counter()
     _fails(lambda: client.flex_api.v1.channel(channel.sid).fetch())
     assert time.perf_counter() - started >= 0.1
@@ -250,16 +253,15 @@ def test_an_unmatched_request_fails_on_a_clean_exit_and_explains_itself() -> Non
         "Flex requests matched no operation of the fake:\n"
         "  - <no operation>: GET https://flex-api.twilio.com/v1/Configuration?PageSize=5 -> 404 "
         "error 20404\n"
-        "  The fake implements POST /v1/Channels (create), GET /v1/Channels (list), GET "
-        "/v1/Channels/{Sid} (fetch), DELETE /v1/Channels/{Sid} (delete), and POST/GET "
-        "/v1/FlexFlows and GET/POST/DELETE /v1/FlexFlows/{Sid} (create_flex_flow, "
-        "list_flex_flows, fetch_flex_flow, update_flex_flow, delete_flex_flow). Pass "
-        "allow_unmatched=True (an option of the marker and the fake) to accept them.\n"
+        "  The fake implements:\n"
+        f"{REGISTRY.supported()}\n"  # one line each, as the next assertion shows
+        "  Pass allow_unmatched=True (an option of the marker and the fake) to accept them.\n"
         "Recorded calls (2):\n"
-        f"  1. list: GET {CHANNELS_URL} -> 200\n"
+        f"  1. list_channels: GET {CHANNELS_URL} -> 200\n"
         "  2. <no operation>: GET https://flex-api.twilio.com/v1/Configuration?PageSize=5 -> 404 "
         "error 20404"
     )
+    assert REGISTRY.supported().startswith("    POST /v1/Channels (create_channel)\n    GET ")
 
 
 def test_allow_unmatched_accepts_them_and_the_message_does_not_grow_per_request() -> None:

@@ -23,7 +23,7 @@ def _seed(fake: FlexChannelsMock, count: int) -> list[str]:
 
 
 def _pages(fake: FlexChannelsMock) -> list[str]:
-    return [call.url for call in fake.calls if call.operation == "list"]
+    return [call.url for call in fake.calls if call.operation == "list_channels"]
 
 
 def test_empty_list_envelope(flex_channels: FlexChannelsMock, http: requests.Session) -> None:
@@ -78,7 +78,7 @@ def test_list_with_limit_uses_it_as_page_size(
     sids = _seed(flex_channels, 7)
     assert [c.sid for c in client.flex_api.v1.channel.list(limit=4)] == sids[:4]
     assert _pages(flex_channels) == [f"{CHANNELS_URL}?PageSize=4"]
-    flex_channels.calls.assert_called_once_with("list", PageSize="4")
+    flex_channels.calls.assert_called_once_with("list_channels", PageSize="4")
 
 
 def test_page_next_and_previous(flex_channels: FlexChannelsMock, client: Client) -> None:

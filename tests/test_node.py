@@ -57,7 +57,7 @@ def test_twilio_node_through_the_server(
         "url": f"{url}/v1/Channels/{made[1]}",
     }
     assert seen["listed"] == made  # three pages of two, following next_page_url
-    assert [c.params.get("PageSize") for c in fake.calls.filter("list")][:3] == ["2"] * 3
+    assert [c.params.get("PageSize") for c in fake.calls.filter("list_channels")][:3] == ["2"] * 3
     assert seen["deleted"] is True
     assert seen["notFound"] == {
         "status": 404,

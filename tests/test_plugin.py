@@ -25,7 +25,7 @@ def open_channel(fc, identity):
 def test_first(flex_channels):
     open_channel(flex_channels, "alice")
     assert len(flex_channels.channels) == 1
-    flex_channels.calls.assert_called_once_with("create", Identity="alice")
+    flex_channels.calls.assert_called_once_with("create_channel", Identity="alice")
 
 def test_second_starts_fresh(flex_channels):
     assert flex_channels.channels == []

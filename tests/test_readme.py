@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from pytest_flexchannels.registry import REGISTRY
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -41,3 +45,17 @@ def test_readme_lists_every_control_route() -> None:
 
     listed = re.findall(r"^\| `([A-Z]+ /__flex/[^`]*)` \|", README.read_text(), re.MULTILINE)
     assert listed == [f"{route.method} {CONTROL_PREFIX}{route.path}" for route in ROUTES]
+
+
+def test_readme_lists_every_operation_as_the_command_prints_it() -> None:
+    printed = subprocess.run(
+        [sys.executable, "-m", "pytest_flexchannels", "operations"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    copy = re.search(
+        r"<!-- operations -->\n(.*?)<!-- /operations -->", README.read_text(), re.DOTALL
+    )
+    assert copy is not None and copy.group(1) == printed
+    assert printed.count("\n| `") == len(REGISTRY.names()) >= 9

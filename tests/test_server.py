@@ -74,7 +74,7 @@ def test_twilio_client_through_the_server(
     assert (raised.value.status, raised.value.code) == (404, 20404)
     # One store: the in-process fixture sees what came over the socket, and records it.
     assert len(flex_channels.channels) == 4
-    assert [c.operation for c in flex_channels.calls][:5] == ["create"] * 5
+    assert [c.operation for c in flex_channels.calls][:5] == ["create_channel"] * 5
     assert all(c.url.startswith(flex_channels_server.url) for c in flex_channels.calls)
 
 
@@ -106,10 +106,10 @@ def test_faults_reach_socket_clients(
     flex_channels: FlexChannelsMock, flex_channels_server: FlexServer
 ) -> None:
     url = f"{flex_channels_server.url}/v1/Channels"
-    flex_channels.fail_next("list", status=429)
+    flex_channels.fail_next("list_channels", status=429)
     status, _, body = _plain("GET", url, flex_channels)
     assert (status, body["code"]) == (429, 20429)
-    flex_channels.raise_next("list")
+    flex_channels.raise_next("list_channels")
     with pytest.raises(OSError):  # the connection drops: what a socket client sees
         _plain("GET", url, flex_channels)
     assert _plain("GET", url, flex_channels)[0] == 200

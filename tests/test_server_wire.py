@@ -168,7 +168,7 @@ def test_a_body_is_never_read_as_a_request(
         sock.sendall(_get(flex_channels))
         status, _, body = _answer(sock)
         assert (status, "meta" in json.loads(body)) == (200, True)
-    assert [c.operation for c in flex_channels.calls] == ["create", "list"]
+    assert [c.operation for c in flex_channels.calls] == ["create_channel", "list_channels"]
 
 
 def test_a_chunked_create_is_created(flex_channels: FlexChannelsMock, server: FlexServer) -> None:
@@ -275,7 +275,9 @@ def test_a_cors_preflight_is_answered_before_authentication(
         status, headers, _ = _answer(sock, "POST")
         assert (status, headers["access-control-allow-origin"]) == (201, "*")
         assert headers["access-control-expose-headers"] == "Twilio-Request-Id, Retry-After"
-    assert [c.operation for c in flex_channels.calls] == ["create"]  # a preflight is no call
+    assert [c.operation for c in flex_channels.calls] == [
+        "create_channel"
+    ]  # a preflight is no call
 
 
 def test_head_is_get_without_a_body(flex_channels: FlexChannelsMock, server: FlexServer) -> None:
@@ -381,7 +383,7 @@ def test_stop_closes_a_kept_alive_connection_and_answers_nothing_after(
 
 def test_stop_cuts_an_injected_delay_short(flex_channels: FlexChannelsMock) -> None:
     server = FlexServer(flex_channels).start()
-    flex_channels.delay_next("list", seconds=30)
+    flex_channels.delay_next("list_channels", seconds=30)
     sock = _connect(server)
     try:
         sock.sendall(_get(flex_channels))
@@ -438,7 +440,7 @@ def test_idle_connections_are_closed_after_the_idle_timeout(
 def test_an_injected_drop_closes_the_connection_without_an_answer(
     flex_channels: FlexChannelsMock, server: FlexServer
 ) -> None:
-    flex_channels.raise_next("list")
+    flex_channels.raise_next("list_channels")
     with _connect(server) as sock:
         sock.sendall(_get(flex_channels))
         assert _closed(sock)
@@ -456,7 +458,7 @@ def test_a_server_made_after_waitress_is_imported_again_still_drops_cleanly(
     FlexServer(flex_channels).stop()
     for name in [name for name in sys.modules if name.split(".")[0] == "waitress"]:
         monkeypatch.delitem(sys.modules, name)
-    flex_channels.raise_next("list")
+    flex_channels.raise_next("list_channels")
     with FlexServer(flex_channels) as server, _connect(server) as sock:
         sock.sendall(_get(flex_channels))
         assert _closed(sock)

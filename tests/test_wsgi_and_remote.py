@@ -49,7 +49,12 @@ def test_httpx_wsgi_transport(flex_channels: FlexChannelsMock) -> None:
         )
         # The control API is part of the application.
         assert http.get("/__flex/state").json()["account_sid"] == flex_channels.account_sid
-    assert [c.operation for c in flex_channels.calls] == ["create", "fetch", "delete", "fetch"]
+    assert [c.operation for c in flex_channels.calls] == [
+        "create_channel",
+        "fetch_channel",
+        "delete_channel",
+        "fetch_channel",
+    ]
 
 
 def test_werkzeug_test_client(flex_channels: FlexChannelsMock) -> None:
@@ -71,7 +76,7 @@ def test_werkzeug_test_client(flex_channels: FlexChannelsMock) -> None:
 
 
 def test_a_dropped_connection_in_process_is_an_exception(flex_channels: FlexChannelsMock) -> None:
-    flex_channels.raise_next("list")
+    flex_channels.raise_next("list_channels")
     client = WerkzeugClient(flex_channels.wsgi_app)
     with pytest.raises(Dropped, match="closed without an answer"):
         client.get("/v1/Channels", auth=(flex_channels.account_sid, flex_channels.auth_token))
@@ -132,9 +137,9 @@ def test_remote_faults_and_calls_for_an_app_in_a_subprocess(
     flex_channels: FlexChannelsMock, remote: RemoteFake
 ) -> None:
     """The test drives an app in another process, injects faults and asserts on its calls."""
-    remote.fail_next("create", status=503, times=2)
-    remote.drop_next("list")
-    remote.delay_next("fetch", seconds=0.05)
+    remote.fail_next("create_channel", status=503, times=2)
+    remote.drop_next("list_channels")
+    remote.delay_next("fetch_channel", seconds=0.05)
     assert [f["kind"] for f in remote.faults()] == ["fail", "drop", "delay"]
     app = textwrap.dedent(
         f"""
@@ -156,20 +161,20 @@ def test_remote_faults_and_calls_for_an_app_in_a_subprocess(
         [sys.executable, "-c", app], capture_output=True, text=True, check=True, timeout=60
     ).stdout.split()
     assert output == ["201", "200", "200"]
-    creates = remote.calls("create", Identity="subprocess")
+    creates = remote.calls("create_channel", Identity="subprocess")
     assert [c["status_code"] for c in creates] == [503, 503, 201]
-    assert [(c["fault"], c["status_code"]) for c in remote.calls("list")] == [
-        ("drop the connection on list", None),
+    assert [(c["fault"], c["status_code"]) for c in remote.calls("list_channels")] == [
+        ("drop the connection on list_channels", None),
         (None, 200),
     ]
-    assert remote.calls("fetch")[0]["response"]["sid"] == creates[-1]["response"]["sid"]
+    assert remote.calls("fetch_channel")[0]["response"]["sid"] == creates[-1]["response"]["sid"]
     assert remote.faults() == []
     remote.clear_calls()
     assert remote.calls() == []
 
 
 def test_remote_sticky_faults(flex_channels: FlexChannelsMock, remote: RemoteFake) -> None:
-    fault = remote.fail_next("list", status=429, times=None)
+    fault = remote.fail_next("list_channels", status=429, times=None)
     assert (fault["times"], fault["code"]) == (None, None)
     for _ in range(3):
         request = urllib.request.Request(f"{remote.url}/v1/Channels")
@@ -270,12 +275,12 @@ def test_control_refusals_say_why(
 
 
 def test_a_fault_raising_an_exception_shows_it(flex_channels: FlexChannelsMock) -> None:
-    flex_channels.raise_next("list", ValueError)
+    flex_channels.raise_next("list_channels", ValueError)
     client = WerkzeugClient(flex_channels.wsgi_app)
     (fault,) = client.get("/__flex/faults").get_json()
     assert fault == {
         "kind": "drop",
-        "operation": "list",
+        "operation": "list_channels",
         "times": 1,
         "exception": "<class 'ValueError'>",
         "after_processing": False,

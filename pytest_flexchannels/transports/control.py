@@ -19,15 +19,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl
 
+from ..api import CONTROL_PREFIX
 from ..calls import Call
 from ..errors import FlexApiError, UnknownSidError
 from ..faults import ConnectionDropped, Fault
-from ..models import CREATE_FIELDS
+from ..flex.channels import CREATE_FIELDS
 
 if TYPE_CHECKING:
     from ..mock import FlexChannelsMock
 
-CONTROL_PREFIX = "/__flex/"
 _JSON = {"Content-Type": "application/json"}
 _TEXT, _INT, _BOOL, _NUMBER = (str,), (int,), (bool,), (int, float)
 _OBJECT = (str, dict, list)  # pre-engagement data and task attributes: JSON text or a value

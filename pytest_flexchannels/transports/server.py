@@ -15,13 +15,10 @@ import socket
 import threading
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-from ..api import FLEX_ORIGIN
+from ..api import FLEX_ORIGIN, Served
 from .wsgi import Dropped, Environ, FlexWsgiApp, StartResponse
-
-if TYPE_CHECKING:
-    from ..mock import FlexChannelsMock
 
 MAX_BODY = 10 * 1024 * 1024  # Flex requests are a few hundred bytes
 MAX_HEAD = 64 * 1024
@@ -114,7 +111,7 @@ class FlexServer:
 
     def __init__(
         self,
-        fake: FlexChannelsMock,
+        fake: Served,
         host: str = "127.0.0.1",
         port: int = 0,
         *,

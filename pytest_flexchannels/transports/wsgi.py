@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
-from ..api import Request, allowed_methods
+from ..api import CONTROL_PREFIX, Request, Served, allowed_methods
 from ..faults import ConnectionDropped
-from .control import CONTROL_PREFIX, Control
 from .wire import answer_headers, status_line
-
-if TYPE_CHECKING:
-    from ..mock import FlexChannelsMock
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
@@ -44,18 +40,15 @@ class FlexWsgiApp:
     """The WSGI application of one fake. ``sleep`` waits out injected latency; a server passes
     one that its ``stop()`` cuts short, returning True, and the answer is then dropped."""
 
-    def __init__(
-        self, fake: FlexChannelsMock, *, sleep: Callable[[float], bool | None] = time.sleep
-    ) -> None:
+    def __init__(self, fake: Served, *, sleep: Callable[[float], bool | None] = time.sleep) -> None:
         self._fake = fake
         self._sleep = sleep
-        self._control = Control(fake)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if path.startswith(CONTROL_PREFIX):
-            status, headers, body = self._control(
+            status, headers, body = self._fake.control(
                 method,
                 path[len(CONTROL_PREFIX) :],
                 environ.get("QUERY_STRING", ""),

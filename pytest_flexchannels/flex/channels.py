@@ -1,0 +1,108 @@
+"""Flex Chat Channels (``/v1/Channels``): create (get-or-create), fetch, list, delete."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import sids
+from ..models import CHANNELS_PATH, LIST_KEY, Channel, channel_json
+from ..registry import Operation, Param, boolean, json_text, register, sid
+from ..store import NewChannel
+
+if TYPE_CHECKING:
+    from ..api import Context
+
+# In the official order, in which Twilio checks the required ones for absence.
+CREATE_PARAMS = (
+    Param("FlexFlowSid", "flex_flow_sid", sid(sids.FLEX_FLOW), required=True),
+    Param("Identity", "identity", required=True),
+    Param("ChatUserFriendlyName", "chat_user_friendly_name", required=True),
+    Param("ChatFriendlyName", "chat_friendly_name", required=True),
+    Param("Target", "target"),
+    Param("ChatUniqueName", "chat_unique_name"),
+    Param("PreEngagementData", "pre_engagement_data", json_text),
+    Param("TaskSid", "task_sid", sid(sids.TASK)),
+    Param("TaskAttributes", "task_attributes", json_text),
+    Param("LongLived", "long_lived", boolean),
+)
+
+
+def _create(context: Context) -> str:
+    channel = context.store.create_channel(context.account_sid, NewChannel(**context.args))
+    # Not through the cache: a channel just made is rarely asked for again at once.
+    return channel_json.__wrapped__(channel, context.root)
+
+
+def _fetch(context: Context) -> str:
+    return channel_json(context.store.fetch_channel(context.account_sid, context.sid), context.root)
+
+
+def _list(context: Context) -> str:
+    store, account_sid, root = context.store, context.account_sid, context.root
+
+    def fetch(
+        size: int, offset: int, after: int | None, before: int | None
+    ) -> tuple[list[Channel], bool]:
+        return store.list_channels(account_sid, size, offset=offset, after=after, before=before)
+
+    return context.page(CHANNELS_PATH, LIST_KEY, fetch, lambda c: channel_json(c, root), _seq)
+
+
+def _seq(channel: Channel) -> int:
+    return channel.seq
+
+
+def _delete(context: Context) -> None:
+    context.store.delete_channel(context.account_sid, context.sid)
+
+
+CREATE = Operation(
+    "create_channel",
+    "POST",
+    CHANNELS_PATH,
+    _create,
+    CREATE_PARAMS,
+    body="form",
+    status=201,
+    summary="create a channel, or get the active one of the flow and identity",
+    legacy="create",
+)
+register(
+    CREATE,
+    Operation(
+        "list_channels",
+        "GET",
+        CHANNELS_PATH,
+        _list,
+        list_key=LIST_KEY,
+        summary="a page of channels, oldest first",
+        legacy="list",
+    ),
+    Operation(
+        "fetch_channel",
+        "GET",
+        f"{CHANNELS_PATH}/{{Sid}}",
+        _fetch,
+        summary="one channel",
+        legacy="fetch",
+    ),
+    Operation(
+        "delete_channel",
+        "DELETE",
+        f"{CHANNELS_PATH}/{{Sid}}",
+        _delete,
+        status=204,
+        summary="remove a channel",
+        legacy="delete",
+    ),
+)
+
+# Create parameters by Python name -> wire name (seeding takes the Python names).
+CREATE_FIELDS = {param.python: param.wire for param in CREATE_PARAMS}
+REQUIRED_CREATE_FIELDS = tuple(param.wire for param in CREATE_PARAMS if param.required)
+
+
+def new_channel(fields: dict[str, Any]) -> NewChannel:
+    """Checked create fields given by Python name: the error Twilio answers with, naming the
+    wire parameter, for a bad one."""
+    return NewChannel(**CREATE.parse(fields, by_wire=False))

@@ -1,0 +1,169 @@
+"""Flex Flows (``/v1/FlexFlows``): create, fetch, list (by ``FriendlyName``), update, delete."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from .. import errors, sids
+from ..models import (
+    CHANNEL_TYPES,
+    FLEX_FLOWS_KEY,
+    FLEX_FLOWS_PATH,
+    INTEGRATION_TYPES,
+    RETRY_COUNTS,
+    FlexFlow,
+    flex_flow_resource,
+    missing_integration,
+)
+from ..registry import Operation, Param, boolean, integer, integer_in, one_of, register, sid, url
+
+if TYPE_CHECKING:
+    from ..api import Context
+
+_INTEGRATION = "Integration."
+# The fields of a flow, then its Integration.* ones (kept in ``integration``), in the official
+# order; required ones only on create.
+_FIELDS = (
+    Param("FriendlyName", "friendly_name"),
+    Param("ChatServiceSid", "chat_service_sid", sid(sids.CHAT_SERVICE)),
+    Param("ChannelType", "channel_type", one_of(CHANNEL_TYPES)),
+    Param("ContactIdentity", "contact_identity"),
+    Param("Enabled", "enabled", boolean),
+    Param("IntegrationType", "integration_type", one_of(INTEGRATION_TYPES)),
+    Param("Integration.FlowSid", "flow_sid", sid(sids.STUDIO_FLOW)),
+    Param("Integration.Url", "url", url),
+    Param("Integration.WorkspaceSid", "workspace_sid", sid(sids.WORKSPACE)),
+    Param("Integration.WorkflowSid", "workflow_sid", sid(sids.WORKFLOW)),
+    Param("Integration.Channel", "channel"),
+    Param("Integration.Timeout", "timeout", integer),
+    Param("Integration.Priority", "priority", integer),
+    Param("Integration.CreationOnMessage", "creation_on_message", boolean),
+    Param("LongLived", "long_lived", boolean),
+    Param("JanitorEnabled", "janitor_enabled", boolean),
+    Param(
+        "Integration.RetryCount",
+        "retry_count",
+        integer_in(RETRY_COUNTS, errors.EXPECTED_RETRY_COUNT),
+    ),
+)
+_REQUIRED = ("FriendlyName", "ChatServiceSid", "ChannelType")
+_CREATE_PARAMS = tuple(
+    Param(p.wire, p.python, p.check, required=p.wire in _REQUIRED) for p in _FIELDS
+)
+_INTEGRATION_NAMES = frozenset(p.python for p in _FIELDS if p.wire.startswith(_INTEGRATION))
+
+
+def _split(args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A flow's own fields and its ``Integration.*`` ones."""
+    fields = {k: v for k, v in args.items() if k not in _INTEGRATION_NAMES}
+    integration = {k: v for k, v in args.items() if k in _INTEGRATION_NAMES}
+    return fields, integration
+
+
+def _required_integration(args: dict[str, Any]) -> None:
+    """A new flow needs the ``Integration.*`` fields its type requires (an update is checked
+    against the flow it makes, in the store)."""
+    _, integration = _split(args)
+    missing = missing_integration(args.get("integration_type", "studio"), integration)
+    if missing is not None:
+        raise errors.missing_parameter(missing)
+
+
+def _json(flow: FlexFlow, root: str) -> str:
+    return json.dumps(flex_flow_resource(flow, root))
+
+
+def _create(context: Context) -> str:
+    fields, integration = _split(context.args)
+    flow = context.store.add_flex_flow(
+        context.account_sid,
+        friendly_name=fields["friendly_name"],
+        chat_service_sid=fields["chat_service_sid"],
+        channel_type=fields["channel_type"],
+        integration_type=fields.get("integration_type", "studio"),
+        long_lived=fields.get("long_lived", False),
+        janitor_enabled=fields.get("janitor_enabled", False),
+        enabled=fields.get("enabled", True),
+        contact_identity=fields.get("contact_identity"),
+        integration=integration,
+    )
+    return _json(flow, context.root)
+
+
+def _fetch(context: Context) -> str:
+    return _json(context.store.fetch_flex_flow(context.account_sid, context.sid), context.root)
+
+
+def _list(context: Context) -> str:
+    store, account_sid, root = context.store, context.account_sid, context.root
+    name = context.args.get("friendly_name")
+
+    def fetch(
+        size: int, offset: int, after: int | None, before: int | None
+    ) -> tuple[list[FlexFlow], bool]:
+        return store.list_flex_flows(
+            account_sid, size, offset=offset, after=after, before=before, friendly_name=name
+        )
+
+    filters = {"FriendlyName": name} if name is not None else None
+    return context.page(
+        FLEX_FLOWS_PATH, FLEX_FLOWS_KEY, fetch, lambda f: _json(f, root), _seq, filters
+    )
+
+
+def _seq(flow: FlexFlow) -> int:
+    return flow.seq
+
+
+def _update(context: Context) -> str:
+    fields, integration = _split(context.args)
+    flow = context.store.update_flex_flow(context.account_sid, context.sid, fields, integration)
+    return _json(flow, context.root)
+
+
+def _delete(context: Context) -> None:
+    context.store.delete_flex_flow(context.account_sid, context.sid)
+
+
+_INSTANCE = f"{FLEX_FLOWS_PATH}/{{Sid}}"
+register(
+    Operation(
+        "create_flex_flow",
+        "POST",
+        FLEX_FLOWS_PATH,
+        _create,
+        _CREATE_PARAMS,
+        body="form",
+        status=201,
+        summary="create a Flex Flow",
+        rules=_required_integration,
+    ),
+    Operation(
+        "list_flex_flows",
+        "GET",
+        FLEX_FLOWS_PATH,
+        _list,
+        (Param("FriendlyName", "friendly_name"),),
+        list_key=FLEX_FLOWS_KEY,
+        summary="a page of Flex Flows, oldest first",
+    ),
+    Operation("fetch_flex_flow", "GET", _INSTANCE, _fetch, summary="one Flex Flow"),
+    Operation(
+        "update_flex_flow",
+        "POST",
+        _INSTANCE,
+        _update,
+        _FIELDS,
+        body="form",
+        summary="change a Flex Flow",
+    ),
+    Operation(
+        "delete_flex_flow",
+        "DELETE",
+        _INSTANCE,
+        _delete,
+        status=204,
+        summary="remove a Flex Flow",
+    ),
+)

@@ -1,0 +1,294 @@
+"""The operations the fake answers, each declared once: its name, method, path template,
+parameters and handler. Routing, validation, the names ``calls`` and faults accept, the text of
+what the fake supports and the README's table are all read from here.
+
+Families of APIs (``flex`` now) declare their operations with ``register``; the request path
+(``api.handle``) looks them up with ``route``. In the spirit of fakeredis' command registry and
+moto's split of each service into models, responses and URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from . import errors, sids
+
+if TYPE_CHECKING:
+    from .api import Context
+
+# --- parameters --------------------------------------------------------------------------------
+
+Check = Callable[[str, Any], Any]  # (wire name, raw value) -> value, or raise a FlexApiError
+
+_BOOLEANS = {"true": True, "false": False}
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+_URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
+
+
+def text(wire: str, raw: Any) -> Any:
+    return raw
+
+
+def boolean(wire: str, raw: Any) -> bool:
+    """``true``/``false`` in any case, as the helper library sends booleans (or a Python bool)."""
+    if raw is True or raw is False:
+        return bool(raw)
+    value = _BOOLEANS.get(str(raw).lower())
+    if value is None:
+        raise errors.invalid_parameter(wire, errors.EXPECTED_BOOLEAN)
+    return value
+
+
+def integer(wire: str, raw: Any) -> int:
+    if not _INTEGER.fullmatch(str(raw)):
+        raise errors.invalid_parameter(wire, errors.EXPECTED_INTEGER)
+    return int(raw)
+
+
+def url(wire: str, raw: Any) -> str:
+    if not _URL.fullmatch(raw):
+        raise errors.invalid_parameter(wire, errors.EXPECTED_URL)
+    return str(raw)
+
+
+def json_text(wire: str, raw: Any) -> str:
+    """A string that must hold JSON; kept as the text given."""
+    try:
+        json.loads(raw)
+    except (ValueError, RecursionError):
+        raise errors.invalid_parameter(wire, errors.EXPECTED_JSON) from None
+    return str(raw)
+
+
+def sid(prefix: str) -> Check:
+    def check(wire: str, raw: Any) -> str:
+        if not sids.is_sid(raw, prefix):
+            raise errors.invalid_sid(wire, prefix)
+        return str(raw)
+
+    check.__name__ = f"`{prefix}…` SID"
+    return check
+
+
+def one_of(values: Iterable[str]) -> Check:
+    allowed = tuple(values)
+
+    def check(wire: str, raw: Any) -> str:
+        if raw not in allowed:
+            message = errors.EXPECTED_ONE_OF.format(values=", ".join(allowed))
+            raise errors.invalid_parameter(wire, message)
+        return str(raw)
+
+    check.__name__ = f"one of {', '.join(allowed)}"
+    return check
+
+
+def integer_in(values: range, expected: str) -> Check:
+    def check(wire: str, raw: Any) -> int:
+        if not _INTEGER.fullmatch(str(raw)) or int(raw) not in values:
+            raise errors.invalid_parameter(wire, expected)
+        return int(raw)
+
+    check.__name__ = f"integer {values.start} to {values.stop - 1}"
+    return check
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its wire name, its Python name, how its value is checked, and whether a
+    request must carry it. An empty value counts as absent."""
+
+    wire: str
+    python: str
+    check: Check = text
+    required: bool = False
+
+    @property
+    def kind(self) -> str:
+        """What the value must be, as the table of operations shows it."""
+        name = getattr(self.check, "__name__", "text")
+        return {"text": "text", "boolean": "boolean", "integer": "integer", "url": "URL"}.get(
+            name, "JSON text" if name == "json_text" else name
+        )
+
+
+def validate(
+    params: tuple[Param, ...], values: Mapping[str, Any], *, by_wire: bool
+) -> dict[str, Any]:
+    """The given parameters by Python name, checked: absent required ones first, in declared
+    order (Twilio names the first), then each value given, in declared order. ``values`` are
+    keyed by wire names (a request) or Python names (seeding)."""
+    for param in params:
+        if param.required and not values.get(param.wire if by_wire else param.python):
+            raise errors.missing_parameter(param.wire)
+    checked: dict[str, Any] = {}
+    for param in params:
+        raw = values.get(param.wire if by_wire else param.python)
+        if raw is not None and raw != "":
+            checked[param.python] = param.check(param.wire, raw)
+    return checked
+
+
+# --- operations --------------------------------------------------------------------------------
+
+Handler = Callable[["Context"], "str | None"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of an API: ``handler`` answers it from the request's ``Context`` with the
+    answer's JSON text (None for a 204), sent with ``status``.
+
+    ``params`` come in a form body when ``body`` is ``"form"``, else in the query. A list
+    operation names its ``list_key``; its paging parameters (``PageSize``, ``Page``,
+    ``PageToken``) are the request path's, so ``params`` holds only its filters. ``rules`` checks
+    what one parameter alone cannot (a field another field's value requires).
+    """
+
+    name: str
+    method: str
+    path: str  # a template: ``/v1/Channels/{Sid}``
+    handler: Handler
+    params: tuple[Param, ...] = ()
+    body: Literal["form", "query"] = "query"
+    list_key: str | None = None
+    status: int = 200
+    summary: str = ""
+    legacy: str | None = None  # the name it had before names were uniform (deprecated)
+    rules: Callable[[dict[str, Any]], None] | None = None
+    path_params: tuple[str, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path_params", tuple(re.findall(r"\{(\w+)\}", self.path)))
+
+    def parse(self, values: Mapping[str, Any], *, by_wire: bool = True) -> dict[str, Any]:
+        """The request's parameters checked, by Python name."""
+        checked = validate(self.params, values, by_wire=by_wire)
+        if self.rules is not None:
+            self.rules(checked)
+        return checked
+
+
+_METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE"]  # as Allow headers list them
+
+
+class _Node:
+    """A path segment's node: literal children, one child for a ``{parameter}``, and the
+    operations by method of a path that ends here."""
+
+    __slots__ = ("literal", "methods", "wild")
+
+    def __init__(self) -> None:
+        self.literal: dict[str, _Node] = {}
+        self.wild: _Node | None = None
+        self.methods: dict[str, Operation] = {}
+
+
+class Registry:
+    """Every operation, by name and by route."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, Operation] = {}
+        self._legacy: dict[str, str] = {}
+        self._root = _Node()
+
+    def register(self, *operations: Operation) -> None:
+        for operation in operations:
+            if operation.name in self._by_name:
+                raise ValueError(f"operation {operation.name!r} is declared twice")
+            node = self._root
+            for segment in operation.path.strip("/").split("/"):
+                if segment.startswith("{"):
+                    node.wild = node.wild or _Node()
+                    node = node.wild
+                else:
+                    node = node.literal.setdefault(segment, _Node())
+            if operation.method not in _METHOD_ORDER:
+                raise ValueError(f"{operation.name}: unknown method {operation.method}")
+            if operation.method in node.methods:
+                raise ValueError(f"{operation.method} {operation.path} is declared twice")
+            node.methods[operation.method] = operation
+            self._by_name[operation.name] = operation
+            if operation.legacy is not None:
+                self._legacy[operation.legacy] = operation.name
+
+    def route(self, method: str, path: str) -> tuple[Operation | None, tuple[str, ...], str | None]:
+        """The operation for ``method`` on ``path`` (None when the path allows other methods,
+        or is unknown), the values of the path's parameters, and the methods the path allows
+        (``"GET, POST"``; None for a path no operation has)."""
+        node: _Node | None = self._root
+        values: list[str] = []
+        for segment in path[1:].split("/") if path.startswith("/") else ("\0",):
+            assert node is not None
+            child = node.literal.get(segment)
+            if child is None:
+                child = node.wild
+                if child is None or not segment:
+                    return None, (), None
+                values.append(segment)
+            node = child
+        assert node is not None
+        if not node.methods:
+            return None, (), None
+        allowed = ", ".join(sorted(node.methods, key=_METHOD_ORDER.index))
+        return node.methods.get("GET" if method == "HEAD" else method), tuple(values), allowed
+
+    def __iter__(self) -> Any:
+        return iter(self._by_name.values())
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._by_name)
+
+    def get(self, name: str) -> Operation | None:
+        return self._by_name.get(name)
+
+    def canonical(self, name: str | None, *, stacklevel: int = 3) -> str | None:
+        """``name`` as the fake records it: an old name (``"create"``) becomes its operation's
+        name (``"create_channel"``) with a ``DeprecationWarning``; an unknown one is refused."""
+        if name is None or name in self._by_name:
+            return name
+        new = self._legacy.get(name)
+        if new is not None:
+            warnings.warn(
+                f"the operation name {name!r} is deprecated: use {new!r}",
+                DeprecationWarning,
+                stacklevel=stacklevel,
+            )
+            return new
+        raise ValueError(f"operation must be one of {self.names()} or None, got {name!r}")
+
+    def supported(self) -> str:
+        """What the fake answers, one operation a line (as failures name it)."""
+        return "\n".join(f"    {op.method} {op.path} ({op.name})" for op in self)
+
+    def table(self) -> str:
+        """The table of operations, as Markdown (what ``python -m pytest_flexchannels
+        operations`` prints and the README holds). ``*`` marks a required parameter."""
+        lines = [
+            "| operation | method and path | what it does | parameters | answer |",
+            "|---|---|---|---|---|",
+        ]
+        for op in self:
+            params = [f"`{name}` (path)" for name in op.path_params]
+            params += [f"`{p.wire}`{'*' if p.required else ''} ({p.kind})" for p in op.params]
+            if op.list_key is not None:
+                params.append("`PageSize`, `Page`, `PageToken`")
+            name = f"`{op.name}`" + (f" (was `{op.legacy}`)" if op.legacy else "")
+            answer = f"{op.status}" + (f", list key `{op.list_key}`" if op.list_key else "")
+            lines.append(
+                f"| {name} | `{op.method} {op.path}` | {op.summary} | {', '.join(params) or '—'} "
+                f"| {answer} |"
+            )
+        return "\n".join(lines)
+
+
+REGISTRY = Registry()
+
+
+def register(*operations: Operation) -> None:
+    REGISTRY.register(*operations)
