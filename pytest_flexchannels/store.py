@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import count
-from typing import Any
+from typing import Any, TypeVar
 
 from sortedcontainers import SortedKeyList
 
@@ -75,7 +75,7 @@ def _window(
 class _AccountState:
     """One account's world: other accounts never see any of it."""
 
-    __slots__ = ("account", "active", "channels", "flows", "order", "users")
+    __slots__ = ("account", "active", "channels", "families", "flows", "order", "users")
 
     def __init__(self, account: Account) -> None:
         self.account = account
@@ -90,10 +90,20 @@ class _AccountState:
         self.users: dict[str, str] = {}
         # Active channel SID by flow, then identity (no tuple key to keep per channel).
         self.active: dict[str, dict[str, str]] = {}
+        # The state other resources keep in this account, by the class that holds it.
+        self.families: dict[type, Any] = {}
+
+
+State = TypeVar("State")
 
 
 class Store:
-    """State and rules per account, safe to use from many threads (one lock per store)."""
+    """State and rules per account, safe to use from many threads (one lock per store).
+
+    Accounts, credentials, flows and channels live here; another resource keeps its records in
+    a class of its own, one instance per account (``state``), under the same lock, clock and
+    SID source, and goes when the store is reset with the rest.
+    """
 
     def __init__(self, source: sids.SidSource, clock: Clock) -> None:
         self._sids = source
@@ -102,6 +112,35 @@ class Store:
         self._accounts: dict[str, _AccountState] = {}
         self._api_keys: dict[str, ApiKey] = {}
         self._seq = count(1)
+
+    # --- what other resources build on -------------------------------------------------------
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The one lock of the store: hold it while reading or changing any state."""
+        return self._lock
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def sids(self) -> sids.SidSource:
+        return self._sids
+
+    def next_seq(self) -> int:
+        """The next position in the store's creation order (list order and page tokens)."""
+        return next(self._seq)
+
+    def state(self, account_sid: str, kind: type[State]) -> State:
+        """``account_sid``'s instance of ``kind`` (made on first use): where a resource keeps
+        that account's records. Unknown accounts are refused as everywhere in the store."""
+        with self._lock:
+            families = self._state(account_sid).families
+            found: State | None = families.get(kind)
+            if found is None:
+                found = families[kind] = kind()
+            return found
 
     # --- accounts and credentials -------------------------------------------------------------
 

@@ -111,3 +111,23 @@ def test_authenticate(store: Store) -> None:
         store.add_api_key(account.sid, sid="SK1")
     with pytest.raises(ValueError, match="must match"):
         store.add_account("AC1")
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def test_each_account_has_its_own_state_of_a_kind(store: Store) -> None:
+    """What another resource keeps per account: made on first use, kept after, never shared."""
+    first, second = store.add_account().sid, store.add_account().sid
+    store.state(first, _Counter).count += 2
+    store.state(second, _Counter).count += 5
+    assert [store.state(sid, _Counter).count for sid in (first, second)] == [2, 5]
+    with pytest.raises(ValueError, match="unknown account 'AC0'"):
+        store.state("AC0", _Counter)
+    fresh = Store(store.sids, store.clock)
+    fresh.add_account(first)
+    assert fresh.state(first, _Counter).count == 0
+    start = store.next_seq()
+    assert store.next_seq() == start + 1  # positions in one creation order, never repeated

@@ -5,11 +5,11 @@ clock, calls, faults)."""
 from __future__ import annotations
 
 import importlib
-
-# The family's modules: each registers its operations when imported.
-MODULES = ("channels", "flex_flows")
+import pkgutil
 
 
 def load() -> None:
-    for name in MODULES:
-        importlib.import_module(f"{__name__}.{name}")
+    """Import every module of the family: each registers its operations when imported, so a
+    new resource is one new module."""
+    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        importlib.import_module(f"{__name__}.{module.name}")
