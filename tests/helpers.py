@@ -47,6 +47,9 @@ BODY_KINDS = {"list_channels": "list", "list_flex_flows": "flex_flow_list"}
 BODY_KINDS |= {
     op: "flex_flow" for op in ("create_flex_flow", "fetch_flex_flow", "update_flex_flow")
 }
+BODY_KINDS |= {f"{verb}_web_channel": "web_channel" for verb in ("create", "fetch", "update")}
+BODY_KINDS["list_web_channels"] = "web_channel_list"
+WEB_CHANNEL_KEYS = {"account_sid", "flex_flow_sid", "sid", "url", "date_created", "date_updated"}
 
 Validate = Callable[[str, Any], None]
 
@@ -63,11 +66,14 @@ def _load_validators() -> dict[str, Callable[[Any], None]] | None:
     spec = json.loads(SPEC_PATH.read_text())
     channels = spec["paths"]["/v1/Channels"]
     flows = spec["paths"]["/v1/FlexFlows"]
+    web = spec["paths"]["/v1/WebChannels"]
     schemas = {
         "channel": {"$ref": "#/components/schemas/flex.v1.channel"},
         "list": channels["get"]["responses"]["200"]["content"]["application/json"]["schema"],
         "flex_flow": {"$ref": "#/components/schemas/flex.v1.flex_flow"},
         "flex_flow_list": flows["get"]["responses"]["200"]["content"]["application/json"]["schema"],
+        "web_channel": {"$ref": "#/components/schemas/flex.v1.web_channel"},
+        "web_channel_list": web["get"]["responses"]["200"]["content"]["application/json"]["schema"],
     }
     validators = {}
     for name, schema in schemas.items():
@@ -93,6 +99,12 @@ def validate_body(kind: str, body: Any) -> None:
         assert set(body) == {"meta", "flex_flows"}, body
         for item in body["flex_flows"]:
             assert set(item) == FLEX_FLOW_KEYS, item
+    elif kind == "web_channel":
+        assert set(body) == WEB_CHANNEL_KEYS, body
+    elif kind == "web_channel_list":
+        assert set(body) == {"meta", "flex_chat_channels"}, body
+        for item in body["flex_chat_channels"]:
+            assert set(item) == WEB_CHANNEL_KEYS, item
     else:
         assert set(body) == {"meta", "flex_chat_channels"}, body
         for item in body["flex_chat_channels"]:

@@ -149,7 +149,7 @@ def test_head_is_answered_as_get_without_a_body(
         ),
         ("https://flex-api.twilio.com/v2/Channels", "/v2/Channels"),
         ("https://flex-api.twilio.com/", "/"),
-        ("https://flex-api.twilio.com/v1/WebChannels", "/WebChannels"),
+        ("https://flex-api.twilio.com/v1/Configuration", "/Configuration"),
     ],
 )
 @pytest.mark.flex_channels(allow_unmatched=True)

@@ -1,6 +1,6 @@
-"""Schemathesis drives the fake from the official OpenAPI description (Channels and Flex Flows),
-positive and negative cases:
-no 5xx, every 2xx body as the description says, every 4xx body Twilio's error shape."""
+"""Schemathesis drives the fake from the official OpenAPI description (Channels, Flex Flows and
+WebChannels), positive and negative cases: no 5xx, every 2xx body as the description says,
+every 4xx body Twilio's error shape."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ if not SPEC_PATH.exists():
     pytest.skip(f"the official OpenAPI description is not at {SPEC_PATH}", allow_module_level=True)
 
 SCHEMA = openapi.from_dict(json.loads(SPEC_PATH.read_text())).include(
-    path_regex=r"^/v1/(Channels|FlexFlows)"
+    path_regex=r"^/v1/(Channels|FlexFlows|WebChannels)"
 )
 LABELS = [
     "POST /v1/Channels",
@@ -33,6 +33,11 @@ LABELS = [
     "GET /v1/FlexFlows/{Sid}",
     "POST /v1/FlexFlows/{Sid}",
     "DELETE /v1/FlexFlows/{Sid}",
+    "POST /v1/WebChannels",
+    "GET /v1/WebChannels",
+    "GET /v1/WebChannels/{Sid}",
+    "POST /v1/WebChannels/{Sid}",
+    "DELETE /v1/WebChannels/{Sid}",
 ]
 KIND = {
     "GET /v1/Channels": "list",
@@ -40,6 +45,10 @@ KIND = {
     "GET /v1/FlexFlows": "flex_flow_list",
     "GET /v1/FlexFlows/{Sid}": "flex_flow",
     "POST /v1/FlexFlows/{Sid}": "flex_flow",
+    "POST /v1/WebChannels": "web_channel",
+    "GET /v1/WebChannels": "web_channel_list",
+    "GET /v1/WebChannels/{Sid}": "web_channel",
+    "POST /v1/WebChannels/{Sid}": "web_channel",
 }
 
 
