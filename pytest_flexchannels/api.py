@@ -10,15 +10,19 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, NamedTuple, Protocol, TypeVar
-from urllib.parse import SplitResult, unquote, unquote_plus, urlencode, urlsplit
+from typing import Any, NamedTuple, Protocol
+from urllib.parse import unquote, urlencode, urlsplit
 
 from . import errors, flex, sids
-from .calls import Call, CallLog
+from .calls import Answer, Call, CallLog
 from .errors import FlexApiError
 from .faults import Fault, FaultPlan
-from .models import API_ROOT, PUBLIC_ORIGIN, page_meta
-from .registry import REGISTRY, Operation
+from .forms import fields as _fields
+from .forms import roots as _roots
+from .forms import split as _split
+from .models import page_meta
+from .pages import PageSpec, View
+from .registry import REGISTRY
 from .store import Store
 
 DEFAULT_PAGE_SIZE = 50
@@ -37,9 +41,6 @@ TWILIO_ORIGIN = re.compile(
 _TOKEN = re.compile(r"(P[AB])([0-9a-f]{1,16})-([0-9a-f]{16})")
 _JSON_HEADERS = {"Content-Type": "application/json"}
 _NO_PARAMS: Mapping[str, str] = MappingProxyType({})
-flex.load()  # the Flex family's operations, registered on import
-
-Record = TypeVar("Record")
 
 
 class Request(NamedTuple):
@@ -94,60 +95,6 @@ def refusal(method: str, url: str) -> str | None:
     return errors.refused(method, url, urlsplit(url).hostname or url)
 
 
-def _fields(text: str) -> dict[str, str]:
-    """Form or query fields, as ``parse_qsl(text, keep_blank_values=True, errors="replace")``
-    reads them; for a repeated key the first value wins. Only fields with ``%`` or ``+`` are
-    unquoted: most are plain, and this is a third of a create's cost otherwise."""
-    fields: dict[str, str] = {}
-    for field in text.split("&"):
-        if not field:
-            continue
-        name, _, value = field.partition("=")
-        if "%" in field or "+" in field:
-            name = unquote_plus(name, errors="replace")
-            value = unquote_plus(value, errors="replace")
-        if name not in fields:
-            fields[name] = value
-    return fields
-
-
-# What may stand between ``scheme://`` and the path of a URL the fake writes: a host name or an
-# IP address, and a port. Anything else a Host header carried is not echoed into answers.
-_NETLOC = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
-_TWILIO_NETLOC = re.compile(r"\.twilio\.com\.?(?::[0-9]+)?$")
-_PUBLIC_NETLOC = PUBLIC_ORIGIN.removeprefix("https://")
-
-
-def _roots(parts: SplitResult) -> tuple[str, str]:
-    """The origin the request came to, which page URLs name (credentials in the URL left out),
-    and the API root resources name: Twilio's own whichever Twilio host (edge, region) served
-    them, as the helper library puts its edge back in; behind a server, the host the client
-    called. Twilio's own origin when the request named no usable host."""
-    netloc = parts.netloc
-    if netloc == _PUBLIC_NETLOC and parts.scheme == "https":  # nearly every request
-        return PUBLIC_ORIGIN, API_ROOT
-    netloc = netloc.rpartition("@")[2]
-    if parts.scheme not in ("http", "https") or not _NETLOC.fullmatch(netloc):
-        return PUBLIC_ORIGIN, API_ROOT
-    origin = f"{parts.scheme}://{netloc}"
-    return origin, API_ROOT if _TWILIO_NETLOC.search(netloc) else f"{origin}/v1"
-
-
-# scheme://netloc, then the path, the query and a fragment: what every transport hands over.
-_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?")
-
-
-def _split(url: str) -> SplitResult:
-    """``urlsplit`` for the absolute URLs transports give, at a third of its cost on a URL not
-    seen before (every fetch and delete names a new SID). A URL without ``scheme://`` is all
-    path, which no route matches."""
-    match = _URL.match(url)
-    if match is None:
-        return SplitResult("", "", url, "", "")
-    scheme, netloc, path, query = match.groups()
-    return SplitResult(scheme.lower(), netloc, path, query or "", "")
-
-
 def allowed_methods(path: str) -> str | None:
     """The methods a Flex path allows (``"GET, POST"``), or None for a path the fake does not
     know: what a CORS preflight is answered with."""
@@ -165,6 +112,60 @@ def _count(value: str | None, default: int, minimum: int, name: str, expected: s
     if number < minimum:
         raise errors.invalid_parameter(name, expected)
     return number
+
+
+def _error_json(view: View | None, status: int, code: int, message: str) -> str:
+    return json.dumps(FlexApiError(status, code, message).body())
+
+
+def _paging(view: View, api: FlexApi, path: str) -> tuple[int, int, int | None, int | None]:
+    """Page size (capped), page number, and the position a page token names (after, before)."""
+    params = view.params
+    requested = _count(
+        params.get("PageSize"), DEFAULT_PAGE_SIZE, 1, "PageSize", errors.EXPECTED_PAGE_SIZE
+    )
+    page = _count(params.get("Page"), 0, 0, "Page", errors.EXPECTED_PAGE)
+    token = params.get("PageToken")
+    after = before = None
+    if token is not None:
+        assert view.account_sid is not None
+        kind, at = api.read_token(view.account_sid, path, token)
+        after, before = (at, None) if kind == "PA" else (None, at)
+    return min(requested, MAX_PAGE_SIZE), page, after, before
+
+
+def _render_page(
+    view: View, api: FlexApi, spec: PageSpec, records: tuple[Any, ...], more: bool
+) -> str:
+    """A list page's JSON text, from the records it holds and the request's parameters."""
+    size, page, _, before = _paging(view, api, spec.path)
+    account_sid = view.account_sid
+    assert account_sid is not None
+    params, position = view.params, spec.position
+    next_token = previous_token = None
+    if more:
+        # An empty page before a position still has the items from that position on after it:
+        # the next page starts there, not one earlier.
+        last = position(records[-1]) if records else (None if before is None else before - 1)
+        if last is not None:
+            next_token = api.token(account_sid, spec.path, "PA", last)
+    if page > 0 and records:
+        previous_token = api.token(account_sid, spec.path, "PB", position(records[0]))
+    filters = {name: params[name] for name in spec.filters if params.get(name)}
+    meta = page_meta(
+        view.origin,
+        page=page,
+        page_size=size,
+        token=params.get("PageToken"),
+        next_token=next_token,
+        previous_token=previous_token,
+        path=spec.path,
+        key=spec.key,
+        filters=urlencode(filters) if filters else "",
+    )
+    root, render = view.root, spec.render
+    items = ", ".join([render(record, root) for record in records])
+    return f'{{"meta": {json.dumps(meta)}, "{spec.key}": [{items}]}}'
 
 
 class Context:
@@ -200,17 +201,14 @@ class Context:
 
     def page(
         self,
-        path: str,
-        key: str,
-        fetch: Callable[[int, int, int | None, int | None], tuple[Sequence[Record], bool]],
-        render: Callable[[Record], str],
-        position: Callable[[Record], int],
-        filters: Mapping[str, str] | None = None,
-    ) -> str:
-        """A list page's JSON text: ``fetch(size, offset, after, before)`` gives the records
-        and whether more follow; page tokens name ``position``s (creation order), bound to the
-        account and ``path``; every page URL carries the ``filters`` given, first."""
-        return self._api.page(self, path, key, fetch, render, position, filters or {})
+        spec: PageSpec,
+        fetch: Callable[[int, int, int | None, int | None], tuple[Sequence[Any], bool]],
+    ) -> Answer:
+        """A list page: ``fetch(size, offset, after, before)`` gives the records and whether
+        more follow, for the paging parameters of the request (a bad one is Twilio's 400)."""
+        size, page, after, before = _paging(self, self._api, spec.path)
+        records, more = fetch(size, page * size, after, before)
+        return (_render_page, self._api, spec, self._api.shared(spec, self, records), more)
 
 
 class FlexApi:
@@ -224,6 +222,7 @@ class FlexApi:
         self._calls = calls
         self._faults = faults
         self._authenticated: dict[str, str] = {}
+        self._pages: dict[tuple[str, str | None], tuple[Any, ...]] = {}
         # Page tokens are signed so that an edited or foreign token is refused, as Twilio does.
         self._token_key = hashlib.sha256(f"flex-page-token:{source.seed}".encode()).digest()
 
@@ -235,7 +234,9 @@ class FlexApi:
         account_sid: str | None = None
         fault: Fault | None = None
         status: int | None
-        text: str | None  # the answer's JSON text
+        answer: Answer | None = None  # what the answer is made of (see calls.Answer)
+        text: str | None = None  # the answer's JSON text
+        context: Context | None = None
         error: FlexApiError | None = None
         params: Mapping[str, str] = _NO_PARAMS
         name = None
@@ -250,20 +251,31 @@ class FlexApi:
             fault = self._faults.take(name)  # faults apply after authentication
             if fault is not None and fault.interrupts and not fault.after_processing:
                 error = fault.error()
-                status, text = None, None
+                status = None
             elif operation is None:
                 if allowed is None:
                     raise errors.not_found(path[3:] if path.startswith("/v1/") else path)
                 raise errors.method_not_allowed()
             else:
-                status, text = self._dispatch(operation, account_sid, values, params, parts)
+                args = operation.parse(params) if operation.params else {}
+                origin, root = _roots(parts)
+                context = Context(self, account_sid, values, args, params, origin, root)
+                answer = operation.handler(context)
+                status = operation.status
+                if answer is not None:
+                    text = answer[0](context, *answer[1:])
         except FlexApiError as refused:
             error = refused
         if fault is not None and fault.interrupts and fault.after_processing:
             error = fault.error()
-            status, text = None, None
+            status = None
         if error is not None:
-            status, text = error.status, json.dumps(error.body())
+            status = error.status
+            # Kept as data, not the exception: a raised one holds its frames.
+            answer = (_error_json, error.status, error.code, error.message)
+            text = _error_json(None, error.status, error.code, error.message)
+        elif status is None:
+            answer = text = None
         exception = fault.exception if fault is not None else None
         request_id = self._sids.request_id()
         headers = {} if status is None else {"Twilio-Request-Id": request_id}
@@ -276,23 +288,19 @@ class FlexApi:
         if fault is not None and fault.retry_after is not None and status is not None:
             headers["Retry-After"] = str(fault.retry_after)
         body = text.encode() if text is not None else b""
+        if request.headers.__class__ is not dict:  # transports build a dict for each request
+            request = request._replace(headers=dict(request.headers))
         call = Call(
-            operation=name,
-            method=method,
-            url=request.url,
-            path=path,
-            params=params,
-            # Transports build a new dict for each request: kept as it came, not copied.
-            headers=request.headers if request.headers.__class__ is dict else dict(request.headers),
-            account_sid=account_sid,
-            status_code=status,
-            response_body=body,
-            error_code=None if error is None else error.code,
-            sid=values[-1] if values else None,
-            request_id=None if status is None else request_id,
-            fault=None if fault is None else fault.label,
+            name,
+            request,
+            account_sid,
+            status,
+            None if error is None else error.code,
+            None if status is None else request_id,
+            None if fault is None else fault.label,
             # A path the fake does not know may be one Twilio serves: the test is told.
-            unmatched=allowed is None and account_sid is not None,
+            allowed is None and account_sid is not None,
+            answer,
         )
         self._calls.record(call)
         delay = fault.latency if fault is not None else 0.0
@@ -325,71 +333,28 @@ class FlexApi:
                 return account_sid
         raise errors.authenticate()
 
-    def _dispatch(
-        self,
-        operation: Operation,
-        account_sid: str,
-        values: tuple[str, ...],
-        params: Mapping[str, str],
-        parts: SplitResult,
-    ) -> tuple[int, str | None]:
-        args = operation.parse(params) if operation.params else {}
-        origin, root = _roots(parts)
-        context = Context(self, account_sid, values, args, params, origin, root)
-        return operation.status, operation.handler(context)
-
     # --- paging ---------------------------------------------------------------------------------
 
-    def page(
-        self,
-        context: Context,
-        path: str,
-        key: str,
-        fetch: Callable[[int, int, int | None, int | None], tuple[Sequence[Any], bool]],
-        render: Callable[[Any], str],
-        position: Callable[[Any], int],
-        filters: Mapping[str, str],
-    ) -> str:
-        params, account_sid = context.params, context.account_sid
-        requested = _count(
-            params.get("PageSize"), DEFAULT_PAGE_SIZE, 1, "PageSize", errors.EXPECTED_PAGE_SIZE
-        )
-        page = _count(params.get("Page"), 0, 0, "Page", errors.EXPECTED_PAGE)
-        size = min(requested, MAX_PAGE_SIZE)
-        token = params.get("PageToken")
-        after = before = None
-        if token is not None:
-            kind, at = self._read_token(account_sid, path, token)
-            after, before = (at, None) if kind == "PA" else (None, at)
-        records, more = fetch(size, page * size, after, before)
-        next_token = previous_token = None
-        if more:
-            # An empty page before a position still has the items from that position on after
-            # it: the next page starts there, not one earlier.
-            last = position(records[-1]) if records else (None if before is None else before - 1)
-            if last is not None:
-                next_token = self._token(account_sid, path, "PA", last)
-        if page > 0 and records:
-            previous_token = self._token(account_sid, path, "PB", position(records[0]))
-        meta = page_meta(
-            context.origin,
-            page=page,
-            page_size=size,
-            token=token,
-            next_token=next_token,
-            previous_token=previous_token,
-            path=path,
-            key=key,
-            filters=urlencode(filters) if filters else "",
-        )
-        items = ", ".join([render(record) for record in records])
-        return f'{{"meta": {json.dumps(meta)}, "{key}": [{items}]}}'
+    def shared(self, spec: PageSpec, view: View, records: Sequence[Any]) -> tuple[Any, ...]:
+        """The records of a page as a tuple, the one kept from the account's last page of the
+        same resource when it holds the same records (they are immutable: the same objects are
+        the same page). A poller's or a test's repeated page is then kept once, not per call."""
+        key = (spec.path, view.account_sid)
+        last = self._pages.get(key)
+        if (
+            last is not None
+            and len(last) == len(records)
+            and all(a is b for a, b in zip(last, records, strict=True))
+        ):
+            return last
+        page = self._pages[key] = tuple(records)
+        return page
 
-    def _token(self, account_sid: str, path: str, kind: str, seq: int) -> str:
+    def token(self, account_sid: str, path: str, kind: str, seq: int) -> str:
         position = f"{seq:x}"
         return f"{kind}{position}-{self._mac(account_sid, path, kind, position)}"
 
-    def _read_token(self, account_sid: str, path: str, token: str) -> tuple[str, int]:
+    def read_token(self, account_sid: str, path: str, token: str) -> tuple[str, int]:
         match = _TOKEN.fullmatch(token)
         if match is None:
             raise errors.invalid_page_token()
@@ -402,3 +367,6 @@ class FlexApi:
         # Bound to the account and the resource: a token is refused anywhere else.
         message = f"{account_sid}:{path}:{kind}:{position}".encode()
         return hmac.new(self._token_key, message, hashlib.sha256).hexdigest()[:16]
+
+
+flex.load()  # the Flex family's operations, registered on import (they import this module)

@@ -6,55 +6,149 @@ import json
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, overload
+from urllib.parse import unquote
 
+from . import forms
 from .registry import REGISTRY
 
+if TYPE_CHECKING:
+    from .api import Request
 
-class Call(NamedTuple):
+
+# An answer as the operation gave it: a render function and what it renders, called with the
+# call (or, while answering, the request's context) first. Kept instead of the answer's text.
+Answer = tuple[Any, ...]
+
+
+class Call:
     """One HTTP request the fake answered, and its answer: an immutable record.
 
-    ``params`` holds the form fields (creates, updates) or query fields (the other operations) by
-    their wire names, as the raw strings received; for a repeated key, the first value. ``sid`` is
-    the SID in a fetch, update or delete path. ``unmatched`` marks an authenticated request to a
-    path the fake does not know (answered 404 as Twilio answers unknown paths, but Twilio may
-    serve it): the fixture fails the test for it at teardown unless ``allow_unmatched`` is set.
-    (A named tuple: one is built for every request, at a fifth of a frozen dataclass's cost.)
+    It keeps the request as it came and what the answer was made of (immutable records), and
+    reads the rest from them when asked: ``params`` (the form fields of creates and updates, the
+    query fields of the other operations, by wire name, as the raw strings received; for a
+    repeated key the first value), ``sid`` (the SID in the path), ``response_body``. So a call
+    costs a few hundred bytes however large its answer. ``unmatched`` marks an authenticated
+    request to a path the fake does not know (answered 404 as Twilio answers unknown paths, but
+    Twilio may serve it): the fixture fails the test for it at teardown unless
+    ``allow_unmatched`` is set.
     """
 
-    operation: str | None
-    method: str
-    url: str
-    path: str
-    params: Mapping[str, str]
-    headers: Mapping[str, str]
-    account_sid: str | None
-    status_code: int | None
-    response_body: bytes
-    error_code: int | None
-    sid: str | None = None
-    request_id: str | None = None
-    fault: str | None = None
-    unmatched: bool = False
+    __slots__ = (
+        "_answer",
+        "account_sid",
+        "error_code",
+        "fault",
+        "operation",
+        "request",
+        "request_id",
+        "status_code",
+        "unmatched",
+    )
+
+    def __init__(
+        self,
+        operation: str | None,
+        request: Request,
+        account_sid: str | None,
+        status_code: int | None,
+        error_code: int | None,
+        request_id: str | None,
+        fault: str | None,
+        unmatched: bool,
+        answer: Answer | None,
+    ) -> None:
+        self.operation = operation
+        self.request = request
+        self.account_sid = account_sid
+        self.status_code = status_code
+        self.error_code = error_code
+        self.request_id = request_id
+        self.fault = fault
+        self.unmatched = unmatched
+        self._answer = answer
+
+    @property
+    def method(self) -> str:
+        return self.request.method.upper()
+
+    @property
+    def url(self) -> str:
+        return self.request.url
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.request.headers
+
+    @property
+    def path(self) -> str:
+        return forms.split(self.request.url).path
+
+    @property
+    def params(self) -> dict[str, str]:
+        operation = REGISTRY.get(self.operation) if self.operation is not None else None
+        if operation is None:
+            return {}
+        if operation.body == "form":
+            return forms.fields(self.request.body.decode("utf-8", "replace"))
+        return forms.fields(forms.split(self.request.url).query)
+
+    @property
+    def sid(self) -> str | None:
+        """The value of the path's last parameter: the SID of a fetch, update or delete."""
+        if self.operation is None:
+            return None
+        values = REGISTRY.route(self.method, self.path)[1]
+        return unquote(values[-1]) if values else None
+
+    @property
+    def origin(self) -> str:
+        return forms.roots(forms.split(self.request.url))[0]
+
+    @property
+    def root(self) -> str:
+        return forms.roots(forms.split(self.request.url))[1]
+
+    @property
+    def response_body(self) -> bytes:
+        """The answer's JSON text, rendered again from what it was made of (empty for a 204 or
+        a transport error)."""
+        if self._answer is None:
+            return b""
+        render, *parts = self._answer
+        return str(render(self, *parts)).encode()
 
     @property
     def response_json(self) -> Any:
-        """The answer's JSON (None for a 204 or a transport error), parsed when read: most calls
-        are never looked at, and answering stays as cheap as sending the text."""
-        return json.loads(self.response_body) if self.response_body else None
+        """The answer's JSON (None for a 204 or a transport error), parsed when read."""
+        body = self.response_body
+        return json.loads(body) if body else None
+
+    _SHOWN = (
+        "operation",
+        "method",
+        "url",
+        "path",
+        "params",
+        "headers",
+        "account_sid",
+        "status_code",
+        "error_code",
+        "sid",
+        "request_id",
+        "fault",
+        "unmatched",
+    )
 
     def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{name}={getattr(self, name)!r}" for name in self._fields if name != "response_body"
-        )
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._SHOWN)
         return f"Call({shown})"
 
     def describe(self) -> str:
         outcome = f"{self.status_code}" + (f" error {self.error_code}" if self.error_code else "")
-        params = f" {dict(self.params)}" if self.params else ""
-        return (
-            f"{self.operation or '<no operation>'}: {self.method} {self.url}{params} -> {outcome}"
-        )
+        params = self.params
+        shown = f" {params}" if params else ""
+        return f"{self.operation or '<no operation>'}: {self.method} {self.url}{shown} -> {outcome}"
 
 
 def _matches(call: Call, operation: str | None, params: Mapping[str, str]) -> bool:

@@ -20,6 +20,7 @@ from . import errors, sids
 
 if TYPE_CHECKING:
     from .api import Context
+    from .calls import Answer
 
 # --- parameters --------------------------------------------------------------------------------
 
@@ -136,13 +137,14 @@ def validate(
 
 # --- operations --------------------------------------------------------------------------------
 
-Handler = Callable[["Context"], "str | None"]
+Handler = Callable[["Context"], "Answer | None"]
 
 
 @dataclass(frozen=True)
 class Operation:
-    """One operation of an API: ``handler`` answers it from the request's ``Context`` with the
-    answer's JSON text (None for a 204), sent with ``status``.
+    """One operation of an API: ``handler`` answers it from the request's ``Context`` with
+    what its answer is made of (a render function and the immutable records it renders, see
+    ``calls.Answer``; None for a 204), sent with ``status``.
 
     ``params`` come in a form body when ``body`` is ``"form"``, else in the query. A list
     operation names its ``list_key``; its paging parameters (``PageSize``, ``Page``,

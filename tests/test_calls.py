@@ -193,3 +193,30 @@ def test_an_unknown_operation_name_is_refused_with_every_name() -> None:
         "fetch_channel",
         "delete_channel",
     )
+
+
+def test_a_recorded_answer_reads_as_it_was_sent_after_the_store_moved_on(
+    flex_channels: FlexChannelsMock, http: requests.Session
+) -> None:
+    """Calls keep what an answer was made of, not its text, and render it again when read:
+    byte for byte what the client got, whatever happened since (the channel ended, deleted,
+    others created; a page's tokens and URLs included; an error's message)."""
+    for i in range(4):
+        flex_channels.create_channel(identity=f"c{i}")
+    first = flex_channels.channels[0].sid
+    sent = [
+        http.get(f"{CHANNELS_URL}/{first}"),
+        http.get(CHANNELS_URL, params={"PageSize": 2}),
+        http.get(f"{CHANNELS_URL}?PageSize=2&Page=1&PageToken=x"),
+        http.post(CHANNELS_URL, data={"Identity": "x"}),
+    ]
+    sent.append(http.get(sent[1].json()["meta"]["next_page_url"]))
+    flex_channels.deactivate(first)
+    http.delete(f"{CHANNELS_URL}/{first}")
+    flex_channels.create_channel(identity="later")
+    assert [r.status_code for r in sent] == [200, 200, 400, 400, 200]
+    recorded = [flex_channels.calls[i] for i in range(5)]
+    assert [call.response_body for call in recorded] == [r.content for r in sent]
+    assert recorded[0].response_json["sid"] == first
+    token = sent[4].url.rpartition("PageToken=")[2]
+    assert recorded[4].params == {"PageSize": "2", "Page": "1", "PageToken": token}

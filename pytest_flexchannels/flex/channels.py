@@ -6,11 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 from .. import sids
 from ..models import CHANNELS_PATH, LIST_KEY, Channel, channel_json
+from ..pages import PageSpec
 from ..registry import Operation, Param, boolean, json_text, register, sid
 from ..store import NewChannel
 
 if TYPE_CHECKING:
     from ..api import Context
+    from ..calls import Answer
+    from ..pages import View
 
 # In the official order, in which Twilio checks the required ones for absence.
 CREATE_PARAMS = (
@@ -27,29 +30,40 @@ CREATE_PARAMS = (
 )
 
 
-def _create(context: Context) -> str:
-    channel = context.store.create_channel(context.account_sid, NewChannel(**context.args))
+def _one(view: View, channel: Channel) -> str:
+    return channel_json(channel, view.root)
+
+
+def _made(view: View, channel: Channel) -> str:
     # Not through the cache: a channel just made is rarely asked for again at once.
-    return channel_json.__wrapped__(channel, context.root)
+    return channel_json.__wrapped__(channel, view.root)
 
 
-def _fetch(context: Context) -> str:
-    return channel_json(context.store.fetch_channel(context.account_sid, context.sid), context.root)
+def _create(context: Context) -> Answer:
+    channel = context.store.create_channel(context.account_sid, NewChannel(**context.args))
+    return (_made, channel)
 
 
-def _list(context: Context) -> str:
-    store, account_sid, root = context.store, context.account_sid, context.root
+def _fetch(context: Context) -> Answer:
+    return (_one, context.store.fetch_channel(context.account_sid, context.sid))
+
+
+def _seq(channel: Channel) -> int:
+    return channel.seq
+
+
+_PAGES = PageSpec(CHANNELS_PATH, LIST_KEY, channel_json, _seq)
+
+
+def _list(context: Context) -> Answer:
+    store, account_sid = context.store, context.account_sid
 
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[Channel], bool]:
         return store.list_channels(account_sid, size, offset=offset, after=after, before=before)
 
-    return context.page(CHANNELS_PATH, LIST_KEY, fetch, lambda c: channel_json(c, root), _seq)
-
-
-def _seq(channel: Channel) -> int:
-    return channel.seq
+    return context.page(_PAGES, fetch)
 
 
 def _delete(context: Context) -> None:

@@ -16,10 +16,13 @@ from ..models import (
     flex_flow_resource,
     missing_integration,
 )
+from ..pages import PageSpec
 from ..registry import Operation, Param, boolean, integer, integer_in, one_of, register, sid, url
 
 if TYPE_CHECKING:
     from ..api import Context
+    from ..calls import Answer
+    from ..pages import View
 
 _INTEGRATION = "Integration."
 # The fields of a flow, then its Integration.* ones (kept in ``integration``), in the official
@@ -74,7 +77,11 @@ def _json(flow: FlexFlow, root: str) -> str:
     return json.dumps(flex_flow_resource(flow, root))
 
 
-def _create(context: Context) -> str:
+def _one(view: View, flow: FlexFlow) -> str:
+    return _json(flow, view.root)
+
+
+def _create(context: Context) -> Answer:
     fields, integration = _split(context.args)
     flow = context.store.add_flex_flow(
         context.account_sid,
@@ -88,15 +95,22 @@ def _create(context: Context) -> str:
         contact_identity=fields.get("contact_identity"),
         integration=integration,
     )
-    return _json(flow, context.root)
+    return (_one, flow)
 
 
-def _fetch(context: Context) -> str:
-    return _json(context.store.fetch_flex_flow(context.account_sid, context.sid), context.root)
+def _fetch(context: Context) -> Answer:
+    return (_one, context.store.fetch_flex_flow(context.account_sid, context.sid))
 
 
-def _list(context: Context) -> str:
-    store, account_sid, root = context.store, context.account_sid, context.root
+def _seq(flow: FlexFlow) -> int:
+    return flow.seq
+
+
+_PAGES = PageSpec(FLEX_FLOWS_PATH, FLEX_FLOWS_KEY, _json, _seq, ("FriendlyName",))
+
+
+def _list(context: Context) -> Answer:
+    store, account_sid = context.store, context.account_sid
     name = context.args.get("friendly_name")
 
     def fetch(
@@ -106,20 +120,15 @@ def _list(context: Context) -> str:
             account_sid, size, offset=offset, after=after, before=before, friendly_name=name
         )
 
-    filters = {"FriendlyName": name} if name is not None else None
-    return context.page(
-        FLEX_FLOWS_PATH, FLEX_FLOWS_KEY, fetch, lambda f: _json(f, root), _seq, filters
-    )
+    return context.page(_PAGES, fetch)
 
 
-def _seq(flow: FlexFlow) -> int:
-    return flow.seq
-
-
-def _update(context: Context) -> str:
+def _update(context: Context) -> Answer:
     fields, integration = _split(context.args)
-    flow = context.store.update_flex_flow(context.account_sid, context.sid, fields, integration)
-    return _json(flow, context.root)
+    return (
+        _one,
+        context.store.update_flex_flow(context.account_sid, context.sid, fields, integration),
+    )
 
 
 def _delete(context: Context) -> None:

@@ -11,10 +11,13 @@ from sortedcontainers import SortedDict
 
 from .. import errors, sids
 from ..models import LIST_KEY, format_date
+from ..pages import PageSpec
 from ..registry import Operation, Param, json_text, one_of, register, sid
 
 if TYPE_CHECKING:
     from ..api import Context
+    from ..calls import Answer
+    from ..pages import View
     from ..store import Store
 
 PATH = "/v1/WebChannels"
@@ -89,7 +92,11 @@ def _json(record: WebChannel, root: str) -> str:
     )
 
 
-def _create(context: Context) -> str:
+def _one(view: View, record: WebChannel) -> str:
+    return _json(record, view.root)
+
+
+def _create(context: Context) -> Answer:
     store, account_sid, args = context.store, context.account_sid, context.args
     with store.lock:
         flow = store.flex_flow(account_sid, args["flex_flow_sid"])
@@ -99,7 +106,7 @@ def _create(context: Context) -> str:
         key = (flow.sid, flow.seq, args["identity"])
         active = state.active.get(key)
         if active is not None:
-            return _json(state.by_sid[active], context.root)
+            return (_one, state.by_sid[active])
         now = store.clock.now()
         record = WebChannel(
             sid=store.sids.new(sids.CHANNEL),
@@ -119,17 +126,23 @@ def _create(context: Context) -> str:
         )
         state.put(record)
         state.active[key] = record.sid
-    return _json(record, context.root)
+    return (_one, record)
 
 
-def _fetch(context: Context) -> str:
+def _fetch(context: Context) -> Answer:
     with context.store.lock:
-        record = _found(_state(context.store, context.account_sid), context.sid)
-    return _json(record, context.root)
+        return (_one, _found(_state(context.store, context.account_sid), context.sid))
 
 
-def _list(context: Context) -> str:
-    store, account_sid, root = context.store, context.account_sid, context.root
+def _seq(record: WebChannel) -> int:
+    return record.seq
+
+
+_PAGES = PageSpec(PATH, LIST_KEY, _json, _seq)
+
+
+def _list(context: Context) -> Answer:
+    store, account_sid = context.store, context.account_sid
 
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
@@ -146,14 +159,10 @@ def _list(context: Context) -> str:
                 start, end = offset, offset + size
             return list(by_seq.values()[start:end]), end < len(by_seq)
 
-    return context.page(PATH, LIST_KEY, fetch, lambda r: _json(r, root), _seq)
+    return context.page(_PAGES, fetch)
 
 
-def _seq(record: WebChannel) -> int:
-    return record.seq
-
-
-def _update(context: Context) -> str:
+def _update(context: Context) -> Answer:
     store, args = context.store, context.args
     with store.lock:
         state = _state(store, context.account_sid)
@@ -167,7 +176,7 @@ def _update(context: Context) -> str:
         if changes:
             record = record._replace(**changes, date_updated=store.clock.now())
             state.put(record)
-    return _json(record, context.root)
+    return (_one, record)
 
 
 def _delete(context: Context) -> None:

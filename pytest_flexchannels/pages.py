@@ -1,0 +1,37 @@
+"""What answers are rendered from: how a list operation's pages read (``PageSpec``), and the
+view of a request an answer is rendered for (its context while answering, its recorded call
+later)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, Protocol
+
+
+class PageSpec(NamedTuple):
+    """How a list operation's pages read: the path page tokens are bound to (with the
+    account), the list key, how an item renders (``render(record, root)``), its position in
+    the creation order, and the filter parameters every page URL carries, first."""
+
+    path: str
+    key: str
+    render: Callable[[Any, str], str]
+    position: Callable[[Any], int]
+    filters: tuple[str, ...] = ()
+
+
+class View(Protocol):
+    """What renders an answer: the request's context while answering, the recorded call
+    later."""
+
+    @property
+    def account_sid(self) -> str | None: ...
+
+    @property
+    def params(self) -> Mapping[str, str]: ...
+
+    @property
+    def origin(self) -> str: ...
+
+    @property
+    def root(self) -> str: ...
