@@ -118,21 +118,32 @@ class Param:
         )
 
 
-def validate(
-    params: tuple[Param, ...], values: Mapping[str, Any], *, by_wire: bool
-) -> dict[str, Any]:
-    """The given parameters by Python name, checked: absent required ones first, in declared
-    order (Twilio names the first), then each value given, in declared order. ``values`` are
-    keyed by wire names (a request) or Python names (seeding)."""
-    for param in params:
-        if param.required and not values.get(param.wire if by_wire else param.python):
-            raise errors.missing_parameter(param.wire)
-    checked: dict[str, Any] = {}
-    for param in params:
-        raw = values.get(param.wire if by_wire else param.python)
-        if raw is not None and raw != "":
-            checked[param.python] = param.check(param.wire, raw)
-    return checked
+class _Plan:
+    """Checks the parameters of one operation by Python name: absent required ones first, in
+    declared order (Twilio names the first), then each value given, in declared order. Values
+    come by wire name (a request) or by Python name (seeding). Its loops are laid out once: it
+    runs for every create, and seeding a million channels feels each step."""
+
+    __slots__ = ("_checks", "_required")
+
+    def __init__(self, params: tuple[Param, ...]) -> None:
+        self._required = tuple((p.wire, p.python) for p in params if p.required)
+        # (wire name, Python name, the check, or None for text taken as it is)
+        self._checks = tuple(
+            (p.wire, p.python, None if p.check is text else p.check) for p in params
+        )
+
+    def __call__(self, values: Mapping[str, Any], by_wire: bool) -> dict[str, Any]:
+        get = values.get
+        for wire, python in self._required:
+            if not get(wire if by_wire else python):
+                raise errors.missing_parameter(wire)
+        checked: dict[str, Any] = {}
+        for wire, python, check in self._checks:
+            raw = get(wire if by_wire else python)
+            if raw is not None and raw != "":
+                checked[python] = raw if check is None else check(wire, raw)
+        return checked
 
 
 # --- operations --------------------------------------------------------------------------------
@@ -164,13 +175,15 @@ class Operation:
     legacy: str | None = None  # the name it had before names were uniform (deprecated)
     rules: Callable[[dict[str, Any]], None] | None = None
     path_params: tuple[str, ...] = field(init=False, default=())
+    _plan: _Plan = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path_params", tuple(re.findall(r"\{(\w+)\}", self.path)))
+        object.__setattr__(self, "_plan", _Plan(self.params))
 
     def parse(self, values: Mapping[str, Any], *, by_wire: bool = True) -> dict[str, Any]:
         """The request's parameters checked, by Python name."""
-        checked = validate(self.params, values, by_wire=by_wire)
+        checked = self._plan(values, by_wire)
         if self.rules is not None:
             self.rules(checked)
         return checked
