@@ -161,6 +161,28 @@ class Channel(NamedTuple):
         return f"Channel({shown})"
 
 
+# A channel as the store keeps it: a plain tuple of Channel's fields, in order.
+ChannelRow = tuple[
+    str,
+    str,
+    str,
+    str,
+    str | None,
+    str,
+    str,
+    str,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    bool,
+    bool,
+    datetime,
+    datetime,
+    int,
+]
+
+
 def channel_resource(channel: Channel, root: str = API_ROOT) -> dict[str, Any]:
     """The channel as the API returns it: exactly the eight keys of the official description,
     its ``url`` under ``root`` (the API root of the host the request came to)."""
@@ -232,19 +254,20 @@ _CHANNEL_JSON = (
 # channels (a client paging, a poller) pay for formatting once. Bounded, and keyed by the record
 # itself, so a changed channel (deactivated) is a new key.
 @lru_cache(maxsize=4096)
-def channel_json(channel: Channel, root: str = API_ROOT) -> str:
-    """``channel_resource(channel, root)`` as JSON text."""
-    task_sid = "null" if channel.task_sid is None else f'"{channel.task_sid}"'
+def channel_json(channel: ChannelRow, root: str = API_ROOT) -> str:
+    """``channel_resource(channel, root)`` as JSON text, from a ``Channel`` or a stored row."""
+    sid, account_sid, flow_sid, user_sid, task_sid = channel[:5]
+    task = "null" if task_sid is None else f'"{task_sid}"'
     return _CHANNEL_JSON % (
-        channel.account_sid,
-        channel.flex_flow_sid,
-        channel.sid,
-        channel.user_sid,
-        task_sid,
+        account_sid,
+        flow_sid,
+        sid,
+        user_sid,
+        task,
         root,
-        channel.sid,
-        format_date(channel.date_created),
-        format_date(channel.date_updated),
+        sid,
+        format_date(channel[14]),
+        format_date(channel[15]),
     )
 
 

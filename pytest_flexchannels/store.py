@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import count
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from sortedcontainers import SortedKeyList
 
@@ -19,6 +19,7 @@ from .models import (
     Account,
     ApiKey,
     Channel,
+    ChannelRow,
     ChannelType,
     FlexFlow,
     IntegrationType,
@@ -72,6 +73,14 @@ def _window(
     return offset, offset + size
 
 
+# Positions in a channel row (Channel's field order).
+FLOW: Final = 2
+IDENTITY: Final = 5
+ACTIVE: Final = 13
+SEQ: Final = 16
+_record = Channel._make  # a row as the Channel record callers get
+
+
 class _AccountState:
     """One account's world: other accounts never see any of it."""
 
@@ -80,13 +89,17 @@ class _AccountState:
     def __init__(self, account: Account) -> None:
         self.account = account
         self.flows: dict[str, FlexFlow] = {}
-        channels: dict[str, Channel] = {}
+        # Rows: plain tuples in the order Channel declares its fields, which the garbage collector
+        # stops tracking (it keeps tracking every instance of a tuple subclass, so a million
+        # Channel records slowed every full collection of the test process). Channel objects
+        # are made from them on the way out.
+        channels: dict[str, ChannelRow] = {}
         self.channels = channels
         # SIDs in creation order, kept sorted by sequence number in a sorted list (a list of
         # short lists): a page after (or before) a position is a bisection, an offset an index,
         # a delete a removal from one short list; none grows with the channels stored. Its keys
         # are the records' own ints and its values their own SIDs, so it adds two pointers each.
-        self.order: SortedKeyList = SortedKeyList(key=lambda sid: channels[sid].seq)
+        self.order: SortedKeyList = SortedKeyList(key=lambda sid: channels[sid][SEQ])
         self.users: dict[str, str] = {}
         # Active channel SID by flow, then identity (no tuple key to keep per channel).
         self.active: dict[str, dict[str, str]] = {}
@@ -324,6 +337,10 @@ class Store:
 
     def create_channel(self, account_sid: str, new: NewChannel) -> Channel:
         """Create, or return the active channel of the same flow and identity (get-or-create)."""
+        return _record(self.create_row(account_sid, new))
+
+    def create_row(self, account_sid: str, new: NewChannel) -> ChannelRow:
+        """``create_channel``, giving the stored row."""
         with self._lock:
             state = self._accounts.get(account_sid) or self._state(account_sid)
             flow = state.flows.get(new.flex_flow_sid)
@@ -343,7 +360,7 @@ class Store:
                 task_sid = new.task_sid or self._sids.new(sids.TASK)
             now = self._clock.now()
             # Positional: the hot path of seeding (in the order Channel declares its fields).
-            channel = Channel(
+            row: ChannelRow = (
                 self._sids.new(sids.CHANNEL),
                 account_sid,
                 flow.sid,
@@ -362,17 +379,21 @@ class Store:
                 now,  # date_updated
                 next(self._seq),
             )
-            state.channels[channel.sid] = channel
-            state.order.add(channel.sid)
-            active[new.identity] = channel.sid
-            return channel
+            sid = row[0]
+            state.channels[sid] = row
+            state.order.add(sid)
+            active[new.identity] = sid
+            return row
+
+    def fetch_row(self, account_sid: str, sid: str) -> ChannelRow:
+        with self._lock:
+            row = self._state(account_sid).channels.get(sid)
+        if row is None:
+            raise errors.not_found(f"/Channels/{sid}")
+        return row
 
     def fetch_channel(self, account_sid: str, sid: str) -> Channel:
-        with self._lock:
-            channel = self._state(account_sid).channels.get(sid)
-        if channel is None:
-            raise errors.not_found(f"/Channels/{sid}")
-        return channel
+        return _record(self.fetch_row(account_sid, sid))
 
     def list_channels(
         self,
@@ -389,6 +410,19 @@ class Store:
         been deleted): the page starts after, or ends before, that position, so creates and
         deletes between page requests neither repeat nor skip a channel.
         """
+        rows, more = self.list_rows(account_sid, size, offset=offset, after=after, before=before)
+        return [_record(row) for row in rows], more
+
+    def list_rows(
+        self,
+        account_sid: str,
+        size: int,
+        *,
+        offset: int = 0,
+        after: int | None = None,
+        before: int | None = None,
+    ) -> tuple[list[ChannelRow], bool]:
+        """``list_channels``, giving the stored rows (the same objects while unchanged)."""
         with self._lock:
             state = self._state(account_sid)
             order = state.order
@@ -401,35 +435,36 @@ class Store:
     def delete_channel(self, account_sid: str, sid: str) -> None:
         with self._lock:
             state = self._state(account_sid)
-            channel = state.channels.get(sid)
-            if channel is None:
+            row = state.channels.get(sid)
+            if row is None:
                 raise errors.not_found(f"/Channels/{sid}")
-            state.order.remove(sid)  # while its record still gives its position
+            state.order.remove(sid)  # while its row still gives its position
             del state.channels[sid]
-            self._forget_active(state, channel)
+            self._forget_active(state, row)
 
     # --- inspection and control (not API operations) ------------------------------------------
 
     def get_channel(self, account_sid: str, sid: str) -> Channel | None:
         with self._lock:
-            return self._state(account_sid).channels.get(sid)
+            row = self._state(account_sid).channels.get(sid)
+        return None if row is None else _record(row)
 
     def deactivate_channel(self, account_sid: str, sid: str) -> Channel | None:
         with self._lock:
             state = self._state(account_sid)
-            channel = state.channels.get(sid)
-            if channel is None:
+            row = state.channels.get(sid)
+            if row is None:
                 return None
-            if channel.active:
-                channel = channel._replace(active=False, date_updated=self._clock.now())
-                state.channels[sid] = channel
-                self._forget_active(state, channel)
-            return channel
+            if row[ACTIVE]:
+                row = (*row[:13], False, row[14], self._clock.now(), row[SEQ])  # ended now
+                state.channels[sid] = row
+                self._forget_active(state, row)
+            return _record(row)
 
     def all_channels(self) -> list[Channel]:
         with self._lock:
-            every = [c for state in self._accounts.values() for c in state.channels.values()]
-        return sorted(every, key=lambda channel: channel.seq)
+            every = [r for state in self._accounts.values() for r in state.channels.values()]
+        return [_record(row) for row in sorted(every, key=lambda row: row[SEQ])]
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -440,7 +475,7 @@ class Store:
         return state
 
     @staticmethod
-    def _forget_active(state: _AccountState, channel: Channel) -> None:
-        active = state.active.get(channel.flex_flow_sid, {})
-        if active.get(channel.identity) == channel.sid:
-            del active[channel.identity]
+    def _forget_active(state: _AccountState, row: ChannelRow) -> None:
+        active = state.active.get(row[FLOW], {})
+        if active.get(row[IDENTITY]) == row[0]:
+            del active[row[IDENTITY]]

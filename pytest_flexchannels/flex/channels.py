@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import sids
-from ..models import CHANNELS_PATH, LIST_KEY, Channel, channel_json
+from ..models import CHANNELS_PATH, LIST_KEY, ChannelRow, channel_json
 from ..pages import PageSpec
 from ..registry import Operation, Param, boolean, json_text, register, sid
-from ..store import NewChannel
+from ..store import SEQ, NewChannel
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -30,26 +30,25 @@ CREATE_PARAMS = (
 )
 
 
-def _one(view: View, channel: Channel) -> str:
+def _one(view: View, channel: ChannelRow) -> str:
     return channel_json(channel, view.root)
 
 
-def _made(view: View, channel: Channel) -> str:
+def _made(view: View, channel: ChannelRow) -> str:
     # Not through the cache: a channel just made is rarely asked for again at once.
     return channel_json.__wrapped__(channel, view.root)
 
 
 def _create(context: Context) -> Answer:
-    channel = context.store.create_channel(context.account_sid, NewChannel(**context.args))
-    return (_made, channel)
+    return (_made, context.store.create_row(context.account_sid, NewChannel(**context.args)))
 
 
 def _fetch(context: Context) -> Answer:
-    return (_one, context.store.fetch_channel(context.account_sid, context.sid))
+    return (_one, context.store.fetch_row(context.account_sid, context.sid))
 
 
-def _seq(channel: Channel) -> int:
-    return channel.seq
+def _seq(channel: ChannelRow) -> int:
+    return channel[SEQ]
 
 
 _PAGES = PageSpec(CHANNELS_PATH, LIST_KEY, channel_json, _seq)
@@ -60,8 +59,8 @@ def _list(context: Context) -> Answer:
 
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Channel], bool]:
-        return store.list_channels(account_sid, size, offset=offset, after=after, before=before)
+    ) -> tuple[list[ChannelRow], bool]:
+        return store.list_rows(account_sid, size, offset=offset, after=after, before=before)
 
     return context.page(_PAGES, fetch)
 
