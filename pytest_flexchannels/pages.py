@@ -35,3 +35,23 @@ class View(Protocol):
 
     @property
     def root(self) -> str: ...
+
+
+def window(
+    right: Callable[[int], int],
+    left: Callable[[int], int],
+    size: int,
+    offset: int,
+    after: int | None,
+    before: int | None,
+) -> tuple[int, int]:
+    """The slice of a creation order a page covers: ``size`` items after, or before, a position
+    served earlier (which may since be gone), else from ``offset``. ``right`` and ``left`` bisect
+    the order's positions."""
+    if after is not None:
+        start = right(after)
+        return start, start + size
+    if before is not None:
+        end = left(before)
+        return max(0, end - size), end
+    return offset, offset + size

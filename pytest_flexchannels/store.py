@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import count
@@ -26,6 +26,7 @@ from .models import (
     check_flow_types,
     missing_integration,
 )
+from .pages import window
 
 # Where a seeded external flow sends its messages: a name that never resolves (RFC 2606).
 EXTERNAL_FLOW_URL = "https://flex-flow.example.invalid/messages"
@@ -51,26 +52,6 @@ class NewChannel:
 def _check_given(sid: str | None, prefix: str, what: str) -> None:
     if sid is not None and not sids.is_sid(sid, prefix):
         raise ValueError(f"{what} must match {sids.pattern(prefix)}, got {sid!r}")
-
-
-def _window(
-    right: Callable[[int], int],
-    left: Callable[[int], int],
-    size: int,
-    offset: int,
-    after: int | None,
-    before: int | None,
-) -> tuple[int, int]:
-    """The slice of a creation order a page covers: ``size`` items after, or before, a position
-    served earlier (which may since be gone), else from ``offset``. ``right`` and ``left`` bisect
-    the order's positions."""
-    if after is not None:
-        start = right(after)
-        return start, start + size
-    if before is not None:
-        end = left(before)
-        return max(0, end - size), end
-    return offset, offset + size
 
 
 # Positions in a channel row (Channel's field order).
@@ -296,7 +277,7 @@ class Store:
                 if friendly_name is None or flow.friendly_name == friendly_name
             ]
         seqs = [flow.seq for flow in flows]
-        start, end = _window(
+        start, end = window(
             partial(bisect_right, seqs), partial(bisect_left, seqs), size, offset, after, before
         )
         return flows[start:end], end < len(flows)
@@ -396,21 +377,10 @@ class Store:
         return _record(self.fetch_row(account_sid, sid))
 
     def list_channels(
-        self,
-        account_sid: str,
-        size: int,
-        *,
-        offset: int = 0,
-        after: int | None = None,
-        before: int | None = None,
+        self, account_sid: str, size: int, **position: Any
     ) -> tuple[list[Channel], bool]:
-        """A page in creation order, and whether channels follow it.
-
-        ``after``/``before`` are sequence numbers of channels served earlier (they may since have
-        been deleted): the page starts after, or ends before, that position, so creates and
-        deletes between page requests neither repeat nor skip a channel.
-        """
-        rows, more = self.list_rows(account_sid, size, offset=offset, after=after, before=before)
+        """``list_rows`` (``offset``, ``after``, ``before``) as ``Channel`` records."""
+        rows, more = self.list_rows(account_sid, size, **position)
         return [_record(row) for row in rows], more
 
     def list_rows(
@@ -422,11 +392,17 @@ class Store:
         after: int | None = None,
         before: int | None = None,
     ) -> tuple[list[ChannelRow], bool]:
-        """``list_channels``, giving the stored rows (the same objects while unchanged)."""
+        """A page of stored rows (the same objects while unchanged) in creation order, and
+        whether channels follow it.
+
+        ``after``/``before`` are sequence numbers of channels served earlier (they may since have
+        been deleted): the page starts after, or ends before, that position, so creates and
+        deletes between page requests neither repeat nor skip a channel.
+        """
         with self._lock:
             state = self._state(account_sid)
             order = state.order
-            start, end = _window(
+            start, end = window(
                 order.bisect_key_right, order.bisect_key_left, size, offset, after, before
             )
             page = [state.channels[sid] for sid in order[start:end]]

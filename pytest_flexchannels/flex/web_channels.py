@@ -11,7 +11,7 @@ from sortedcontainers import SortedDict
 
 from .. import errors, sids
 from ..models import LIST_KEY, format_date
-from ..pages import PageSpec
+from ..pages import PageSpec, window
 from ..registry import Operation, Param, json_text, one_of, register, sid
 
 if TYPE_CHECKING:
@@ -149,14 +149,9 @@ def _list(context: Context) -> Answer:
     ) -> tuple[list[WebChannel], bool]:
         with store.lock:
             by_seq = _state(store, account_sid).by_seq
-            if after is not None:
-                start = by_seq.bisect_right(after)
-                end = start + size
-            elif before is not None:
-                end = by_seq.bisect_left(before)
-                start = max(0, end - size)
-            else:
-                start, end = offset, offset + size
+            start, end = window(
+                by_seq.bisect_right, by_seq.bisect_left, size, offset, after, before
+            )
             return list(by_seq.values()[start:end]), end < len(by_seq)
 
     return context.page(_PAGES, fetch)
