@@ -52,6 +52,11 @@ _log = connectionpool.log
 _USER_AGENT = f"python-urllib3/{version('urllib3')}"
 _CLOSED = "Remote end closed connection without response"  # http.client's words for it
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})  # http.client sends a length for these
+# What urllib3's line for each answer names the protocol: its response's version number before
+# 2.3 ("HTTP/11", as it logs against any server), the version text since.
+_LOGGED_VERSION = (
+    "HTTP/1.1" if tuple(map(int, version("urllib3").split(".")[:2])) >= (2, 3) else "HTTP/11"
+)
 
 
 class _Refused(TwilioHostNotFakedError, requests.ConnectionError):
@@ -397,7 +402,7 @@ class _Answering(connectionpool.HTTPConnectionPool):
                     self.port,
                     method,
                     url,
-                    "HTTP/1.1",
+                    _LOGGED_VERSION,
                     status,
                     response.length_remaining,
                 )
