@@ -486,7 +486,8 @@ _FLAT_JSON = st.fixed_dictionaries(
 ).map(lambda value: json.dumps(value, ensure_ascii=False))
 _OPTIONAL_JSON = st.none() | _FLAT_JSON
 _BOOLEANS = st.booleans()
-_SEQS = st.integers(1, 2**31)
+# long_lived, active and seq (1 to 2**31) in one draw, shrinking to False, False, 1.
+_FLAGS = st.integers(0, 2**33 - 1)
 
 
 # One number for every field an answer shows that a caller does not choose: SID, user SID,
@@ -531,6 +532,7 @@ def _channel(
     fixed = _rendered(
         draw(_RENDERED_BITS), draw(account_sid), draw(flex_flow_sid), draw(integration_type)
     )
+    flags = draw(_FLAGS)
     return fixed._replace(
         identity=draw(_TEXTS),
         chat_user_friendly_name=draw(_TEXTS),
@@ -539,9 +541,9 @@ def _channel(
         chat_unique_name=draw(_OPTIONAL_TEXTS),
         pre_engagement_data=draw(_OPTIONAL_JSON),
         task_attributes=draw(_OPTIONAL_JSON),
-        long_lived=draw(_BOOLEANS),
-        active=draw(_BOOLEANS),
-        seq=draw(_SEQS),
+        long_lived=bool(flags & 1),
+        active=bool(flags & 2),
+        seq=(flags >> 2) + 1,
     )
 
 
