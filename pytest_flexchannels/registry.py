@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -113,9 +113,7 @@ class Param:
     def kind(self) -> str:
         """What the value must be, as the table of operations shows it."""
         name = getattr(self.check, "__name__", "text")
-        return {"text": "text", "boolean": "boolean", "integer": "integer", "url": "URL"}.get(
-            name, "JSON text" if name == "json_text" else name
-        )
+        return {"url": "URL", "json_text": "JSON text"}.get(name, name)
 
 
 class _Plan:
@@ -196,12 +194,13 @@ class _Node:
     """A path segment's node: literal children, one child for a ``{parameter}``, and the
     operations by method of a path that ends here."""
 
-    __slots__ = ("literal", "methods", "wild")
+    __slots__ = ("allowed", "literal", "methods", "wild")
 
     def __init__(self) -> None:
         self.literal: dict[str, _Node] = {}
         self.wild: _Node | None = None
         self.methods: dict[str, Operation] = {}
+        self.allowed = ""  # the methods, as an Allow header lists them
 
 
 class Registry:
@@ -216,6 +215,8 @@ class Registry:
         for operation in operations:
             if operation.name in self._by_name:
                 raise ValueError(f"operation {operation.name!r} is declared twice")
+            if operation.method not in _METHOD_ORDER:
+                raise ValueError(f"{operation.name}: unknown method {operation.method}")
             node = self._root
             for segment in operation.path.strip("/").split("/"):
                 if segment.startswith("{"):
@@ -223,11 +224,10 @@ class Registry:
                     node = node.wild
                 else:
                     node = node.literal.setdefault(segment, _Node())
-            if operation.method not in _METHOD_ORDER:
-                raise ValueError(f"{operation.name}: unknown method {operation.method}")
             if operation.method in node.methods:
                 raise ValueError(f"{operation.method} {operation.path} is declared twice")
             node.methods[operation.method] = operation
+            node.allowed = ", ".join(sorted(node.methods, key=_METHOD_ORDER.index))
             self._by_name[operation.name] = operation
             if operation.legacy is not None:
                 self._legacy[operation.legacy] = operation.name
@@ -250,10 +250,10 @@ class Registry:
         assert node is not None
         if not node.methods:
             return None, (), None
-        allowed = ", ".join(sorted(node.methods, key=_METHOD_ORDER.index))
-        return node.methods.get("GET" if method == "HEAD" else method), tuple(values), allowed
+        operation = node.methods.get("GET" if method == "HEAD" else method)
+        return operation, tuple(values), node.allowed
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Operation]:
         return iter(self._by_name.values())
 
     def names(self) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-from pytest_flexchannels.registry import REGISTRY
+from pytest_flexchannels.registry import REGISTRY, Operation, Registry
 
 from .helpers import CHANNELS_URL, create
 
@@ -220,3 +220,19 @@ def test_a_recorded_answer_reads_as_it_was_sent_after_the_store_moved_on(
     assert recorded[0].response_json["sid"] == first
     token = sent[4].url.rpartition("PageToken=")[2]
     assert recorded[4].params == {"PageSize": "2", "Page": "1", "PageToken": token}
+
+
+def test_the_registry_refuses_an_operation_declared_twice_or_an_unknown_method() -> None:
+    registry = Registry()
+    first = Operation("fetch_thing", "GET", "/v1/Things/{Sid}", lambda context: None)
+    registry.register(first)
+    with pytest.raises(ValueError, match="operation 'fetch_thing' is declared twice"):
+        registry.register(first)
+    with pytest.raises(ValueError, match=r"GET /v1/Things/\{Sid\} is declared twice"):
+        registry.register(Operation("get_thing", "GET", "/v1/Things/{Sid}", lambda context: None))
+    with pytest.raises(ValueError, match="move_thing: unknown method MOVE"):
+        registry.register(Operation("move_thing", "MOVE", "/v1/Things", lambda context: None))
+    registry.register(Operation("drop_thing", "DELETE", "/v1/Things/{Sid}", lambda context: None))
+    assert registry.route("HEAD", "/v1/Things/TH1") == (first, ("TH1",), "GET, DELETE")
+    assert registry.route("GET", "/v1/Things/") == (None, (), None)
+    assert registry.names() == ("fetch_thing", "drop_thing")
