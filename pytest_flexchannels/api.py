@@ -138,7 +138,10 @@ def _render_page(
     view: View, api: FlexApi, spec: PageSpec, records: tuple[Any, ...], more: bool
 ) -> str:
     """A list page's JSON text, from the records it holds and the request's parameters."""
-    size, page, _, before = _paging(view, api, spec.path)
+    # While answering, the context has read the paging parameters (and checked the token's
+    # MAC) already; a recorded call reads them again.
+    paging = getattr(view, "paging", None) or _paging(view, api, spec.path)
+    size, page, _, before = paging
     account_sid = view.account_sid
     assert account_sid is not None
     params, position = view.params, spec.position
@@ -173,7 +176,17 @@ class Context:
     path's parameters, the checked parameters by Python name, and where the answer's URLs
     point (``root`` for resources, ``origin`` for page URLs)."""
 
-    __slots__ = ("_api", "account_sid", "args", "origin", "params", "path", "root", "store")
+    __slots__ = (
+        "_api",
+        "account_sid",
+        "args",
+        "origin",
+        "paging",
+        "params",
+        "path",
+        "root",
+        "store",
+    )
 
     def __init__(
         self,
@@ -193,6 +206,7 @@ class Context:
         self.params = params
         self.origin = origin
         self.root = root
+        self.paging: tuple[int, int, int | None, int | None] | None = None
 
     @property
     def sid(self) -> str:
@@ -206,7 +220,7 @@ class Context:
     ) -> Answer:
         """A list page: ``fetch(size, offset, after, before)`` gives the records and whether
         more follow, for the paging parameters of the request (a bad one is Twilio's 400)."""
-        size, page, after, before = _paging(self, self._api, spec.path)
+        self.paging = size, page, after, before = _paging(self, self._api, spec.path)
         records, more = fetch(size, page * size, after, before)
         return (_render_page, self._api, spec, self._api.shared(spec, self, records), more)
 
