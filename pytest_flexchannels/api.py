@@ -9,6 +9,7 @@ import hmac
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlencode, urlsplit
@@ -21,6 +22,8 @@ from .forms import fields as _fields
 from .forms import roots as _roots
 from .forms import split as _split
 from .models import page_meta
+from .order import Span
+from .order import records as _records
 from .pages import PageSpec, View
 from .registry import REGISTRY
 from .store import Store
@@ -135,9 +138,18 @@ def _paging(view: View, api: FlexApi, path: str) -> tuple[int, int, int | None, 
 
 
 def _render_page(
-    view: View, api: FlexApi, spec: PageSpec, records: tuple[Any, ...], more: bool
+    api: FlexApi,
+    spec: PageSpec,
+    view: View,
+    more: bool,
+    first: Sequence[Any],
+    start: int,
+    second: Sequence[Any] | None,
+    end: int,
 ) -> str:
-    """A list page's JSON text, from the records it holds and the request's parameters."""
+    """A list page's JSON text, from the span of records it holds (``order.Span``, kept inline
+    in the answer: a recorded page costs no tuple of its own) and the request's parameters."""
+    records = _records((first, start, second, end))
     # While answering, the context has read the paging parameters (and checked the token's
     # MAC) already; a recorded call reads them again.
     paging = getattr(view, "paging", None) or _paging(view, api, spec.path)
@@ -216,13 +228,21 @@ class Context:
     def page(
         self,
         spec: PageSpec,
-        fetch: Callable[[int, int, int | None, int | None], tuple[Sequence[Any], bool]],
+        fetch: Callable[[int, int, int | None, int | None], tuple[Span | list[Any], bool]],
     ) -> Answer:
-        """A list page: ``fetch(size, offset, after, before)`` gives the records and whether
-        more follow, for the paging parameters of the request (a bad one is Twilio's 400)."""
-        self.paging = size, page, after, before = _paging(self, self._api, spec.path)
-        records, more = fetch(size, page * size, after, before)
-        return (_render_page, self._api, spec, self._api.shared(spec, self, records), more)
+        """A list page: ``fetch(size, offset, after, before)`` gives the records (a list, or a
+        span of an ``order.Order``) and whether more follow, for the paging parameters of the
+        request (a bad one is Twilio's 400)."""
+        api = self._api
+        self.paging = size, page, after, before = _paging(self, api, spec.path)
+        found, more = fetch(size, page * size, after, before)
+        if isinstance(found, list):
+            kept = api.shared(spec, self, found)
+            found = (kept, 0, None, len(kept))
+        render = api.renderers.get(spec)
+        if render is None:
+            render = api.renderers[spec] = partial(_render_page, api, spec)
+        return (render, more, *found)
 
 
 class FlexApi:
@@ -237,6 +257,8 @@ class FlexApi:
         self._faults = faults
         self._authenticated: dict[str, str] = {}
         self._pages: dict[tuple[str, str | None], tuple[Any, ...]] = {}
+        # A list operation's page renderer, made once: a recorded page holds a reference to it.
+        self.renderers: dict[PageSpec, Callable[..., str]] = {}
         # Page tokens are signed so that an edited or foreign token is refused, as Twilio does.
         self._token_key = hashlib.sha256(f"flex-page-token:{source.seed}".encode()).digest()
 

@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import count
+from operator import itemgetter
 from typing import Any, Final, TypeVar
-
-from sortedcontainers import SortedKeyList
 
 from . import errors, sids
 from .clock import Clock
@@ -26,6 +25,7 @@ from .models import (
     check_flow_types,
     missing_integration,
 )
+from .order import Order, Span, records
 from .pages import window
 
 # Where a seeded external flow sends its messages: a name that never resolves (RFC 2606).
@@ -60,6 +60,7 @@ IDENTITY: Final = 5
 ACTIVE: Final = 13
 SEQ: Final = 16
 _record = Channel._make  # a row as the Channel record callers get
+_position = itemgetter(SEQ)
 
 
 class _AccountState:
@@ -74,13 +75,10 @@ class _AccountState:
         # stops tracking (it keeps tracking every instance of a tuple subclass, so a million
         # Channel records slowed every full collection of the test process). Channel objects
         # are made from them on the way out.
-        channels: dict[str, ChannelRow] = {}
-        self.channels = channels
-        # SIDs in creation order, kept sorted by sequence number in a sorted list (a list of
-        # short lists): a page after (or before) a position is a bisection, an offset an index,
-        # a delete a removal from one short list; none grows with the channels stored. Its keys
-        # are the records' own ints and its values their own SIDs, so it adds two pointers each.
-        self.order: SortedKeyList = SortedKeyList(key=lambda sid: channels[sid][SEQ])
+        self.channels: dict[str, ChannelRow] = {}
+        # The rows again, in creation order: pages come from it, and a recorded page keeps a
+        # piece of it rather than a copy of its rows.
+        self.order: Order[ChannelRow] = Order(_position)
         self.users: dict[str, str] = {}
         # Active channel SID by flow, then identity (no tuple key to keep per channel).
         self.active: dict[str, dict[str, str]] = {}
@@ -362,7 +360,7 @@ class Store:
             )
             sid = row[0]
             state.channels[sid] = row
-            state.order.add(sid)
+            state.order.append(row)
             active[new.identity] = sid
             return row
 
@@ -380,7 +378,8 @@ class Store:
         self, account_sid: str, size: int, **position: Any
     ) -> tuple[list[Channel], bool]:
         """``list_rows`` (``offset``, ``after``, ``before``) as ``Channel`` records."""
-        rows, more = self.list_rows(account_sid, size, **position)
+        span, more = self.list_rows(account_sid, size, **position)
+        rows = span if isinstance(span, list) else records(span)
         return [_record(row) for row in rows], more
 
     def list_rows(
@@ -391,9 +390,9 @@ class Store:
         offset: int = 0,
         after: int | None = None,
         before: int | None = None,
-    ) -> tuple[list[ChannelRow], bool]:
-        """A page of stored rows (the same objects while unchanged) in creation order, and
-        whether channels follow it.
+    ) -> tuple[Span | list[ChannelRow], bool]:
+        """A page of stored rows (the same objects while unchanged) in creation order, as a
+        span of the order or a list of its own, and whether channels follow it.
 
         ``after``/``before`` are sequence numbers of channels served earlier (they may since have
         been deleted): the page starts after, or ends before, that position, so creates and
@@ -402,11 +401,8 @@ class Store:
         with self._lock:
             state = self._state(account_sid)
             order = state.order
-            start, end = window(
-                order.bisect_key_right, order.bisect_key_left, size, offset, after, before
-            )
-            page = [state.channels[sid] for sid in order[start:end]]
-            return page, end < len(order)
+            start, end = window(order.after, order.before, size, offset, after, before)
+            return order.span(start, end), end < len(order)
 
     def delete_channel(self, account_sid: str, sid: str) -> None:
         with self._lock:
@@ -414,7 +410,7 @@ class Store:
             row = state.channels.get(sid)
             if row is None:
                 raise errors.not_found(f"/Channels/{sid}")
-            state.order.remove(sid)  # while its row still gives its position
+            state.order.remove(row)
             del state.channels[sid]
             self._forget_active(state, row)
 
@@ -433,6 +429,7 @@ class Store:
                 return None
             if row[ACTIVE]:
                 row = (*row[:13], False, row[14], self._clock.now(), row[SEQ])  # ended now
+                state.order.replace(state.channels[sid], row)
                 state.channels[sid] = row
                 self._forget_active(state, row)
             return _record(row)

@@ -222,6 +222,28 @@ def test_a_recorded_answer_reads_as_it_was_sent_after_the_store_moved_on(
     assert recorded[4].params == {"PageSize": "2", "Page": "1", "PageToken": token}
 
 
+def test_a_recorded_page_of_a_large_store_reads_as_sent_after_its_channels_changed(
+    flex_channels: FlexChannelsMock, http: requests.Session
+) -> None:
+    """Pages of a store of hundreds keep pieces of the store's own order, not copies: a channel
+    ended, deleted or created inside those pieces afterwards leaves every recorded page as the
+    client got it."""
+    for i in range(700):
+        flex_channels.create_channel(identity=f"c{i}")
+    sent = [http.get(CHANNELS_URL, params={"PageSize": 50, "Page": page}) for page in range(14)]
+    sent.append(http.get(CHANNELS_URL, params={"PageSize": 300, "Page": 1}))
+    every = [channel.sid for channel in flex_channels.channels]
+    for sid in every[::7]:
+        flex_channels.deactivate(sid)
+    for sid in every[3::5]:
+        http.delete(f"{CHANNELS_URL}/{sid}")
+    for i in range(300):
+        flex_channels.create_channel(identity=f"later-{i}")
+    assert {r.status_code for r in sent} == {200}
+    assert [call.response_body for call in flex_channels.calls[:15]] == [r.content for r in sent]
+    assert flex_channels.calls[14].response_json["flex_chat_channels"][0]["sid"] == every[300]
+
+
 def test_the_registry_refuses_an_operation_declared_twice_or_an_unknown_method() -> None:
     registry = Registry()
     first = Operation("fetch_thing", "GET", "/v1/Things/{Sid}", lambda context: None)

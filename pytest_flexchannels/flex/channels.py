@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import sids
 from ..models import CHANNELS_PATH, LIST_KEY, ChannelRow, channel_json
+from ..order import Span
 from ..pages import PageSpec
 from ..registry import Operation, Param, boolean, json_text, register, sid
 from ..store import SEQ, NewChannel
@@ -59,7 +60,7 @@ def _list(context: Context) -> Answer:
 
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[ChannelRow], bool]:
+    ) -> tuple[Span | list[ChannelRow], bool]:
         return store.list_rows(account_sid, size, offset=offset, after=after, before=before)
 
     return context.page(_PAGES, fetch)
