@@ -61,7 +61,8 @@ class Order(Generic[T]):
         if lasts and position <= lasts[-1]:
             raise ValueError(f"position {position} is not after {lasts[-1]}")
         if chunks and len(chunks[-1]) < CAPACITY:
-            self._writable(len(chunks) - 1).append(record)
+            tail = chunks[-1] if not self._frozen[-1] else self._writable(len(chunks) - 1)
+            tail.append(record)
             lasts[-1] = position
         else:
             if self._starts is not None:

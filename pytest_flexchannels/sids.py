@@ -63,12 +63,15 @@ class SidSource:
         self._requests = random.Random(f"requests:{seed}")
         self.values = random.Random(f"values:{seed}")
 
+    # 128 random bits as 32 lowercase hex digits, through bytes.hex: the same text as formatting
+    # the int with ``032x``, in half the time (seeding makes three SIDs per channel).
+
     def new(self, prefix: str) -> str:
-        return f"{prefix}{self._random.getrandbits(128):032x}"
+        return prefix + self._random.getrandbits(128).to_bytes(16, "big").hex()
 
     def secret(self) -> str:
         """An auth token or API key secret: 32 lowercase hex, like Twilio's."""
-        return f"{self._random.getrandbits(128):032x}"
+        return self._random.getrandbits(128).to_bytes(16, "big").hex()
 
     def request_id(self) -> str:
-        return f"{REQUEST}{self._requests.getrandbits(128):032x}"
+        return REQUEST + self._requests.getrandbits(128).to_bytes(16, "big").hex()

@@ -210,6 +210,28 @@ def test_first_missing_required_parameter_in_spec_order(
     assert flex_channels.channels == []
 
 
+def test_the_error_named_is_the_first_in_declared_order_whatever_the_body_order(
+    flex_channels: FlexChannelsMock, http: requests.Session
+) -> None:
+    """A missing required parameter comes before any bad value, and of two bad values the one
+    the official description declares first is named, however the body orders its fields."""
+    form = create_form(flex_channels)
+    bad_late = [("LongLived", "maybe"), *form.items(), ("TaskSid", "WT1")]
+    form.pop("ChatFriendlyName")
+    missing = [("LongLived", "maybe"), ("FlexFlowSid", "FO1"), *form.items()]
+    assert _error(http.post(CHANNELS_URL, data=bad_late)) == (
+        400,
+        20001,
+        "Invalid parameter TaskSid: must match ^WT[0-9a-fA-F]{32}$",
+    )
+    assert _error(http.post(CHANNELS_URL, data=missing)) == (
+        400,
+        20001,
+        "Missing required parameter ChatFriendlyName in the post body",
+    )
+    assert flex_channels.channels == []
+
+
 def test_empty_required_value_counts_as_missing(
     flex_channels: FlexChannelsMock, http: requests.Session
 ) -> None:
