@@ -19,7 +19,7 @@ from .calls import Answer, Call, CallLog
 from .errors import FlexApiError
 from .faults import Fault, FaultPlan
 from .forms import fields as _fields
-from .forms import roots as _roots
+from .forms import locate as _locate
 from .forms import split as _split
 from .models import page_meta
 from .order import Span
@@ -30,13 +30,6 @@ from .store import Store
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
-# The hosts of Flex: flex-api.twilio.com, flex-api.{region}.twilio.com and
-# flex-api.{edge}.{region}.twilio.com, as the helper library forms them.
-# Credentials in the URL and a fully qualified name's final dot change nothing.
-FLEX_ORIGIN = re.compile(
-    r"https?://(?:[^/?#@]*@)?flex-api(?:\.[a-z0-9-]+){0,2}\.twilio\.com\.?(?::\d+)?(?=[/?#]|$)",
-    re.IGNORECASE,
-)
 # Every Twilio host: while a fake runs, none of them is reached over the network.
 TWILIO_ORIGIN = re.compile(
     r"https?://(?:[^/?#@]*@)?(?:[a-z0-9-]+\.)*twilio\.com\.?(?::\d+)?(?=[/?#]|$)", re.IGNORECASE
@@ -91,17 +84,43 @@ class Answerer(Protocol):
     def refuse(self, method: str, url: str) -> str | None: ...
 
 
+def _served_origin() -> re.Pattern[str]:
+    """The origins of every API host the fake serves: ``flex-api.twilio.com``,
+    ``chat.us1.twilio.com``, ``flex-api.sydney.au1.twilio.com`` (as the helper library forms
+    edges and regions). Credentials in the URL and a fully qualified name's final dot change
+    nothing."""
+    hosts = "|".join(re.escape(domain.host) for domain in REGISTRY.domains.values())
+    return re.compile(
+        rf"https?://(?:[^/?#@]*@)?({hosts})(?:\.[a-z0-9-]+){{0,2}}\.twilio\.com\.?(?::\d+)?"
+        r"(?=[/?#]|$)",
+        re.IGNORECASE,
+    )
+
+
 def refusal(method: str, url: str) -> str | None:
-    """Why a request to a Twilio host is refused (None for a Flex host, which the fake answers)."""
-    if FLEX_ORIGIN.match(url):
+    """Why a request to a Twilio host is refused (None for a host the fake serves)."""
+    if SERVED_ORIGIN.match(url):
         return None
     return errors.refused(method, url, urlsplit(url).hostname or url)
 
 
-def allowed_methods(path: str) -> str | None:
-    """The methods a Flex path allows (``"GET, POST"``), or None for a path the fake does not
-    know: what a CORS preflight is answered with."""
-    return REGISTRY.route("GET", path)[2]
+def to_served(url: str, base: str) -> str:
+    """``url`` as a served fake at ``base`` takes it: a Twilio host of an API the fake serves
+    becomes ``base`` and the API's prefix (``https://chat.twilio.com/v2/Services`` becomes
+    ``{base}/chat/v2/Services``); any other URL is left as it is."""
+    match = SERVED_ORIGIN.match(url)
+    if match is None:
+        return url
+    host = match.group(1).lower()
+    prefix = next(d.prefix for d in REGISTRY.domains.values() if d.host == host)
+    return f"{base}{prefix}{url[match.end() :]}"
+
+
+def allowed_methods(url: str) -> str | None:
+    """The methods the path of ``url`` allows (``"GET, POST"``), or None for a path the fake
+    does not know: what a CORS preflight is answered with."""
+    place = _locate(_split(url))
+    return REGISTRY.route("GET", place.path, place.domain)[2]
 
 
 def _count(value: str | None, default: int, minimum: int, name: str, expected: str) -> int:
@@ -264,9 +283,10 @@ class FlexApi:
 
     def handle(self, request: Request) -> Response:
         parts = _split(request.url)
-        path = parts.path
+        place = _locate(parts)
+        path = place.path
         method = request.method.upper()
-        operation, values, allowed = REGISTRY.route(method, path)
+        operation, values, allowed = REGISTRY.route(method, path, place.domain)
         account_sid: str | None = None
         fault: Fault | None = None
         status: int | None
@@ -290,12 +310,11 @@ class FlexApi:
                 status = None
             elif operation is None:
                 if allowed is None:
-                    raise errors.not_found(path[3:] if path.startswith("/v1/") else path)
+                    raise errors.not_found(REGISTRY.resource(path, place.domain))
                 raise errors.method_not_allowed()
             else:
                 args = operation.parse(params) if operation.params else {}
-                origin, root = _roots(parts)
-                context = Context(self, account_sid, values, args, params, origin, root)
+                context = Context(self, account_sid, values, args, params, place.origin, place.root)
                 answer = operation.handler(context)
                 status = operation.status
                 if answer is not None:
@@ -406,3 +425,4 @@ class FlexApi:
 
 
 flex.load()  # the Flex family's operations, registered on import (they import this module)
+SERVED_ORIGIN = _served_origin()

@@ -82,7 +82,8 @@ class Call:
 
     @property
     def path(self) -> str:
-        return forms.split(self.request.url).path
+        """The path as the API names it (a served fake's prefix for the API left out)."""
+        return forms.locate(forms.split(self.request.url)).path
 
     @property
     def params(self) -> dict[str, str]:
@@ -98,16 +99,17 @@ class Call:
         """The value of the path's last parameter: the SID of a fetch, update or delete."""
         if self.operation is None:
             return None
-        values = REGISTRY.route(self.method, self.path)[1]
+        place = forms.locate(forms.split(self.request.url))
+        values = REGISTRY.route(self.method, place.path, place.domain)[1]
         return unquote(values[-1]) if values else None
 
     @property
     def origin(self) -> str:
-        return forms.roots(forms.split(self.request.url))[0]
+        return forms.locate(forms.split(self.request.url)).origin
 
     @property
     def root(self) -> str:
-        return forms.roots(forms.split(self.request.url))[1]
+        return forms.locate(forms.split(self.request.url)).root
 
     @property
     def response_body(self) -> bytes:

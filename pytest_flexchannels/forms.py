@@ -4,9 +4,11 @@ recorded calls, which read them again on demand instead of keeping copies."""
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 from urllib.parse import SplitResult, unquote_plus
 
 from .models import API_ROOT, PUBLIC_ORIGIN
+from .registry import FLEX, REGISTRY, Domain
 
 
 def fields(text: str) -> dict[str, str]:
@@ -33,19 +35,67 @@ _TWILIO_NETLOC = re.compile(r"\.twilio\.com\.?(?::[0-9]+)?$")
 _PUBLIC_NETLOC = PUBLIC_ORIGIN.removeprefix("https://")
 
 
-def roots(parts: SplitResult) -> tuple[str, str]:
-    """The origin the request came to, which page URLs name (credentials in the URL left out),
-    and the API root resources name: Twilio's own whichever Twilio host (edge, region) served
-    them, as the helper library puts its edge back in; behind a server, the host the client
-    called. Twilio's own origin when the request named no usable host."""
-    netloc = parts.netloc
+class Place(NamedTuple):
+    """Where a request went: the API ``domain`` that serves it (None for a Twilio host the fake
+    does not model), its ``path`` as that API names it, the ``origin`` its page URLs name and
+    the ``root`` its resources' URLs name (``{origin}/v1``; Twilio's public one on any Twilio
+    host, as the helper library puts its edge and region back in)."""
+
+    domain: str | None
+    path: str
+    origin: str
+    root: str
+
+
+def _root(origin: str, path: str) -> str:
+    """``origin`` and the path's version segment: ``https://chat.twilio.com/v2``."""
+    version = path[1:].partition("/")[0] if path.startswith("/") else ""
+    return f"{origin}/{version or 'v1'}"
+
+
+def locate(parts: SplitResult) -> Place:
+    """The place a request went, from its URL: on a Twilio host the host names the API
+    (``chat.twilio.com``, ``flex-api.us1.twilio.com``); on any other (a served fake) a path
+    prefix does (``/chat/v2/...``), and a path without one is Flex's."""
+    netloc, path = parts.netloc, parts.path
     if netloc == _PUBLIC_NETLOC and parts.scheme == "https":  # nearly every request
-        return PUBLIC_ORIGIN, API_ROOT
+        return Place(
+            FLEX.name,
+            path,
+            PUBLIC_ORIGIN,
+            API_ROOT if path[:4] == "/v1/" else _root(PUBLIC_ORIGIN, path),
+        )
     netloc = netloc.rpartition("@")[2]
-    if parts.scheme not in ("http", "https") or not _NETLOC.fullmatch(netloc):
-        return PUBLIC_ORIGIN, API_ROOT
-    origin = f"{parts.scheme}://{netloc}"
-    return origin, API_ROOT if _TWILIO_NETLOC.search(netloc) else f"{origin}/v1"
+    usable = parts.scheme in ("http", "https") and _NETLOC.fullmatch(netloc) is not None
+    if usable and _TWILIO_NETLOC.search(netloc):
+        domain = _by_host().get(netloc.partition(".")[0].lower())
+        public = REGISTRY.domains[domain].origin if domain is not None else PUBLIC_ORIGIN
+        return Place(domain, path, f"{parts.scheme}://{netloc}", _root(public, path))
+    domain, prefix = FLEX.name, ""
+    for named in _prefixed():
+        if path == named.prefix or path.startswith(named.prefix + "/"):
+            domain, prefix, path = named.name, named.prefix, path[len(named.prefix) :] or "/"
+            break
+    origin = f"{parts.scheme}://{netloc}{prefix}" if usable else REGISTRY.domains[domain].origin
+    return Place(domain, path, origin, _root(origin, path))
+
+
+_hosts: dict[str, str] = {}
+_prefixes: list[Domain] = []
+
+
+def _by_host() -> dict[str, str]:
+    """Domain names by the first label of their hosts (the registry's, read once it grew)."""
+    if len(_hosts) != len(REGISTRY.domains):
+        _hosts.clear()
+        _hosts.update({domain.host: domain.name for domain in REGISTRY.domains.values()})
+    return _hosts
+
+
+def _prefixed() -> list[Domain]:
+    if len(_prefixes) != sum(1 for domain in REGISTRY.domains.values() if domain.prefix):
+        _prefixes[:] = [domain for domain in REGISTRY.domains.values() if domain.prefix]
+    return _prefixes
 
 
 # scheme://netloc, then the path, the query and a fragment: what every transport hands over.

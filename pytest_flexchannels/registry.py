@@ -193,6 +193,7 @@ class Operation:
     summary: str = ""
     legacy: str | None = None  # the name it had before names were uniform (deprecated)
     rules: Callable[[dict[str, Any]], None] | None = None
+    domain: str = "flex"  # the API host it is served on (see ``Domain``)
     path_params: tuple[str, ...] = field(init=False, default=())
     _plan: _Plan = field(init=False, repr=False, compare=False)
 
@@ -209,6 +210,26 @@ class Operation:
 
 
 _METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE"]  # as Allow headers list them
+
+
+@dataclass(frozen=True)
+class Domain:
+    """An API host the fake answers: its ``name`` (what operations name), the first label of
+    its hosts (``flex-api``, as in ``flex-api.{edge}.{region}.twilio.com``), and the path prefix
+    that names it on a host that is not Twilio's (a served fake: ``/chat/v2/Services``); Flex's
+    is empty, so a served fake's ``/v1/Channels`` is Flex's as it always was."""
+
+    name: str
+    host: str
+    prefix: str
+
+    @property
+    def origin(self) -> str:
+        """Its public origin: where resources' URLs point, whichever edge or region served."""
+        return f"https://{self.host}.twilio.com"
+
+
+FLEX = Domain("flex", "flex-api", "")
 
 
 class _Node:
@@ -230,7 +251,17 @@ class Registry:
     def __init__(self) -> None:
         self._by_name: dict[str, Operation] = {}
         self._legacy: dict[str, str] = {}
-        self._root = _Node()
+        self._roots: dict[str, _Node] = {}
+        self.domains: dict[str, Domain] = {}
+        self.add_domain(FLEX)
+
+    def add_domain(self, domain: Domain) -> None:
+        """Serve ``domain``'s hosts (a family declares its domain before its operations)."""
+        known = self.domains.get(domain.name)
+        if known is not None and known != domain:
+            raise ValueError(f"domain {domain.name!r} is declared twice, differently")
+        self.domains[domain.name] = domain
+        self._roots.setdefault(domain.name, _Node())
 
     def register(self, *operations: Operation) -> None:
         for operation in operations:
@@ -238,7 +269,9 @@ class Registry:
                 raise ValueError(f"operation {operation.name!r} is declared twice")
             if operation.method not in _METHOD_ORDER:
                 raise ValueError(f"{operation.name}: unknown method {operation.method}")
-            node = self._root
+            node = self._roots.get(operation.domain)
+            if node is None:
+                raise ValueError(f"{operation.name}: unknown domain {operation.domain!r}")
             for segment in operation.path.strip("/").split("/"):
                 if segment.startswith("{"):
                     node.wild = node.wild or _Node()
@@ -253,11 +286,15 @@ class Registry:
             if operation.legacy is not None:
                 self._legacy[operation.legacy] = operation.name
 
-    def route(self, method: str, path: str) -> tuple[Operation | None, tuple[str, ...], str | None]:
-        """The operation for ``method`` on ``path`` (None when the path allows other methods,
-        or is unknown), the values of the path's parameters, and the methods the path allows
-        (``"GET, POST"``; None for a path no operation has)."""
-        node: _Node | None = self._root
+    def route(
+        self, method: str, path: str, domain: str | None = "flex"
+    ) -> tuple[Operation | None, tuple[str, ...], str | None]:
+        """The operation for ``method`` on ``path`` of ``domain`` (None when the path allows
+        other methods, or is unknown), the values of the path's parameters, and the methods the
+        path allows (``"GET, POST"``; None for a path no operation has)."""
+        node: _Node | None = self._roots.get(domain) if domain is not None else None
+        if node is None:
+            return None, (), None
         values: list[str] = []
         for segment in path[1:].split("/") if path.startswith("/") else ("\0",):
             assert node is not None
@@ -273,6 +310,15 @@ class Registry:
             return None, (), None
         operation = node.methods.get("GET" if method == "HEAD" else method)
         return operation, tuple(values), node.allowed
+
+    def resource(self, path: str, domain: str | None) -> str:
+        """A path as a 404's message names it: without the version, when it is one the domain
+        serves (``/v1/Nothing`` is ``/Nothing`` on Flex; ``/v2/Channels`` stays whole)."""
+        version, slash, rest = path[1:].partition("/")
+        node = self._roots.get(domain) if domain is not None else None
+        if slash and node is not None and version in node.literal:
+            return f"/{rest}"
+        return path
 
     def __iter__(self) -> Iterator[Operation]:
         return iter(self._by_name.values())
@@ -300,7 +346,13 @@ class Registry:
 
     def supported(self) -> str:
         """What the fake answers, one operation a line (as failures name it)."""
-        return "\n".join(f"    {op.method} {op.path} ({op.name})" for op in self)
+        return "\n".join(f"    {op.method} {self.where(op)} ({op.name})" for op in self)
+
+    def where(self, operation: Operation) -> str:
+        """The operation's path as the table names it: Flex's alone, another host's after it."""
+        if operation.domain == FLEX.name:
+            return operation.path
+        return f"{self.domains[operation.domain].host}.twilio.com{operation.path}"
 
     def table(self) -> str:
         """The table of operations, as Markdown (what ``python -m pytest_flexchannels
@@ -317,8 +369,8 @@ class Registry:
             name = f"`{op.name}`" + (f" (was `{op.legacy}`)" if op.legacy else "")
             answer = f"{op.status}" + (f", list key `{op.list_key}`" if op.list_key else "")
             lines.append(
-                f"| {name} | `{op.method} {op.path}` | {op.summary} | {', '.join(params) or '—'} "
-                f"| {answer} |"
+                f"| {name} | `{op.method} {self.where(op)}` | {op.summary} "
+                f"| {', '.join(params) or '—'} | {answer} |"
             )
         return "\n".join(lines)
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable
 from typing import Any, cast
 
-from ..api import FLEX_ORIGIN, Served
+from ..api import Served, to_served
 from .wsgi import Dropped, Environ, FlexWsgiApp, StartResponse
 
 MAX_BODY = 10 * 1024 * 1024  # Flex requests are a few hundred bytes
@@ -224,7 +224,7 @@ class FlexServer:
         self.stop()
 
     def twilio_http_client(self) -> Any:
-        """A ``twilio`` HTTP client that sends Flex requests to this server:
+        """A ``twilio`` HTTP client that sends requests for the APIs the fake serves to this server:
         ``Client(sid, token, http_client=server.twilio_http_client())``."""
         from twilio.http.http_client import TwilioHttpClient
 
@@ -232,6 +232,6 @@ class FlexServer:
 
         class _ToServer(TwilioHttpClient):  # type: ignore[misc]
             def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-                return super().request(method, FLEX_ORIGIN.sub(base, url, count=1), *args, **kwargs)
+                return super().request(method, to_served(url, base), *args, **kwargs)
 
         return _ToServer()

@@ -59,7 +59,7 @@ class FlexWsgiApp:
             start_response(status_line(status), list(headers.items()))
             return [] if method == "HEAD" else [body]
         if method == "OPTIONS":
-            allowed = allowed_methods(path)
+            allowed = allowed_methods(_origin(environ) + path)
             if allowed is not None:  # a CORS preflight, answered before any authentication
                 return self._preflight(environ, allowed, start_response)
         answer = self._fake.handle(_request(environ, method, path))
