@@ -14,13 +14,14 @@ from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlencode, urlsplit
 
-from . import errors, flex, sids
+from . import chat, errors, flex, sids
 from .calls import Answer, Call, CallLog
 from .errors import FlexApiError
 from .faults import Fault, FaultPlan
 from .forms import fields as _fields
 from .forms import locate as _locate
 from .forms import split as _split
+from .forms import values as _values
 from .models import page_meta
 from .order import Span
 from .order import records as _records
@@ -101,7 +102,8 @@ def refusal(method: str, url: str) -> str | None:
     """Why a request to a Twilio host is refused (None for a host the fake serves)."""
     if SERVED_ORIGIN.match(url):
         return None
-    return errors.refused(method, url, urlsplit(url).hostname or url)
+    served = ", ".join(f"{domain.host}.twilio.com" for domain in REGISTRY.domains.values())
+    return errors.refused(method, url, urlsplit(url).hostname or url, served)
 
 
 def to_served(url: str, base: str) -> str:
@@ -171,7 +173,8 @@ def _render_page(
     records = _records((first, start, second, end))
     # While answering, the context has read the paging parameters (and checked the token's
     # MAC) already; a recorded call reads them again.
-    paging = getattr(view, "paging", None) or _paging(view, api, spec.path)
+    path = spec.path or view.resource
+    paging = getattr(view, "paging", None) or _paging(view, api, path)
     size, page, _, before = paging
     account_sid = view.account_sid
     assert account_sid is not None
@@ -182,9 +185,9 @@ def _render_page(
         # the next page starts there, not one earlier.
         last = position(records[-1]) if records else (None if before is None else before - 1)
         if last is not None:
-            next_token = api.token(account_sid, spec.path, "PA", last)
+            next_token = api.token(account_sid, path, "PA", last)
     if page > 0 and records:
-        previous_token = api.token(account_sid, spec.path, "PB", position(records[0]))
+        previous_token = api.token(account_sid, path, "PB", position(records[0]))
     filters = {name: params[name] for name in spec.filters if params.get(name)}
     meta = page_meta(
         view.origin,
@@ -193,7 +196,7 @@ def _render_page(
         token=params.get("PageToken"),
         next_token=next_token,
         previous_token=previous_token,
-        path=spec.path,
+        path=path,
         key=spec.key,
         filters=urlencode(filters) if filters else "",
     )
@@ -215,8 +218,10 @@ class Context:
         "paging",
         "params",
         "path",
+        "resource",
         "root",
         "store",
+        "text",
     )
 
     def __init__(
@@ -228,6 +233,7 @@ class Context:
         params: Mapping[str, str],
         origin: str,
         root: str,
+        resource: str,
     ) -> None:
         self._api = api
         self.store = api.store
@@ -237,12 +243,18 @@ class Context:
         self.params = params
         self.origin = origin
         self.root = root
+        self.resource = resource
+        self.text = ""  # the form or query the parameters came in
         self.paging: tuple[int, int, int | None, int | None] | None = None
 
     @property
     def sid(self) -> str:
         """The value of the path's last parameter (the ``{Sid}`` of an instance path)."""
         return self.path[-1]
+
+    def values(self, wire: str) -> list[str]:
+        """Every value of a repeated parameter (``args`` holds the first)."""
+        return _values(self.text, wire)
 
     def page(
         self,
@@ -253,7 +265,7 @@ class Context:
         span of an ``order.Order``) and whether more follow, for the paging parameters of the
         request (a bad one is Twilio's 400)."""
         api = self._api
-        self.paging = size, page, after, before = _paging(self, api, spec.path)
+        self.paging = size, page, after, before = _paging(self, api, spec.path or self.resource)
         found, more = fetch(size, page * size, after, before)
         if isinstance(found, list):
             kept = api.shared(spec, self, found)
@@ -295,11 +307,13 @@ class FlexApi:
         context: Context | None = None
         error: FlexApiError | None = None
         params: Mapping[str, str] = _NO_PARAMS
+        raw = ""
         name = None
         if operation is not None:
             name = operation.name
             form = operation.body == "form"
-            params = _fields(request.body.decode("utf-8", "replace") if form else parts.query)
+            raw = request.body.decode("utf-8", "replace") if form else parts.query
+            params = _fields(raw)
             if values:
                 values = tuple(unquote(value) for value in values)
         try:
@@ -314,7 +328,10 @@ class FlexApi:
                 raise errors.method_not_allowed()
             else:
                 args = operation.parse(params) if operation.params else {}
-                context = Context(self, account_sid, values, args, params, place.origin, place.root)
+                context = Context(
+                    self, account_sid, values, args, params, place.origin, place.root, path
+                )
+                context.text = raw
                 answer = operation.handler(context)
                 status = operation.status
                 if answer is not None:
@@ -394,7 +411,7 @@ class FlexApi:
         """The records of a page as a tuple, the one kept from the account's last page of the
         same resource when it holds the same records (they are immutable: the same objects are
         the same page). A poller's or a test's repeated page is then kept once, not per call."""
-        key = (spec.path, view.account_sid)
+        key = (spec.path or view.resource, view.account_sid)
         last = self._pages.get(key)
         if (
             last is not None
@@ -424,5 +441,7 @@ class FlexApi:
         return hmac.new(self._token_key, message, hashlib.sha256).hexdigest()[:16]
 
 
-flex.load()  # the Flex family's operations, registered on import (they import this module)
+# The families' operations, registered on import (they import this module).
+flex.load()
+chat.load()
 SERVED_ORIGIN = _served_origin()

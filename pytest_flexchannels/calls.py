@@ -85,6 +85,8 @@ class Call:
         """The path as the API names it (a served fake's prefix for the API left out)."""
         return forms.locate(forms.split(self.request.url)).path
 
+    resource = path  # what a page renders its URLs and tokens from (``pages.View``)
+
     @property
     def params(self) -> dict[str, str]:
         operation = REGISTRY.get(self.operation) if self.operation is not None else None

@@ -52,12 +52,13 @@ class UnknownSidError(KeyError):
         return f"no channel {self.sid!r} in account {self.account_sid}"
 
 
-def refused(method: str, url: str, host: str) -> str:
-    """Why a request to a Twilio host the fake does not model never left the process."""
+def refused(method: str, url: str, host: str, served: str) -> str:
+    """Why a request to a Twilio host the fake does not model never left the process
+    (``served``: the hosts it answers, ``flex-api.twilio.com, chat.twilio.com``)."""
     return (
         f"pytest-flexchannels refused {method.upper()} {url}: while the Flex fake runs no request "
-        f"to a Twilio host leaves this machine, and the fake answers only Flex API hosts "
-        f"(flex-api.twilio.com), not {host}. Mock {host} yourself (responses.add(...) or a "
+        f"to a Twilio host leaves this machine, and the fake answers only the hosts of the APIs "
+        f"it models ({served}), not {host}. Mock {host} yourself (responses.add(...) or a "
         f"responses.RequestsMock for requests; aioresponses for aiohttp), or inject a client "
         f"that answers it."
     )
@@ -115,4 +116,44 @@ EXPECTED_PAGE = "must be an integer of at least 0"
 EXPECTED_INTEGER = "must be an integer"
 EXPECTED_RETRY_COUNT = "must be an integer from 0 to 3"
 EXPECTED_URL = "must be an absolute http(s) URL"
+EXPECTED_DATE = "must be an ISO 8601 date and time with a time zone"
 EXPECTED_ONE_OF = "must be one of {values}"
+
+
+# --- Programmable Chat -------------------------------------------------------------------------
+
+
+def attributes_not_json() -> FlexApiError:
+    return FlexApiError(400, 50304, "Attributes not valid JSON")
+
+
+def unique_name_taken() -> FlexApiError:
+    return FlexApiError(409, 50307, "Channel with provided unique name already exists")
+
+
+def member_exists() -> FlexApiError:
+    return FlexApiError(409, 50404, "Member already exists")
+
+
+def user_exists() -> FlexApiError:
+    return FlexApiError(409, 50201, "User already exists")
+
+
+def webhook_type_missing() -> FlexApiError:
+    return FlexApiError(400, 50328, "Channel webhook type not provided")
+
+
+def webhook_url_missing() -> FlexApiError:
+    return FlexApiError(400, 50329, "Channel webhook url not provided")
+
+
+def webhook_retry_count() -> FlexApiError:
+    return FlexApiError(400, 50065, "Invalid webhook retry count")
+
+
+def webhook_filter() -> FlexApiError:
+    return FlexApiError(400, 50325, "Invalid channel webhook filter")
+
+
+def too_many_webhooks() -> FlexApiError:
+    return FlexApiError(403, 50321, "Too many channel webhooks")

@@ -28,6 +28,19 @@ def fields(text: str) -> dict[str, str]:
     return fields
 
 
+def values(text: str, name: str) -> list[str]:
+    """Every value of a repeated form or query field (``Configuration.Filters``), in order."""
+    found = []
+    for field in text.split("&"):
+        key, _, value = field.partition("=")
+        if "%" in field or "+" in field:
+            key = unquote_plus(key, errors="replace")
+            value = unquote_plus(value, errors="replace")
+        if key == name:
+            found.append(value)
+    return found
+
+
 # What may stand between ``scheme://`` and the path of a URL the fake writes: a host name or an
 # IP address, and a port. Anything else a Host header carried is not echoed into answers.
 _NETLOC = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")

@@ -151,13 +151,19 @@ class Channel(NamedTuple):
     date_updated: datetime
     # Creation order across the store: list order and page tokens are positions in it.
     seq: int
+    # The Programmable Chat channel it is (same SID): its service (the flow's), and the
+    # attributes the Chat API last set (None: those Flex writes, see ``flex_attributes``).
+    chat_service_sid: str
+    attributes: str | None = None
 
     @property
     def url(self) -> str:
         return f"{API_ROOT}/Channels/{self.sid}"
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields[:-1])
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in self._fields if name != "seq"
+        )
         return f"Channel({shown})"
 
 
@@ -180,7 +186,49 @@ ChannelRow = tuple[
     datetime,
     datetime,
     int,
+    str,
+    str | None,
 ]
+
+
+def flex_attributes(channel: ChannelRow, channel_type: str) -> str:
+    """The attributes Flex writes on the chat channel it makes (modelled on captured ones):
+    the task's SID on a task flow, the pre-engagement data, who it is ``from`` (the target,
+    else the user's friendly name), the flow's channel type, ``status`` (``ACTIVE`` until the
+    chat ends) and ``long_lived``."""
+    attributes: dict[str, Any] = {}
+    if channel[4] is not None:
+        attributes["task_sid"] = channel[4]
+    if channel[10] is not None:
+        attributes["pre_engagement_data"] = json.loads(channel[10])
+    attributes["from"] = channel[8] if channel[8] is not None else channel[6]
+    attributes["channel_type"] = channel_type
+    attributes["status"] = "ACTIVE" if channel[13] else "INACTIVE"
+    attributes["long_lived"] = channel[12]
+    return json.dumps(attributes, ensure_ascii=False, separators=(",", ":"))
+
+
+def attributes_status(attributes: str | None) -> str | None:
+    """The ``status`` chat attributes hold (what Flex reads an open chat from), if any."""
+    try:
+        value = json.loads(attributes) if attributes else None
+    except (ValueError, RecursionError):
+        return None
+    status = value.get("status") if isinstance(value, dict) else None
+    return status if isinstance(status, str) else None
+
+
+def with_status(attributes: str | None, status: str) -> str | None:
+    """Attributes set through the Chat API with their ``status`` changed (as Flex ends a chat):
+    left as they are when they are not a JSON object (None stays None: Flex's own)."""
+    try:
+        value = json.loads(attributes) if attributes else None
+    except (ValueError, RecursionError):
+        return attributes
+    if not isinstance(value, dict):
+        return attributes
+    value["status"] = status
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def channel_resource(channel: Channel, root: str = API_ROOT) -> dict[str, Any]:

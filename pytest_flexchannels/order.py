@@ -102,6 +102,12 @@ class Order(Generic[T]):
             return self._len
         return self._start(index) + bisect_left(self._chunks[index], position, key=self._key)
 
+    def since(self, position: int) -> list[T]:
+        """The records whose key is greater than ``position``, in order."""
+        start = self.after(position)
+        found = self.span(start, self._len)
+        return found if isinstance(found, list) else list(records(found))
+
     def span(self, start: int, end: int) -> Span | list[T]:
         """The records from index ``start`` to ``end``, as a span that shares the chunks (now
         never changed again) or, for a piece of the chunk still being filled or one across

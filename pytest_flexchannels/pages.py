@@ -10,10 +10,12 @@ from typing import Any, NamedTuple, Protocol
 
 class PageSpec(NamedTuple):
     """How a list operation's pages read: the path page tokens are bound to (with the
-    account), the list key, how an item renders (``render(record, root)``), its position in
-    the creation order, and the filter parameters every page URL carries, first."""
+    account) and page URLs name (None: the request's own, for a list under a parent such as
+    ``/v2/Services/{ServiceSid}/Channels``), the list key, how an item renders
+    (``render(record, root)``), its position in the list's order, and the filter parameters
+    every page URL carries, first."""
 
-    path: str
+    path: str | None
     key: str
     render: Callable[[Any, str], str]
     position: Callable[[Any], int]
@@ -22,7 +24,7 @@ class PageSpec(NamedTuple):
 
 class View(Protocol):
     """What renders an answer: the request's context while answering, the recorded call
-    later."""
+    later. ``resource`` is the request's path as its API names it."""
 
     @property
     def account_sid(self) -> str | None: ...
@@ -35,6 +37,9 @@ class View(Protocol):
 
     @property
     def root(self) -> str: ...
+
+    @property
+    def resource(self) -> str: ...
 
 
 def window(

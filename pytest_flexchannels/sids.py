@@ -17,6 +17,10 @@ REQUEST: Final = "RQ"
 STUDIO_FLOW: Final = "FW"
 WORKSPACE: Final = "WS"
 WORKFLOW: Final = "WW"
+MEMBER: Final = "MB"
+MESSAGE: Final = "IM"
+WEBHOOK: Final = "WH"
+ROLE: Final = "RL"
 
 # The official description accepts either case of hex; generated SIDs are lower-case.
 _PATTERNS: Final = {
@@ -33,6 +37,10 @@ _PATTERNS: Final = {
         STUDIO_FLOW,
         WORKSPACE,
         WORKFLOW,
+        MEMBER,
+        MESSAGE,
+        WEBHOOK,
+        ROLE,
     )
 }
 

@@ -22,8 +22,10 @@ from .models import (
     ChannelType,
     FlexFlow,
     IntegrationType,
+    attributes_status,
     check_flow_types,
     missing_integration,
+    with_status,
 )
 from .order import Order, Span, records
 from .pages import window
@@ -59,6 +61,10 @@ FLOW: Final = 2
 IDENTITY: Final = 5
 ACTIVE: Final = 13
 SEQ: Final = 16
+SERVICE: Final = 17
+ATTRIBUTES: Final = 18
+# The fields the Chat API sets, by position.
+_CHAT_FIELDS: Final = {"chat_friendly_name": 7, "chat_unique_name": 9, "attributes": ATTRIBUTES}
 _record = Channel._make  # a row as the Channel record callers get
 _position = itemgetter(SEQ)
 
@@ -66,11 +72,21 @@ _position = itemgetter(SEQ)
 class _AccountState:
     """One account's world: other accounts never see any of it."""
 
-    __slots__ = ("account", "active", "channels", "families", "flows", "order", "users")
+    __slots__ = (
+        "account",
+        "active",
+        "channels",
+        "families",
+        "flow_types",
+        "flows",
+        "order",
+        "users",
+    )
 
     def __init__(self, account: Account) -> None:
         self.account = account
         self.flows: dict[str, FlexFlow] = {}
+        self.flow_types: dict[str, str] = {}  # every flow's channel type, deleted ones' too
         # Rows: plain tuples in the order Channel declares its fields, which the garbage collector
         # stops tracking (it keeps tracking every instance of a tuple subclass, so a million
         # Channel records slowed every full collection of the test process). Channel objects
@@ -227,6 +243,7 @@ class Store:
             if flow.sid in state.flows:
                 raise ValueError(f"Flex Flow {flow.sid} already exists in account {account_sid}")
             state.flows[flow.sid] = flow
+            state.flow_types[flow.sid] = flow.channel_type
             return flow
 
     def _integration(self, integration_type: str) -> dict[str, Any]:
@@ -302,6 +319,7 @@ class Store:
                 raise errors.missing_parameter(missing)
             flow = replace(flow, **changes, integration=merged, date_updated=self._clock.now())
             state.flows[sid] = flow
+            state.flow_types[sid] = flow.channel_type
             return flow
 
     def delete_flex_flow(self, account_sid: str, sid: str) -> None:
@@ -357,6 +375,8 @@ class Store:
                 now,  # date_created
                 now,  # date_updated
                 next(self._seq),
+                flow.chat_service_sid,
+                None,  # attributes: Flex's own until the Chat API sets some
             )
             sid = row[0]
             state.channels[sid] = row
@@ -370,6 +390,15 @@ class Store:
         if row is None:
             raise errors.not_found(f"/Channels/{sid}")
         return row
+
+    def get_row(self, account_sid: str, sid: str) -> ChannelRow | None:
+        with self._lock:
+            return self._state(account_sid).channels.get(sid)
+
+    def rows_since(self, account_sid: str, seq: int) -> list[ChannelRow]:
+        """The account's channels made after position ``seq``, in creation order."""
+        with self._lock:
+            return self._state(account_sid).order.since(seq)
 
     def fetch_channel(self, account_sid: str, sid: str) -> Channel:
         return _record(self.fetch_row(account_sid, sid))
@@ -428,11 +457,37 @@ class Store:
             if row is None:
                 return None
             if row[ACTIVE]:
-                row = (*row[:13], False, row[14], self._clock.now(), row[SEQ])  # ended now
-                state.order.replace(state.channels[sid], row)
-                state.channels[sid] = row
-                self._forget_active(state, row)
+                attributes = with_status(row[ATTRIBUTES], "INACTIVE")
+                row = (*row[:13], False, row[14], self._clock.now(), *row[SEQ:18], attributes)
+                self._put(state, row)
             return _record(row)
+
+    def update_chat_channel(
+        self, account_sid: str, sid: str, changes: Mapping[str, str | None]
+    ) -> ChannelRow:
+        """Set a channel's chat fields (``chat_friendly_name``, ``chat_unique_name``,
+        ``attributes``) as the Chat API does. Attributes with a ``status`` decide whether it is
+        its flow and identity's open chat, as Flex reads them: ``INACTIVE`` ends it."""
+        with self._lock:
+            state = self._state(account_sid)
+            row = state.channels.get(sid)
+            if row is None:
+                raise KeyError(sid)
+            fields = list(row)
+            for name, value in changes.items():
+                fields[_CHAT_FIELDS[name]] = value
+            status = attributes_status(changes["attributes"]) if "attributes" in changes else None
+            if status is not None:
+                fields[ACTIVE] = status == "ACTIVE"
+            fields[15] = self._clock.now()  # date_updated
+            row = tuple(fields)  # type: ignore[assignment]
+            self._put(state, row)
+            return row
+
+    def flow_channel_type(self, account_sid: str, flow_sid: str) -> str:
+        """The channel type of a flow, deleted or not: what its channels' attributes say."""
+        with self._lock:
+            return self._state(account_sid).flow_types.get(flow_sid, "web")
 
     def all_channels(self) -> list[Channel]:
         with self._lock:
@@ -446,6 +501,17 @@ class Store:
         if state is None:
             raise ValueError(f"unknown account {account_sid!r}: add it with add_account() first")
         return state
+
+    def _put(self, state: _AccountState, row: ChannelRow) -> None:
+        """Put a changed row in place of the stored one, and make its flow and identity's
+        open chat follow its ``active``."""
+        sid = row[0]
+        state.order.replace(state.channels[sid], row)
+        state.channels[sid] = row
+        if not row[ACTIVE]:
+            self._forget_active(state, row)
+        else:
+            state.active.setdefault(row[FLOW], {}).setdefault(row[IDENTITY], sid)
 
     @staticmethod
     def _forget_active(state: _AccountState, row: ChannelRow) -> None:

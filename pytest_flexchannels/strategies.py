@@ -519,6 +519,7 @@ def _rendered(bits: int, account_sid: str, flex_flow_sid: str, integration_type:
         date_created=created,
         date_updated=created + timedelta(seconds=(bits & 0xFFFFFF) % (10**7 + 1)),
         seq=1,
+        chat_service_sid=f"{_sids.CHAT_SERVICE}{flex_flow_sid[2:]}",  # one service per flow
     )
 
 

@@ -15,7 +15,7 @@ from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 
-from .helpers import BODY_KINDS, INNER_INI, SPEC_PATH, VALIDATORS, Validate, validate_body
+from .helpers import INNER_INI, SPEC_PATH, VALIDATORS, Validate, validate_body
 
 # `--hypothesis-profile=thorough` (CI runs the model-based test with it): thousands of sequences.
 settings.register_profile("thorough", max_examples=2500)
@@ -48,7 +48,8 @@ def flex_channels(flex_channels: FlexChannelsMock) -> Iterator[FlexChannelsMock]
         elif call.error_code is not None:
             validate_body("error", call.response_json)
         else:
-            validate_body(BODY_KINDS.get(call.operation or "", "channel"), call.response_json)
+            assert call.operation is not None
+            validate_body(call.operation, call.response_json)
 
 
 @pytest.fixture

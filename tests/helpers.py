@@ -42,14 +42,19 @@ FLEX_FLOW_KEYS = {
     "janitor_enabled",
     "url",
 }
-# The body kind of each operation's success answer, for validate_body.
-BODY_KINDS = {"list_channels": "list", "list_flex_flows": "flex_flow_list"}
-BODY_KINDS |= {
-    op: "flex_flow" for op in ("create_flex_flow", "fetch_flex_flow", "update_flex_flow")
-}
-BODY_KINDS |= {f"{verb}_web_channel": "web_channel" for verb in ("create", "fetch", "update")}
-BODY_KINDS["list_web_channels"] = "web_channel_list"
 WEB_CHANNEL_KEYS = {"account_sid", "flex_flow_sid", "sid", "url", "date_created", "date_updated"}
+# The official descriptions, by the domain whose operations they describe.
+REFERENCE = SPEC_PATH.parent
+SPECS = {"flex": "twilio_flex_v1.json", "chat": "twilio_chat_v2.json"}
+# The body kinds of the first tests: the operation whose success answer they are.
+KINDS = {
+    "channel": "fetch_channel",
+    "list": "list_channels",
+    "flex_flow": "fetch_flex_flow",
+    "flex_flow_list": "list_flex_flows",
+    "web_channel": "fetch_web_channel",
+    "web_channel_list": "list_web_channels",
+}
 
 Validate = Callable[[str, Any], None]
 
@@ -58,27 +63,58 @@ Validate = Callable[[str, Any], None]
 INNER_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 
 
+def _keys(schema: dict[str, Any], spec: dict[str, Any]) -> Callable[[Any], None]:
+    """A check that a body has exactly the keys the schema's properties name (Twilio answers
+    every field, null or not), a list page's items included."""
+
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        ref = node.get("$ref")
+        return spec["components"]["schemas"][ref.rpartition("/")[2]] if ref else node
+
+    top = resolve(schema)
+    names = set(top["properties"])
+    items = {
+        key: set(resolve(value["items"])["properties"])
+        for key, value in top["properties"].items()
+        if value.get("type") == "array" and "$ref" in value.get("items", {})
+    }
+
+    def check(body: Any) -> None:
+        assert set(body) == names, body
+        for key, expected in items.items():
+            for item in body[key]:
+                assert set(item) == expected, item
+
+    return check
+
+
 def _load_validators() -> dict[str, Callable[[Any], None]] | None:
+    """Per operation, a check of its success answer against the official description."""
     if not SPEC_PATH.exists():
         return None
     from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-    spec = json.loads(SPEC_PATH.read_text())
-    channels = spec["paths"]["/v1/Channels"]
-    flows = spec["paths"]["/v1/FlexFlows"]
-    web = spec["paths"]["/v1/WebChannels"]
-    schemas = {
-        "channel": {"$ref": "#/components/schemas/flex.v1.channel"},
-        "list": channels["get"]["responses"]["200"]["content"]["application/json"]["schema"],
-        "flex_flow": {"$ref": "#/components/schemas/flex.v1.flex_flow"},
-        "flex_flow_list": flows["get"]["responses"]["200"]["content"]["application/json"]["schema"],
-        "web_channel": {"$ref": "#/components/schemas/flex.v1.web_channel"},
-        "web_channel_list": web["get"]["responses"]["200"]["content"]["application/json"]["schema"],
-    }
+    from pytest_flexchannels.registry import REGISTRY
+
+    specs = {domain: json.loads((REFERENCE / name).read_text()) for domain, name in SPECS.items()}
     validators = {}
-    for name, schema in schemas.items():
-        document = {**schema, "components": spec["components"]}
-        validators[name] = OAS30Validator(document, format_checker=oas30_format_checker).validate
+    for op in REGISTRY:
+        spec = specs[op.domain]
+        answer = spec["paths"][op.path][op.method.lower()]["responses"].get(str(op.status), {})
+        content = answer.get("content", {}).get("application/json")
+        if content is None:
+            continue
+        schema = content["schema"]
+        validate = OAS30Validator(
+            {**schema, "components": spec["components"]}, format_checker=oas30_format_checker
+        ).validate
+        keys = _keys(schema, spec)
+
+        def both(body: Any, keys: Any = keys, validate: Any = validate) -> None:
+            keys(body)
+            validate(body)
+
+        validators[op.name] = both
     return validators
 
 
@@ -86,31 +122,17 @@ VALIDATORS = _load_validators()
 
 
 def validate_body(kind: str, body: Any) -> None:
-    """Check a body against the official description: ``channel``, ``list`` or ``error``."""
+    """Check a body against the official description: the success answer of an operation (by
+    its name, or a first kind: ``channel``, ``list``, ...), or ``error``."""
     if kind == "error":
         assert set(body) == ERROR_KEYS, body
         assert body["more_info"] == f"https://www.twilio.com/docs/errors/{body['code']}"
         return
-    if kind == "channel":
-        assert set(body) == CHANNEL_KEYS, body
-    elif kind == "flex_flow":
-        assert set(body) == FLEX_FLOW_KEYS, body
-    elif kind == "flex_flow_list":
-        assert set(body) == {"meta", "flex_flows"}, body
-        for item in body["flex_flows"]:
-            assert set(item) == FLEX_FLOW_KEYS, item
-    elif kind == "web_channel":
-        assert set(body) == WEB_CHANNEL_KEYS, body
-    elif kind == "web_channel_list":
-        assert set(body) == {"meta", "flex_chat_channels"}, body
-        for item in body["flex_chat_channels"]:
-            assert set(item) == WEB_CHANNEL_KEYS, item
-    else:
-        assert set(body) == {"meta", "flex_chat_channels"}, body
-        for item in body["flex_chat_channels"]:
-            assert set(item) == CHANNEL_KEYS, item
+    kind = KINDS.get(kind, kind)
     if VALIDATORS is not None:
         VALIDATORS[kind](body)
+    elif kind.endswith("_channel") and kind.startswith(("create", "fetch")):
+        assert set(body) == CHANNEL_KEYS, body
 
 
 def create_form(fake: FlexChannelsMock, **fields: str) -> dict[str, str]:

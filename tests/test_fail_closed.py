@@ -27,9 +27,10 @@ from .helpers import CHANNELS_URL, basic_auth, create
 MESSAGES_URL = "https://api.twilio.com/2010-04-01/Accounts/AC{}/Messages.json".format("0" * 32)
 REFUSED = (
     "pytest-flexchannels refused {method} {url}: while the Flex fake runs no request to a Twilio "
-    "host leaves this machine, and the fake answers only Flex API hosts (flex-api.twilio.com), "
-    "not {host}. Mock {host} yourself (responses.add(...) or a responses.RequestsMock for "
-    "requests; aioresponses for aiohttp), or inject a client that answers it."
+    "host leaves this machine, and the fake answers only the hosts of the APIs it models "
+    "(flex-api.twilio.com, chat.twilio.com), not {host}. Mock {host} yourself "
+    "(responses.add(...) or a responses.RequestsMock for requests; aioresponses for aiohttp), "
+    "or inject a client that answers it."
 )
 
 
@@ -609,7 +610,7 @@ def test_aiohttp_imported_after_the_fake_started_is_answered_too(
     [
         "https://user:secret@api.twilio.com/2010-04-01/Accounts.json",
         "https://API.TWILIO.COM./2010-04-01/Accounts.json",
-        "http://chat.twilio.com:8080/v2/Services",
+        "http://video.twilio.com:8080/v1/Rooms",
         "https://twilio.com/",
     ],
 )

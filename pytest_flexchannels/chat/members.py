@@ -1,0 +1,170 @@
+"""Chat members (``.../Channels/{ChannelSid}/Members``): create, fetch (by SID or identity),
+list (``Identity`` filter), delete. A Flex channel's customer is its first member; a new member's
+identity becomes a user of the service if it was none."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import errors, sids
+from ..pages import PageSpec
+from ..registry import Operation, Param, integer, register, sid
+from . import DOMAIN, state
+from .channels import PATH as CHANNELS
+from .state import ATTRIBUTES_PARAM, DATE, ChatState, Member
+
+if TYPE_CHECKING:
+    from ..api import Context
+    from ..calls import Answer
+    from ..pages import View
+
+PATH = f"{CHANNELS}/{{ChannelSid}}/Members"
+LIST_KEY = "members"
+
+
+def _json(member: Member, root: str) -> str:
+    return state.dump(
+        {
+            "sid": member.sid,
+            "account_sid": member.account_sid,
+            "channel_sid": member.channel_sid,
+            "service_sid": member.service_sid,
+            "identity": member.identity,
+            "date_created": DATE(member.date_created),
+            "date_updated": DATE(member.date_updated),
+            "role_sid": member.role_sid,
+            "last_consumed_message_index": member.last_consumed_message_index,
+            "last_consumption_timestamp": None,
+            "url": f"{root}/Services/{member.service_sid}/Channels/{member.channel_sid}"
+            f"/Members/{member.sid}",
+            "attributes": member.attributes,
+        }
+    )
+
+
+def _one(view: View, member: Member) -> str:
+    return _json(member, view.root)
+
+
+def _members(context: Context, chat: ChatState) -> dict[str, Member]:
+    """The members of the request's channel (named by SID or unique name)."""
+    service = state.service(context, chat, context.path[0])
+    channel = state.channel(context, chat, service.sid, context.path[1])
+    return state.members_of(chat, channel.sid)
+
+
+def _found(context: Context, members: dict[str, Member]) -> Member:
+    key = context.sid
+    member = members.get(key) or next((m for m in members.values() if m.identity == key), None)
+    if member is None:
+        raise state.missing(context)
+    return member
+
+
+def _create(context: Context) -> Answer:
+    store, args = context.store, context.args
+    with store.lock:
+        chat = state.of(context)
+        service = state.service(context, chat, context.path[0])
+        channel_sid = state.channel(context, chat, service.sid, context.path[1]).sid
+        members = state.members_of(chat, channel_sid)
+        identity = args["identity"]
+        if any(member.identity == identity for member in members.values()):
+            raise errors.member_exists()
+        state.user_of(context, chat, service.sid, identity, None)
+        now = store.clock.now()
+        member = Member(
+            store.sids.new(sids.MEMBER),
+            context.account_sid,
+            channel_sid,
+            service.sid,
+            identity,
+            args.get("role_sid", state.role(service.sid, "channel user")),
+            args.get("attributes", "{}"),
+            args.get("last_consumed_message_index"),
+            now,
+            now,
+            store.next_seq(),
+        )
+        members[member.sid] = member
+        return (_one, member)
+
+
+def _fetch(context: Context) -> Answer:
+    with context.store.lock:
+        return (_one, _found(context, _members(context, state.of(context))))
+
+
+def _seq(member: Member) -> int:
+    return member.seq
+
+
+_PAGES = PageSpec(None, LIST_KEY, _json, _seq, ("Identity",))
+
+
+def _list(context: Context) -> Answer:
+    identities = context.values("Identity")
+
+    def fetch(
+        size: int, offset: int, after: int | None, before: int | None
+    ) -> tuple[list[Member], bool]:
+        with context.store.lock:
+            every = sorted(_members(context, state.of(context)).values(), key=_seq)
+        every = [m for m in every if not identities or m.identity in identities]
+        return state.window(every, _seq, size, offset, after, before)
+
+    return context.page(_PAGES, fetch)
+
+
+def _delete(context: Context) -> None:
+    with context.store.lock:
+        members = _members(context, state.of(context))
+        del members[_found(context, members).sid]
+
+
+_INSTANCE = f"{PATH}/{{Sid}}"
+register(
+    Operation(
+        "create_chat_member",
+        "POST",
+        PATH,
+        _create,
+        (
+            Param("Identity", "identity", required=True),
+            Param("RoleSid", "role_sid", sid(sids.ROLE)),
+            Param("LastConsumedMessageIndex", "last_consumed_message_index", integer),
+            ATTRIBUTES_PARAM,
+        ),
+        body="form",
+        status=201,
+        summary="add a member to a chat channel",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "list_chat_members",
+        "GET",
+        PATH,
+        _list,
+        (Param("Identity", "identity"),),
+        list_key=LIST_KEY,
+        summary="a page of a chat channel's members, oldest first",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "fetch_chat_member",
+        "GET",
+        _INSTANCE,
+        _fetch,
+        summary="one member, by SID or identity",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "delete_chat_member",
+        "DELETE",
+        _INSTANCE,
+        _delete,
+        status=204,
+        summary="remove a member from a chat channel",
+        domain=DOMAIN.name,
+    ),
+)

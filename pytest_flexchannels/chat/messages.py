@@ -1,0 +1,235 @@
+"""Chat messages (``.../Channels/{ChannelSid}/Messages``): create, fetch, list (``Order`` asc or
+desc), update, delete. Each message has the channel's next ``index`` (0, 1, ...), which
+deleting one does not give again."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import sids
+from ..order import Order
+from ..pages import PageSpec
+from ..registry import Operation, Param, one_of, register
+from . import DOMAIN, state
+from .channels import PATH as CHANNELS
+from .state import ATTRIBUTES_PARAM, DATE, ChatState, Message
+
+if TYPE_CHECKING:
+    from ..api import Context
+    from ..calls import Answer
+    from ..pages import View
+
+PATH = f"{CHANNELS}/{{ChannelSid}}/Messages"
+LIST_KEY = "messages"
+
+
+def _json(message: Message, root: str) -> str:
+    return state.dump(
+        {
+            "sid": message.sid,
+            "account_sid": message.account_sid,
+            "attributes": message.attributes,
+            "service_sid": message.service_sid,
+            "to": message.channel_sid,
+            "channel_sid": message.channel_sid,
+            "date_created": DATE(message.date_created),
+            "date_updated": DATE(message.date_updated),
+            "last_updated_by": message.last_updated_by,
+            "was_edited": message.was_edited,
+            "from": message.author,
+            "body": message.body,
+            "index": message.position,
+            "type": "text",
+            "media": None,
+            "url": f"{root}/Services/{message.service_sid}/Channels/{message.channel_sid}"
+            f"/Messages/{message.sid}",
+        }
+    )
+
+
+def _one(view: View, message: Message) -> str:
+    return _json(message, view.root)
+
+
+def _channel(context: Context, chat: ChatState) -> tuple[str, str]:
+    """The request's service and channel SIDs (the channel named by SID or unique name)."""
+    service = state.service(context, chat, context.path[0])
+    return service.sid, state.channel(context, chat, service.sid, context.path[1]).sid
+
+
+def post(
+    context: Context,
+    chat: ChatState,
+    service_sid: str,
+    channel_sid: str,
+    author: str,
+    body: str,
+    attributes: str,
+    last_updated_by: str | None = None,
+) -> Message:
+    """A new message in a channel (what the API's create and the simulated agent do)."""
+    store = context.store
+    now = store.clock.now()
+    position = chat.next_index.get(channel_sid, 0)
+    chat.next_index[channel_sid] = position + 1
+    message = Message(
+        store.sids.new(sids.MESSAGE),
+        context.account_sid,
+        service_sid,
+        channel_sid,
+        author,
+        body,
+        attributes,
+        position,
+        last_updated_by,
+        False,
+        now,
+        now,
+    )
+    chat.messages_of(channel_sid).append(message)
+    chat.message_sids[message.sid] = message
+    return message
+
+
+def _create(context: Context) -> Answer:
+    args = context.args
+    with context.store.lock:
+        chat = state.of(context)
+        service_sid, channel_sid = _channel(context, chat)
+        message = post(
+            context,
+            chat,
+            service_sid,
+            channel_sid,
+            args.get("author", "system"),
+            args.get("body", ""),
+            args.get("attributes", "{}"),
+            args.get("last_updated_by"),
+        )
+        return (_one, message)
+
+
+def _found(context: Context, chat: ChatState, channel_sid: str) -> Message:
+    message = chat.message_sids.get(context.sid)
+    if message is None or message.channel_sid != channel_sid:
+        raise state.missing(context)
+    return message
+
+
+def _fetch(context: Context) -> Answer:
+    with context.store.lock:
+        chat = state.of(context)
+        return (_one, _found(context, chat, _channel(context, chat)[1]))
+
+
+def _position(message: Message) -> int:
+    return message.position
+
+
+def _reversed(message: Message) -> int:
+    # Newest first: a position that falls as the index grows (page tokens carry no sign).
+    return (1 << 48) - message.position
+
+
+_ASC = PageSpec(None, LIST_KEY, _json, _position, ("Order",))
+_DESC = PageSpec(None, LIST_KEY, _json, _reversed, ("Order",))
+
+
+def _list(context: Context) -> Answer:
+    descending = context.args.get("order") == "desc"
+    spec = _DESC if descending else _ASC
+
+    def fetch(
+        size: int, offset: int, after: int | None, before: int | None
+    ) -> tuple[list[Message], bool]:
+        with context.store.lock:
+            chat = state.of(context)
+            kept: Order[Message] | tuple[()] = chat.messages.get(_channel(context, chat)[1], ())
+            every = list(kept)
+        if descending:
+            every.reverse()
+        return state.window(every, spec.position, size, offset, after, before)
+
+    return context.page(spec, fetch)
+
+
+def _update(context: Context) -> Answer:
+    store, args = context.store, context.args
+    with store.lock:
+        chat = state.of(context)
+        channel_sid = _channel(context, chat)[1]
+        message = _found(context, chat, channel_sid)
+        if args:
+            edited = message.was_edited or "body" in args
+            message = message._replace(**args, was_edited=edited, date_updated=store.clock.now())
+            chat.messages_of(channel_sid).replace(chat.message_sids[message.sid], message)
+            chat.message_sids[message.sid] = message
+        return (_one, message)
+
+
+def _delete(context: Context) -> None:
+    with context.store.lock:
+        chat = state.of(context)
+        channel_sid = _channel(context, chat)[1]
+        message = _found(context, chat, channel_sid)
+        chat.messages_of(channel_sid).remove(message)
+        del chat.message_sids[message.sid]
+
+
+_INSTANCE = f"{PATH}/{{Sid}}"
+register(
+    Operation(
+        "create_chat_message",
+        "POST",
+        PATH,
+        _create,
+        (
+            Param("From", "author"),
+            ATTRIBUTES_PARAM,
+            Param("LastUpdatedBy", "last_updated_by"),
+            Param("Body", "body"),
+            Param("MediaSid", "media_sid"),
+        ),
+        body="form",
+        status=201,
+        summary="post a message in a chat channel",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "list_chat_messages",
+        "GET",
+        PATH,
+        _list,
+        (Param("Order", "order", one_of(("asc", "desc"))),),
+        list_key=LIST_KEY,
+        summary="a page of a chat channel's messages, by index (`Order=desc`: newest first)",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "fetch_chat_message", "GET", _INSTANCE, _fetch, summary="one message", domain=DOMAIN.name
+    ),
+    Operation(
+        "update_chat_message",
+        "POST",
+        _INSTANCE,
+        _update,
+        (
+            Param("Body", "body"),
+            ATTRIBUTES_PARAM,
+            Param("LastUpdatedBy", "last_updated_by"),
+            Param("From", "author"),
+        ),
+        body="form",
+        summary="edit a message",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "delete_chat_message",
+        "DELETE",
+        _INSTANCE,
+        _delete,
+        status=204,
+        summary="remove a message",
+        domain=DOMAIN.name,
+    ),
+)

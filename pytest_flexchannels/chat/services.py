@@ -1,0 +1,109 @@
+"""Chat services (``/v2/Services``): fetch and list. Each Flex Flow's chat service is one; its
+settings are those of a new service (modelled)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..pages import PageSpec
+from ..registry import Operation, register
+from . import DOMAIN, state
+from .state import DATE, ROOT, Service
+
+if TYPE_CHECKING:
+    from ..api import Context
+    from ..calls import Answer
+    from ..pages import View
+
+LIST_KEY = "services"
+_NOTIFICATION = {"enabled": False}
+
+
+def _json(service: Service, root: str) -> str:
+    url = f"{root}/Services/{service.sid}"
+    return state.dump(
+        {
+            "sid": service.sid,
+            "account_sid": service.account_sid,
+            "friendly_name": service.friendly_name,
+            "date_created": DATE(service.date_created),
+            "date_updated": DATE(service.date_updated),
+            "default_service_role_sid": state.role(service.sid, "service user"),
+            "default_channel_role_sid": state.role(service.sid, "channel user"),
+            "default_channel_creator_role_sid": state.role(service.sid, "channel admin"),
+            "read_status_enabled": True,
+            "reachability_enabled": False,
+            "typing_indicator_timeout": 5,
+            "consumption_report_interval": 10,
+            "limits": {"channel_members": 100, "user_channels": 250},
+            "pre_webhook_url": None,
+            "post_webhook_url": None,
+            "webhook_method": "POST",
+            "webhook_filters": [],
+            "pre_webhook_retry_count": 0,
+            "post_webhook_retry_count": 0,
+            "notifications": {
+                "removed_from_channel": _NOTIFICATION,
+                "log_enabled": False,
+                "added_to_channel": _NOTIFICATION,
+                "new_message": _NOTIFICATION,
+                "invited_to_channel": _NOTIFICATION,
+            },
+            "media": {
+                "size_limit_mb": 150,
+                "compatibility_message": "Media messages are not supported by your client",
+            },
+            "url": url,
+            "links": state.links(
+                root, f"/Services/{service.sid}", ("Channels", "Users", "Roles", "Bindings")
+            ),
+        }
+    )
+
+
+def _one(view: View, service: Service) -> str:
+    return _json(service, view.root)
+
+
+def _fetch(context: Context) -> Answer:
+    with context.store.lock:
+        return (_one, state.service(context, state.of(context), context.sid))
+
+
+def _seq(service: Service) -> int:
+    return service.seq
+
+
+_PAGES = PageSpec(ROOT, LIST_KEY, _json, _seq)
+
+
+def _list(context: Context) -> Answer:
+    def fetch(
+        size: int, offset: int, after: int | None, before: int | None
+    ) -> tuple[list[Service], bool]:
+        with context.store.lock:
+            every = sorted(state.of(context).services.values(), key=_seq)
+        return state.window(every, _seq, size, offset, after, before)
+
+    return context.page(_PAGES, fetch)
+
+
+register(
+    Operation(
+        "fetch_chat_service",
+        "GET",
+        f"{ROOT}/{{Sid}}",
+        _fetch,
+        summary="one chat service",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "list_chat_services",
+        "GET",
+        ROOT,
+        _list,
+        list_key=LIST_KEY,
+        summary="a page of chat services (each Flex Flow's), oldest first",
+        domain=DOMAIN.name,
+    ),
+)

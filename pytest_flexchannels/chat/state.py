@@ -1,0 +1,336 @@
+"""Chat's records and one account's chat state, and how chat sees the store's Flex channels.
+
+A Flex channel stays the store's row: chat renders it as a chat channel (its friendly and unique
+names, the attributes Flex writes or the Chat API set) and changes it through the store. The
+chat state keeps what only chat has: services, channels made through the Chat API, members,
+users, messages and webhooks. The user and first member of a Flex channel are made here the
+first time chat reads the account after the channel was made (from the row's immutable facts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from .. import errors, pages, sids
+from ..models import flex_attributes, format_date
+from ..order import Order
+from ..registry import Param
+from ..store import ATTRIBUTES, FLOW, IDENTITY, SEQ, SERVICE, Store
+
+if TYPE_CHECKING:
+    from ..api import Context
+    from ..models import ChannelRow
+
+ROOT = "/v2/Services"
+T = TypeVar("T")
+
+
+class Service(NamedTuple):
+    sid: str
+    account_sid: str
+    friendly_name: str
+    date_created: datetime
+    date_updated: datetime
+    seq: int
+
+
+class ChatChannel(NamedTuple):
+    """A chat channel as chat shows it (a Flex channel's is made from its row)."""
+
+    sid: str
+    account_sid: str
+    service_sid: str
+    friendly_name: str | None
+    unique_name: str | None
+    attributes: str
+    type: str
+    created_by: str
+    date_created: datetime
+    date_updated: datetime
+    seq: int
+
+
+class Member(NamedTuple):
+    sid: str
+    account_sid: str
+    channel_sid: str
+    service_sid: str
+    identity: str
+    role_sid: str
+    attributes: str
+    last_consumed_message_index: int | None
+    date_created: datetime
+    date_updated: datetime
+    seq: int
+
+
+class User(NamedTuple):
+    sid: str
+    account_sid: str
+    service_sid: str
+    identity: str
+    friendly_name: str | None
+    attributes: str
+    role_sid: str
+    date_created: datetime
+    date_updated: datetime
+    seq: int
+
+
+class Message(NamedTuple):
+    sid: str
+    account_sid: str
+    service_sid: str
+    channel_sid: str
+    author: str  # the API's ``from``
+    body: str
+    attributes: str
+    position: int  # the API's ``index``: 0, 1, ... in the channel
+    last_updated_by: str | None
+    was_edited: bool
+    date_created: datetime
+    date_updated: datetime
+
+
+class Webhook(NamedTuple):
+    sid: str
+    account_sid: str
+    service_sid: str
+    channel_sid: str
+    type: str
+    url: str | None
+    method: str | None
+    filters: tuple[str, ...]
+    triggers: tuple[str, ...]
+    flow_sid: str | None
+    retry_count: int | None
+    date_created: datetime
+    date_updated: datetime
+    seq: int
+
+
+def _index(message: Message) -> int:
+    return message.position
+
+
+class ChatState:
+    """One account's chat: what only chat has (Flex channels are the store's rows)."""
+
+    def __init__(self) -> None:
+        self.services: dict[str, Service] = {}
+        self.channels: dict[str, ChatChannel] = {}  # made through the Chat API
+        self.members: dict[str, dict[str, Member]] = {}  # by channel SID, then member SID
+        self.users: dict[str, dict[str, User]] = {}  # by service SID, then identity
+        self.messages: dict[str, Order[Message]] = {}  # by channel SID, in index order
+        self.message_sids: dict[str, Message] = {}
+        self.next_index: dict[str, int] = {}
+        self.webhooks: dict[str, dict[str, Webhook]] = {}  # by channel SID, then webhook SID
+        self.seen = 0  # the last Flex channel (by position) whose user and member are made
+
+    def messages_of(self, channel_sid: str) -> Order[Message]:
+        found = self.messages.get(channel_sid)
+        if found is None:
+            found = self.messages[channel_sid] = Order(_index)
+        return found
+
+
+def derived_sid(prefix: str, *parts: str) -> str:
+    """A SID that follows from others (a service's roles, a Flex channel's first member): the
+    same for the same run, and never drawn from the seeded source (whose order it would shift)."""
+    digest = hashlib.blake2b(":".join(parts).encode(), digest_size=16).hexdigest()
+    return f"{prefix}{digest}"
+
+
+def role(service_sid: str, kind: str) -> str:
+    """The service's default role of a kind (``service user``, ``channel user``, ...)."""
+    return derived_sid(sids.ROLE, service_sid, kind)
+
+
+def of(context: Context) -> ChatState:
+    """The caller's chat state, the user and member of every Flex channel made since chat last
+    looked included (under the store's lock, which the caller holds)."""
+    store, account_sid = context.store, context.account_sid
+    state = store.state(account_sid, ChatState)
+    _sync(store, state, account_sid)
+    return state
+
+
+def _sync(store: Store, state: ChatState, account_sid: str) -> None:
+    for flow in store.flex_flows(account_sid):
+        if flow.chat_service_sid not in state.services:
+            state.services[flow.chat_service_sid] = Service(
+                flow.chat_service_sid,
+                account_sid,
+                "Flex Chat Service",
+                flow.date_created,
+                flow.date_created,
+                flow.seq,
+            )
+    for row in store.rows_since(account_sid, state.seen):
+        service_sid, identity = row[SERVICE], row[IDENTITY]
+        users = state.users.setdefault(service_sid, {})
+        if identity not in users:
+            users[identity] = User(
+                row[3],
+                account_sid,
+                service_sid,
+                identity,
+                row[6],  # the chat user's friendly name
+                "{}",
+                role(service_sid, "service user"),
+                row[14],
+                row[14],
+                row[SEQ],
+            )
+        member = Member(
+            derived_sid(sids.MEMBER, row[0], identity),
+            account_sid,
+            row[0],
+            service_sid,
+            identity,
+            role(service_sid, "channel user"),
+            "{}",
+            None,
+            row[14],
+            row[14],
+            row[SEQ],
+        )
+        state.members.setdefault(row[0], {})[member.sid] = member
+        state.seen = row[SEQ]
+
+
+def missing(context: Context) -> errors.FlexApiError:
+    """The 404 of the request's own path, as Twilio words it (without the version)."""
+    return errors.not_found(context.resource.removeprefix("/v2"))
+
+
+def service(context: Context, state: ChatState, sid: str) -> Service:
+    found = state.services.get(sid)
+    if found is None:
+        raise missing(context)
+    return found
+
+
+def _view(store: Store, account_sid: str, row: ChannelRow) -> ChatChannel:
+    attributes = row[ATTRIBUTES]
+    if attributes is None:
+        attributes = flex_attributes(row, store.flow_channel_type(account_sid, row[FLOW]))
+    return ChatChannel(
+        row[0],
+        row[1],
+        row[SERVICE],
+        row[7],
+        row[9],
+        attributes,
+        "private",  # Flex makes its chat channels private
+        "system",
+        row[14],
+        row[15],
+        row[SEQ],
+    )
+
+
+def channels_of(context: Context, state: ChatState, service_sid: str) -> list[ChatChannel]:
+    """Every channel of a service, Flex's and chat's own, in creation order (a scan)."""
+    store, account_sid = context.store, context.account_sid
+    found = [
+        _view(store, account_sid, row)
+        for row in store.rows_since(account_sid, 0)
+        if row[SERVICE] == service_sid
+    ]
+    found += [c for c in state.channels.values() if c.service_sid == service_sid]
+    found.sort(key=lambda channel: channel.seq)
+    return found
+
+
+def channel(context: Context, state: ChatState, service_sid: str, key: str) -> ChatChannel:
+    """A channel of the service by SID or unique name, as chat shows it, or the 404."""
+    store, account_sid = context.store, context.account_sid
+    row = store.get_row(account_sid, key)
+    if row is not None and row[SERVICE] == service_sid:
+        return _view(store, account_sid, row)
+    own = state.channels.get(key)
+    if own is not None and own.service_sid == service_sid:
+        return own
+    for candidate in channels_of(context, state, service_sid):
+        if candidate.unique_name == key:
+            return candidate
+    raise missing(context)
+
+
+def members_of(state: ChatState, channel_sid: str) -> dict[str, Member]:
+    return state.members.setdefault(channel_sid, {})
+
+
+def user_of(
+    context: Context, state: ChatState, service_sid: str, identity: str, friendly: str | None
+) -> User:
+    """The service's user of an identity, made (as chat does for a new member) if none."""
+    users = state.users.setdefault(service_sid, {})
+    found = users.get(identity)
+    if found is None:
+        store = context.store
+        now = store.clock.now()
+        found = users[identity] = User(
+            store.sids.new(sids.USER),
+            context.account_sid,
+            service_sid,
+            identity,
+            friendly,
+            "{}",
+            role(service_sid, "service user"),
+            now,
+            now,
+            store.next_seq(),
+        )
+    return found
+
+
+def attributes_json(wire: str, raw: Any) -> str:
+    """Attributes: JSON text, or Chat's own error."""
+    try:
+        json.loads(raw)
+    except (ValueError, RecursionError):
+        raise errors.attributes_not_json() from None
+    return str(raw)
+
+
+attributes_json.__name__ = "JSON text"  # as the table of operations names it
+ATTRIBUTES_PARAM = Param("Attributes", "attributes", attributes_json)
+DATE = format_date
+
+
+def window(
+    every: list[T],
+    position: Callable[[T], int],
+    size: int,
+    offset: int,
+    after: int | None,
+    before: int | None,
+) -> tuple[list[T], bool]:
+    """A page of a list in order of ``position`` (see ``pages.window``), and whether more
+    follow."""
+    positions = [position(item) for item in every]
+    start, end = pages.window(
+        partial(bisect_right, positions),
+        partial(bisect_left, positions),
+        size,
+        offset,
+        after,
+        before,
+    )
+    return every[start:end], end < len(every)
+
+
+def links(root: str, base: str, names: tuple[str, ...]) -> dict[str, str]:
+    return {name.lower(): f"{root}{base}/{name}" for name in names}
+
+
+def dump(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False)

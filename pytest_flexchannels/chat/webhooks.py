@@ -1,0 +1,254 @@
+"""Chat channel webhooks (``.../Channels/{ChannelSid}/Webhooks``): create, fetch, list, update,
+delete; up to five a channel. ``webhook`` ones name a URL, a method, the events they hear
+(``Configuration.Filters``) and how often a failed delivery is retried (0 to 3)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import errors, sids
+from ..pages import PageSpec
+from ..registry import Operation, Param, one_of, register, sid, url
+from . import DOMAIN, state
+from .channels import PATH as CHANNELS
+from .state import DATE, ChatState, Webhook
+
+if TYPE_CHECKING:
+    from ..api import Context
+    from ..calls import Answer
+    from ..pages import View
+
+PATH = f"{CHANNELS}/{{ChannelSid}}/Webhooks"
+LIST_KEY = "webhooks"
+LIMIT = 5
+# The post-event webhooks a channel webhook can hear (modelled on Chat's webhook events).
+EVENTS = (
+    "onMessageSent",
+    "onMessageUpdated",
+    "onMessageRemoved",
+    "onMediaMessageSent",
+    "onMemberAdded",
+    "onMemberUpdated",
+    "onMemberRemoved",
+    "onChannelUpdated",
+    "onChannelDestroyed",
+)
+
+
+def _retry_count(wire: str, raw: Any) -> int:
+    if not (str(raw).isascii() and str(raw).isdigit()) or int(raw) > 3:
+        raise errors.webhook_retry_count()
+    return int(raw)
+
+
+_retry_count.__name__ = "integer 0 to 3"
+
+
+def _event(wire: str, raw: Any) -> str:
+    if raw not in EVENTS:
+        raise errors.webhook_filter()
+    return str(raw)
+
+
+_event.__name__ = "events, repeated"
+
+
+def _configuration(webhook: Webhook) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    if webhook.url is not None:
+        shown["url"] = webhook.url
+    if webhook.method is not None:
+        shown["method"] = webhook.method
+    if webhook.filters:
+        shown["filters"] = list(webhook.filters)
+    if webhook.triggers:
+        shown["triggers"] = list(webhook.triggers)
+    if webhook.flow_sid is not None:
+        shown["flow_sid"] = webhook.flow_sid
+    shown["retry_count"] = webhook.retry_count or 0
+    return shown
+
+
+def _json(webhook: Webhook, root: str) -> str:
+    return state.dump(
+        {
+            "sid": webhook.sid,
+            "account_sid": webhook.account_sid,
+            "service_sid": webhook.service_sid,
+            "channel_sid": webhook.channel_sid,
+            "type": webhook.type,
+            "url": f"{root}/Services/{webhook.service_sid}/Channels/{webhook.channel_sid}"
+            f"/Webhooks/{webhook.sid}",
+            "configuration": _configuration(webhook),
+            "date_created": DATE(webhook.date_created),
+            "date_updated": DATE(webhook.date_updated),
+        }
+    )
+
+
+def _one(view: View, webhook: Webhook) -> str:
+    return _json(webhook, view.root)
+
+
+def _webhooks(context: Context, chat: ChatState) -> tuple[str, str, dict[str, Webhook]]:
+    service = state.service(context, chat, context.path[0])
+    channel = state.channel(context, chat, service.sid, context.path[1])
+    return service.sid, channel.sid, chat.webhooks.setdefault(channel.sid, {})
+
+
+def _filters(context: Context) -> tuple[str, ...] | None:
+    given = context.values("Configuration.Filters")
+    if not given:
+        return None
+    if any(event not in EVENTS for event in given):
+        raise errors.webhook_filter()
+    return tuple(dict.fromkeys(given))
+
+
+def _configured(context: Context, webhook: Webhook) -> Webhook:
+    """``webhook`` with the configuration the request sets, checked as a whole."""
+    args = context.args
+    filters = _filters(context)
+    triggers = tuple(context.values("Configuration.Triggers")) or None
+    webhook = webhook._replace(
+        url=args.get("url", webhook.url),
+        method=args.get("method", webhook.method),
+        filters=webhook.filters if filters is None else filters,
+        triggers=webhook.triggers if triggers is None else triggers,
+        flow_sid=args.get("flow_sid", webhook.flow_sid),
+        retry_count=args.get("retry_count", webhook.retry_count),
+    )
+    if webhook.type in ("webhook", "trigger") and webhook.url is None:
+        raise errors.webhook_url_missing()
+    return webhook
+
+
+def _create(context: Context) -> Answer:
+    store, args = context.store, context.args
+    kind = args.get("type")
+    if kind is None:
+        raise errors.webhook_type_missing()
+    with store.lock:
+        service_sid, channel_sid, webhooks = _webhooks(context, state.of(context))
+        now = store.clock.now()
+        webhook = Webhook(
+            store.sids.new(sids.WEBHOOK),
+            context.account_sid,
+            service_sid,
+            channel_sid,
+            kind,
+            None,
+            "POST" if kind in ("webhook", "trigger") else None,
+            (),
+            (),
+            None,
+            None,
+            now,
+            now,
+            store.next_seq(),
+        )
+        webhook = _configured(context, webhook)
+        if len(webhooks) >= LIMIT:
+            raise errors.too_many_webhooks()
+        webhooks[webhook.sid] = webhook
+        return (_one, webhook)
+
+
+def _found(context: Context, webhooks: dict[str, Webhook]) -> Webhook:
+    webhook = webhooks.get(context.sid)
+    if webhook is None:
+        raise state.missing(context)
+    return webhook
+
+
+def _fetch(context: Context) -> Answer:
+    with context.store.lock:
+        return (_one, _found(context, _webhooks(context, state.of(context))[2]))
+
+
+def _seq(webhook: Webhook) -> int:
+    return webhook.seq
+
+
+_PAGES = PageSpec(None, LIST_KEY, _json, _seq)
+
+
+def _list(context: Context) -> Answer:
+    def fetch(
+        size: int, offset: int, after: int | None, before: int | None
+    ) -> tuple[list[Webhook], bool]:
+        with context.store.lock:
+            every = sorted(_webhooks(context, state.of(context))[2].values(), key=_seq)
+        return state.window(every, _seq, size, offset, after, before)
+
+    return context.page(_PAGES, fetch)
+
+
+def _update(context: Context) -> Answer:
+    store = context.store
+    with store.lock:
+        webhooks = _webhooks(context, state.of(context))[2]
+        webhook = _configured(context, _found(context, webhooks))
+        webhook = webhooks[webhook.sid] = webhook._replace(date_updated=store.clock.now())
+        return (_one, webhook)
+
+
+def _delete(context: Context) -> None:
+    with context.store.lock:
+        webhooks = _webhooks(context, state.of(context))[2]
+        del webhooks[_found(context, webhooks).sid]
+
+
+_CONFIGURATION = (
+    Param("Configuration.Url", "url", url),
+    Param("Configuration.Method", "method", one_of(("GET", "POST"))),
+    Param("Configuration.Filters", "filters", _event),
+    Param("Configuration.Triggers", "triggers"),
+    Param("Configuration.FlowSid", "flow_sid", sid(sids.STUDIO_FLOW)),
+    Param("Configuration.RetryCount", "retry_count", _retry_count),
+)
+_INSTANCE = f"{PATH}/{{Sid}}"
+register(
+    Operation(
+        "create_chat_webhook",
+        "POST",
+        PATH,
+        _create,
+        (Param("Type", "type", one_of(("webhook", "trigger", "studio"))), *_CONFIGURATION),
+        body="form",
+        status=201,
+        summary="add a webhook to a chat channel (five at most)",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "list_chat_webhooks",
+        "GET",
+        PATH,
+        _list,
+        list_key=LIST_KEY,
+        summary="a page of a chat channel's webhooks, oldest first",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "fetch_chat_webhook", "GET", _INSTANCE, _fetch, summary="one webhook", domain=DOMAIN.name
+    ),
+    Operation(
+        "update_chat_webhook",
+        "POST",
+        _INSTANCE,
+        _update,
+        _CONFIGURATION,
+        body="form",
+        summary="change a webhook's configuration",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "delete_chat_webhook",
+        "DELETE",
+        _INSTANCE,
+        _delete,
+        status=204,
+        summary="remove a webhook",
+        domain=DOMAIN.name,
+    ),
+)
