@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from types import MappingProxyType
@@ -28,6 +29,7 @@ from .order import records as _records
 from .pages import PageSpec, View
 from .registry import REGISTRY
 from .store import Store
+from .webhooks import Dispatcher, Webhook
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -214,6 +216,7 @@ class Context:
         "_api",
         "account_sid",
         "args",
+        "headers",
         "origin",
         "paging",
         "params",
@@ -245,12 +248,26 @@ class Context:
         self.root = root
         self.resource = resource
         self.text = ""  # the form or query the parameters came in
+        self.headers: Mapping[str, str] = _NO_PARAMS  # the request's
         self.paging: tuple[int, int, int | None, int | None] | None = None
 
     @property
     def sid(self) -> str:
         """The value of the path's last parameter (the ``{Sid}`` of an instance path)."""
         return self.path[-1]
+
+    def send(self, webhooks: list[Webhook]) -> None:
+        """Send these webhooks once the request is answered."""
+        self._api.queue(self.account_sid, webhooks)
+
+    @property
+    def webhooks_enabled(self) -> bool:
+        """Whether the request asks for webhooks (``X-Twilio-Webhook-Enabled: true``): actions
+        through the REST API fire Chat's webhooks only then."""
+        value = next(
+            (v for k, v in self.headers.items() if k.lower() == "x-twilio-webhook-enabled"), ""
+        )
+        return value.strip().lower() == "true"
 
     def values(self, wire: str) -> list[str]:
         """Every value of a repeated parameter (``args`` holds the first)."""
@@ -280,12 +297,21 @@ class FlexApi:
     """Answers plain requests from one store, recording each call in ``calls``."""
 
     def __init__(
-        self, store: Store, source: sids.SidSource, calls: CallLog, faults: FaultPlan
+        self,
+        store: Store,
+        source: sids.SidSource,
+        calls: CallLog,
+        faults: FaultPlan,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.store = store
         self._sids = source
         self._calls = calls
         self._faults = faults
+        self._dispatcher = dispatcher
+        # Webhooks a request's handling made, per thread: sent by ``flush`` once the request is
+        # answered and the fake's locks are released (the app they reach may call the fake).
+        self._pending = threading.local()
         self._authenticated: dict[str, str] = {}
         self._pages: dict[tuple[str, str | None], tuple[Any, ...]] = {}
         # A list operation's page renderer, made once: a recorded page holds a reference to it.
@@ -332,6 +358,7 @@ class FlexApi:
                     self, account_sid, values, args, params, place.origin, place.root, path
                 )
                 context.text = raw
+                context.headers = request.headers
                 answer = operation.handler(context)
                 status = operation.status
                 if answer is not None:
@@ -380,6 +407,24 @@ class FlexApi:
             headers["Content-Length"] = str(len(body))
             body = b""
         return Response(status, headers, body, delay=delay, exception=exception)
+
+    def queue(self, account_sid: str, webhooks: list[Webhook]) -> None:
+        """Webhooks to send once the request being answered is answered."""
+        pending: list[tuple[str, Webhook]] | None = getattr(self._pending, "items", None)
+        if pending is None:
+            pending = self._pending.items = []
+        pending.extend((account_sid, webhook) for webhook in webhooks)
+
+    def flush(self) -> None:
+        """Send the webhooks this thread's last request made (outside the fake's locks)."""
+        pending: list[tuple[str, Webhook]] | None = getattr(self._pending, "items", None)
+        if not pending or self._dispatcher is None:
+            return
+        self._pending.items = []
+        for account_sid, webhook in pending:
+            account = self.store.get_account(account_sid)
+            if account is not None:
+                self._dispatcher.send(webhook, account_sid, account.auth_token)
 
     def _authenticate(self, headers: Mapping[str, str]) -> str:
         value = headers.get("Authorization")

@@ -7,13 +7,15 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import interception, sids
 from .api import FlexApi, Request, Response, refusal
 from .calls import Call, CallLog
+from .chat import agent as _agent
+from .chat.state import Message as ChatMessage
 from .clock import Clock
 from .errors import UnknownSidError, injected
 from .faults import ConnectionDropped, Fault, FaultPlan
@@ -30,6 +32,7 @@ from .options import FlexChannelsOptions
 from .registry import REGISTRY
 from .store import Store
 from .values import fill_channel_defaults
+from .webhooks import Dispatcher, Webhook, WebhookLog
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -59,6 +62,9 @@ class FlexChannelsMock:
         )
         self.clock = Clock(self.options.now)
         self.calls = CallLog(self.options.max_calls)
+        # Every webhook the fake sent (each attempt), and where it sends them in process.
+        self.webhooks = WebhookLog()
+        self._dispatcher = Dispatcher(self.webhooks)
         self._faults = FaultPlan()
         self._lock = threading.RLock()  # a reset never meets a request half answered
         self._blocked: list[str] = []
@@ -85,7 +91,7 @@ class FlexChannelsMock:
         self, account_sid: str | None, auth_token: str | None, flow_sid: str | None
     ) -> None:
         self._store = Store(self._sids, self.clock)
-        self._api = FlexApi(self._store, self._sids, self.calls, self._faults)
+        self._api = FlexApi(self._store, self._sids, self.calls, self._faults, self._dispatcher)
         self.account = self._store.add_account(account_sid, auth_token)
         self.flex_flow = self._store.add_flex_flow(
             self.account.sid,
@@ -159,6 +165,7 @@ class FlexChannelsMock:
         or after, never a mix."""
         with self._lock:
             self.calls.clear()
+            self.webhooks.clear()
             self._faults.clear()
             self._blocked.clear()
             self._populate(self.account.sid, self.account.auth_token, self.flex_flow.sid)
@@ -166,7 +173,9 @@ class FlexChannelsMock:
     def handle(self, request: Request) -> Response:
         """Answer one transport-neutral request (what every transport adapter calls)."""
         with self._lock:
-            return self._api.handle(request)
+            answer = self._api.handle(request)
+        self._api.flush()  # the webhooks it fired, once the fake's locks are released
+        return answer
 
     def control(
         self, method: str, path: str, query: str, host: str, body: bytes, *, self_url: str
@@ -300,7 +309,11 @@ class FlexChannelsMock:
         friendly_name: str | None = None,
         janitor_enabled: bool = False,
         enabled: bool = True,
+        integration: Mapping[str, Any] | None = None,
     ) -> FlexFlow:
+        """A new flow. ``integration`` holds its ``Integration.*`` fields by snake_case name
+        (``{"url": ..., "retry_count": 1}`` for an external flow); by default, what its type
+        requires."""
         return self._store.add_flex_flow(
             account_sid or self.account.sid,
             integration_type=integration_type,
@@ -310,6 +323,7 @@ class FlexChannelsMock:
             friendly_name=friendly_name,
             janitor_enabled=janitor_enabled,
             enabled=enabled,
+            integration=integration,
         )
 
     def create_channel(self, *, account_sid: str | None = None, **fields: Any) -> Channel:
@@ -447,12 +461,59 @@ class FlexChannelsMock:
         return self._store.all_channels()
 
     def deactivate(self, sid: str, account_sid: str | None = None) -> Channel:
-        """The agent ended the chat: the next create for that flow and identity opens a new one."""
+        """The agent ended the chat: the next create for that flow and identity opens a new one.
+        As in Flex, the chat channel's attributes now say ``"status": "INACTIVE"``; its
+        webhooks hear ``onChannelUpdated``, then ``onMemberRemoved`` as the agent leaves."""
         account = account_sid or self.account.sid
+        before = self._store.get_channel(account, sid)
         channel = self._store.deactivate_channel(account, sid)
         if channel is None:
             raise UnknownSidError(sid, account)
+        if before is not None and before.active:
+            self._send(account, _agent.ended(self._store, account, sid))
         return channel
+
+    # --- the conversation: a simulated agent, and webhooks --------------------------------------
+
+    def agent_reply(
+        self,
+        channel_sid: str,
+        body: str,
+        *,
+        author: str | None = None,
+        attributes: Mapping[str, Any] | str | None = None,
+        account_sid: str | None = None,
+    ) -> ChatMessage:
+        """The agent answers in the channel's chat (joining it first, as an agent accepting the
+        task does, as ``author``: ``"agent"`` when not given). Its webhooks that hear
+        ``onMessageSent`` receive it, signed, before this returns; the stored message is
+        returned."""
+        account = account_sid or self.account.sid
+        text = (
+            attributes
+            if attributes is None or isinstance(attributes, str)
+            else (json.dumps(attributes))
+        )
+        message, sent = _agent.reply(self._store, account, channel_sid, body, author, text)
+        self._send(account, sent)
+        return message
+
+    def messages(self, channel_sid: str, account_sid: str | None = None) -> list[ChatMessage]:
+        """The messages of a channel's chat, in index order (the app's and the agent's)."""
+        return _agent.messages(self._store, account_sid or self.account.sid, channel_sid)
+
+    def route_webhooks(self, origin: str, app: Callable[..., Any]) -> None:
+        """Deliver every webhook whose URL starts with ``origin`` (``"https://bridge.example"``)
+        to ``app`` in process: a WSGI application (Flask, Django, ...), or a callable given a
+        ``WebhookRequest`` that returns the status. Webhooks to loopback URLs go over HTTP; to
+        any other URL, nowhere (recorded as undelivered)."""
+        self._dispatcher.route(origin, app)
+
+    def _send(self, account_sid: str, webhooks: list[Webhook]) -> None:
+        account = self._store.get_account(account_sid)
+        if account is not None:
+            for webhook in webhooks:
+                self._dispatcher.send(webhook, account_sid, account.auth_token)
 
     def __repr__(self) -> str:
         return (

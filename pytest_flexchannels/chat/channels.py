@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .. import errors, sids
 from ..pages import PageSpec
 from ..registry import Operation, Param, one_of, register
-from . import DOMAIN, state
+from . import DOMAIN, events, state
 from .state import ATTRIBUTES_PARAM, DATE, ROOT, ChatChannel, ChatState
 
 if TYPE_CHECKING:
@@ -159,6 +159,9 @@ def _update(context: Context) -> Answer:
                 {_ROW_FIELDS.get(k, k): v for k, v in changes.items()},
             )
             channel = state.channel(context, chat, service.sid, channel.sid)
+        if context.webhooks_enabled and (changes or "created_by" in args):
+            params = events.channel(channel)
+            context.send(events.fire(chat, channel.sid, "onChannelUpdated", params, "API"))
         return (_one, listed(chat, channel))
 
 
@@ -168,6 +171,11 @@ def _delete(context: Context) -> None:
         chat = state.of(context)
         service = state.service(context, chat, context.path[0])
         channel = state.channel(context, chat, service.sid, context.sid)
+        if context.webhooks_enabled:
+            params = events.channel(channel)
+            params["DateDestroyed"] = DATE(store.clock.now())
+            del params["DateUpdated"]
+            context.send(events.fire(chat, channel.sid, "onChannelDestroyed", params, "API"))
         if chat.channels.pop(channel.sid, None) is None:
             store.delete_channel(context.account_sid, channel.sid)  # the Flex channel goes too
         for kept in (chat.members, chat.messages, chat.webhooks):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from .. import errors, sids
 from ..pages import PageSpec
 from ..registry import Operation, Param, integer, register, sid
-from . import DOMAIN, state
+from . import DOMAIN, events, state
 from .channels import PATH as CHANNELS
 from .state import ATTRIBUTES_PARAM, DATE, ChatState, Member
 
@@ -87,6 +87,9 @@ def _create(context: Context) -> Answer:
             store.next_seq(),
         )
         members[member.sid] = member
+        if context.webhooks_enabled:
+            params = events.member(member, "ADDED")
+            context.send(events.fire(chat, channel_sid, "onMemberAdded", params, "API"))
         return (_one, member)
 
 
@@ -118,8 +121,13 @@ def _list(context: Context) -> Answer:
 
 def _delete(context: Context) -> None:
     with context.store.lock:
-        members = _members(context, state.of(context))
-        del members[_found(context, members).sid]
+        chat = state.of(context)
+        members = _members(context, chat)
+        member = members.pop(_found(context, members).sid)
+        if context.webhooks_enabled:
+            params = events.member(member, "REMOVED")
+            params["DateRemoved"] = DATE(context.store.clock.now())
+            context.send(events.fire(chat, member.channel_sid, "onMemberRemoved", params, "API"))
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"

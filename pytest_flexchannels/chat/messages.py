@@ -10,9 +10,9 @@ from .. import sids
 from ..order import Order
 from ..pages import PageSpec
 from ..registry import Operation, Param, one_of, register
-from . import DOMAIN, state
+from . import DOMAIN, events, state
 from .channels import PATH as CHANNELS
-from .state import ATTRIBUTES_PARAM, DATE, ChatState, Message
+from .state import ATTRIBUTES_PARAM, DATE, ChatState, Message, Scope
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -58,7 +58,7 @@ def _channel(context: Context, chat: ChatState) -> tuple[str, str]:
 
 
 def post(
-    context: Context,
+    context: Scope,
     chat: ChatState,
     service_sid: str,
     channel_sid: str,
@@ -106,6 +106,10 @@ def _create(context: Context) -> Answer:
             args.get("attributes", "{}"),
             args.get("last_updated_by"),
         )
+        if context.webhooks_enabled:
+            context.send(
+                events.fire(chat, channel_sid, "onMessageSent", events.message(message), "API")
+            )
         return (_one, message)
 
 
@@ -164,6 +168,11 @@ def _update(context: Context) -> Answer:
             message = message._replace(**args, was_edited=edited, date_updated=store.clock.now())
             chat.messages_of(channel_sid).replace(chat.message_sids[message.sid], message)
             chat.message_sids[message.sid] = message
+            if context.webhooks_enabled:
+                params = events.message(message)
+                params["ModifiedBy"] = message.last_updated_by or message.author
+                params["DateUpdated"] = DATE(message.date_updated)
+                context.send(events.fire(chat, channel_sid, "onMessageUpdated", params, "API"))
         return (_one, message)
 
 
@@ -174,6 +183,10 @@ def _delete(context: Context) -> None:
         message = _found(context, chat, channel_sid)
         chat.messages_of(channel_sid).remove(message)
         del chat.message_sids[message.sid]
+        if context.webhooks_enabled:
+            params = events.message(message)
+            params["DateRemoved"] = DATE(context.store.clock.now())
+            context.send(events.fire(chat, channel_sid, "onMessageRemoved", params, "API"))
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"

@@ -15,17 +15,30 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from .. import errors, pages, sids
-from ..models import flex_attributes, format_date
+from ..models import FlexFlow, flex_attributes, format_date
 from ..order import Order
 from ..registry import Param
 from ..store import ATTRIBUTES, FLOW, IDENTITY, SEQ, SERVICE, Store
 
 if TYPE_CHECKING:
-    from ..api import Context
     from ..models import ChannelRow
+
+
+class Scope(Protocol):
+    """What chat's helpers read of a request's context (the simulated agent makes one too)."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def account_sid(self) -> str: ...
+
+    @property
+    def resource(self) -> str: ...
+
 
 ROOT = "/v2/Services"
 T = TypeVar("T")
@@ -152,7 +165,7 @@ def role(service_sid: str, kind: str) -> str:
     return derived_sid(sids.ROLE, service_sid, kind)
 
 
-def of(context: Context) -> ChatState:
+def of(context: Scope) -> ChatState:
     """The caller's chat state, the user and member of every Flex channel made since chat last
     looked included (under the store's lock, which the caller holds)."""
     store, account_sid = context.store, context.account_sid
@@ -174,6 +187,9 @@ def _sync(store: Store, state: ChatState, account_sid: str) -> None:
             )
     for row in store.rows_since(account_sid, state.seen):
         service_sid, identity = row[SERVICE], row[IDENTITY]
+        owner = store.flex_flow(account_sid, row[FLOW])
+        if owner is not None:
+            _flex_webhook(state, row, owner)
         users = state.users.setdefault(service_sid, {})
         if identity not in users:
             users[identity] = User(
@@ -205,12 +221,45 @@ def _sync(store: Store, state: ChatState, account_sid: str) -> None:
         state.seen = row[SEQ]
 
 
-def missing(context: Context) -> errors.FlexApiError:
+def _flex_webhook(state: ChatState, row: ChannelRow, flow: FlexFlow) -> None:
+    """The channel webhook Flex adds to a channel of a flow that hands its messages on: to the
+    flow's Studio flow, or to an external flow's ``Integration.Url`` on each message sent
+    (modelled on what bridges observe), retried as ``Integration.RetryCount`` says (3 when
+    not set, as documented)."""
+    integration = flow.integration
+    retry_count = integration.get("retry_count", 3)
+    filters: tuple[str, ...]
+    if flow.integration_type == "external" and integration.get("url"):
+        kind, url, method, filters = "webhook", integration["url"], "POST", ("onMessageSent",)
+    elif flow.integration_type == "studio" and integration.get("flow_sid"):
+        kind, url, method, filters = "studio", None, None, ()
+    else:
+        return
+    webhook = Webhook(
+        derived_sid(sids.WEBHOOK, row[0], "flex"),
+        row[1],
+        row[SERVICE],
+        row[0],
+        kind,
+        url,
+        method,
+        filters,
+        (),
+        integration.get("flow_sid") if kind == "studio" else None,
+        retry_count,
+        row[14],
+        row[14],
+        row[SEQ],
+    )
+    state.webhooks.setdefault(row[0], {})[webhook.sid] = webhook
+
+
+def missing(context: Scope) -> errors.FlexApiError:
     """The 404 of the request's own path, as Twilio words it (without the version)."""
     return errors.not_found(context.resource.removeprefix("/v2"))
 
 
-def service(context: Context, state: ChatState, sid: str) -> Service:
+def service(context: Scope, state: ChatState, sid: str) -> Service:
     found = state.services.get(sid)
     if found is None:
         raise missing(context)
@@ -236,7 +285,7 @@ def _view(store: Store, account_sid: str, row: ChannelRow) -> ChatChannel:
     )
 
 
-def channels_of(context: Context, state: ChatState, service_sid: str) -> list[ChatChannel]:
+def channels_of(context: Scope, state: ChatState, service_sid: str) -> list[ChatChannel]:
     """Every channel of a service, Flex's and chat's own, in creation order (a scan)."""
     store, account_sid = context.store, context.account_sid
     found = [
@@ -249,7 +298,7 @@ def channels_of(context: Context, state: ChatState, service_sid: str) -> list[Ch
     return found
 
 
-def channel(context: Context, state: ChatState, service_sid: str, key: str) -> ChatChannel:
+def channel(context: Scope, state: ChatState, service_sid: str, key: str) -> ChatChannel:
     """A channel of the service by SID or unique name, as chat shows it, or the 404."""
     store, account_sid = context.store, context.account_sid
     row = store.get_row(account_sid, key)
@@ -269,7 +318,7 @@ def members_of(state: ChatState, channel_sid: str) -> dict[str, Member]:
 
 
 def user_of(
-    context: Context, state: ChatState, service_sid: str, identity: str, friendly: str | None
+    context: Scope, state: ChatState, service_sid: str, identity: str, friendly: str | None
 ) -> User:
     """The service's user of an identity, made (as chat does for a new member) if none."""
     users = state.users.setdefault(service_sid, {})
