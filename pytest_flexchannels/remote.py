@@ -75,6 +75,27 @@ class RemoteFake:
         )
         return channel
 
+    def agent_reply(self, sid: str, body: str, **fields: Any) -> dict[str, Any]:
+        """The agent answers in channel ``sid``'s chat, as ``FlexChannelsMock.agent_reply``
+        (``author``, ``attributes``, ``account_sid``); returns the stored message."""
+        message: dict[str, Any] = self._call(
+            "POST", f"channels/{sid}/agent_reply", {"body": body, **fields}
+        )
+        return message
+
+    def messages(self, sid: str) -> list[dict[str, Any]]:
+        """The messages of channel ``sid``'s chat, in index order."""
+        messages: list[dict[str, Any]] = self._call("GET", f"channels/{sid}/messages")
+        return messages
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """Every webhook delivery attempt, in order."""
+        deliveries: list[dict[str, Any]] = self._call("GET", "webhooks")
+        return deliveries
+
+    def clear_webhooks(self) -> None:
+        self._call("DELETE", "webhooks")
+
     def add_account(self, sid: str | None = None, auth_token: str | None = None) -> dict[str, Any]:
         account: dict[str, Any] = self._call(
             "POST", "accounts", {"sid": sid, "auth_token": auth_token}

@@ -335,3 +335,26 @@ def test_chat_through_a_served_fake(flex_channels: FlexChannelsMock) -> None:
         "fetch_chat_channel",
         "create_chat_message",
     ]
+
+
+def test_faults_cover_chat_as_they_cover_flex(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    channel = create(client, flex_channels, "nia")
+    messages = _service(client, flex_channels).channels(channel.sid).messages
+    flex_channels.fail_next("create_chat_message", status=429)
+    assert _refused(lambda: messages.create(body="first try")) == (
+        429,
+        20429,
+        "Too Many Requests",
+    )
+    flex_channels.raise_next("list_chat_messages")
+    with pytest.raises(requests.ConnectionError):
+        messages.list()
+    messages.create(body="second try")
+    assert [m.body for m in flex_channels.messages(channel.sid)] == ["second try"]
+    made = flex_channels.calls.filter("create_chat_message")
+    assert [(call.status_code, call.fault is not None) for call in made] == [
+        (429, True),
+        (201, False),
+    ]

@@ -112,6 +112,35 @@ def test_remote_setup_and_state(flex_channels: FlexChannelsMock, remote: RemoteF
     assert remote.channels() == [] and flex_channels.channels == []
 
 
+def test_remote_agent_replies_and_webhooks(
+    flex_channels: FlexChannelsMock, remote: RemoteFake
+) -> None:
+    """An app elsewhere sees the agent answer: the control API makes the reply, lists the
+    chat's messages and the webhook attempts."""
+    channel = remote.create_channel(identity="+15005550101")
+    service = flex_channels.client().chat.v2.services(channel["chat_service_sid"])
+    service.channels(channel["sid"]).webhooks.create(
+        type="webhook",
+        configuration_url="https://bridge.example.org/agent",
+        configuration_filters=["onMessageSent"],
+    )
+    message = remote.agent_reply(channel["sid"], "Hi there", author="agent-2")
+    assert (message["body"], message["author"], message["position"]) == ("Hi there", "agent-2", 0)
+    assert [m["body"] for m in remote.messages(channel["sid"])] == ["Hi there"]
+    (delivery,) = remote.webhooks()
+    assert (delivery["event"], delivery["url"], delivery["delivered"]) == (
+        "onMessageSent",
+        "https://bridge.example.org/agent",
+        False,  # neither routed nor on this machine: never contacted
+    )
+    assert delivery["params"]["Body"] == "Hi there"
+    remote.clear_webhooks()
+    assert remote.webhooks() == []
+    with pytest.raises(RemoteFakeError) as refused:
+        remote.agent_reply("CH" + "0" * 32, "anyone?")
+    assert refused.value.status == 404
+
+
 def test_remote_refusals_name_the_field(remote: RemoteFake) -> None:
     with pytest.raises(RemoteFakeError) as refused:
         remote.create_channel(colour="blue")

@@ -1,5 +1,6 @@
 """The control API under ``/__flex/``: what the fixture offers a test in process, over HTTP, for
-tests that drive an app in another process (set-up, faults, recorded calls).
+tests that drive an app in another process (set-up, faults, recorded calls, the simulated
+agent and the webhooks it sent).
 
 Each route is declared once in ``ROUTES``: its method and path, the JSON fields it takes with
 their types, and the fake's method it calls. Bodies are JSON objects; a field the route does not
@@ -103,6 +104,27 @@ def _deactivate(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, An
     return 200, jsonable(fake.deactivate(fields["sid"], fields.get("account_sid")))
 
 
+def _agent_reply(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
+    body = fields.pop("body", None)
+    if body is None:
+        raise ControlError(400, "body is required")
+    return 201, jsonable(fake.agent_reply(fields.pop("sid"), body, **fields))
+
+
+def _messages(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
+    messages = fake.messages(fields["sid"], fields.get("account_sid"))
+    return 200, [jsonable(message) for message in messages]
+
+
+def _webhooks(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
+    return 200, [jsonable(delivery) for delivery in fake.webhooks]
+
+
+def _clear_webhooks(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
+    fake.webhooks.clear()
+    return 204, None
+
+
 def _add_account(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
     return 201, jsonable(fake.add_account(fields.get("sid"), fields.get("auth_token")))
 
@@ -161,6 +183,15 @@ ROUTES = (
     Route("GET", "channels", {}, _channels),
     Route("POST", "channels", _CHANNEL_FIELDS, _create_channel),
     Route("POST", "channels/{sid}/deactivate", {"account_sid": _TEXT}, _deactivate),
+    Route(
+        "POST",
+        "channels/{sid}/agent_reply",
+        {"body": _TEXT, "author": _TEXT, "attributes": _OBJECT, "account_sid": _TEXT},
+        _agent_reply,
+    ),
+    Route("GET", "channels/{sid}/messages", {"account_sid": _TEXT}, _messages),
+    Route("GET", "webhooks", {}, _webhooks),
+    Route("DELETE", "webhooks", {}, _clear_webhooks),
     Route("POST", "accounts", {"sid": _TEXT, "auth_token": _TEXT}, _add_account),
     Route("POST", "api_keys", {"account_sid": _TEXT, "sid": _TEXT, "secret": _TEXT}, _add_api_key),
     Route(
