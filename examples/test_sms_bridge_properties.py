@@ -48,6 +48,8 @@ class BridgeMachine(FlexChannelsStateMachine):
         conversation = self.bridge.on_inbound_sms(number, body)
         answer = {"sid": conversation.channel_sid, "task_sid": conversation.task_sid}
         self.expect_create(self.account.sid, self.flow_sid, number, answer)
+        # The bridge asks for webhooks when it posts (as Flex's guides say to).
+        self.expect_message(self.account.sid, conversation.channel_sid, number, body, webhooks=True)
 
     @rule(number=NUMBERS)
     def agent_closes(self, number: str) -> None:

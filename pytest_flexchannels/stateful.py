@@ -1,5 +1,6 @@
 """A ready ``RuleBasedStateMachine``: arbitrary create/fetch/list/delete/deactivate sequences on a
-fresh fake, each answer checked against a plain reference model.
+fresh fake, with chat messages from the app and the agent and the channel webhooks that hear
+them, each answer and each delivery checked against a plain reference model.
 
 Run it as it is (``TestChannels = FlexChannelsStateMachine.TestCase``), or subclass it to check
 your own code: add rules that drive your code, then report what it did to Flex through the
@@ -22,6 +23,10 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from .mock import FlexChannelsMock
 from .models import INTEGRATION_TYPES, Account
 from .strategies import task_sids
+from .webhooks import WebhookRequest
+
+HOOKS = "https://hooks.machine.example"  # where the machine's webhooks are routed, in process
+BODIES = ("Hi", "Where is my order?", "Thanks!", "¿Hola?", "")
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -39,6 +44,9 @@ class ModelChannel:
     task_sid: str | None
     position: int
     active: bool = True
+    messages: list[tuple[str, str]] = field(default_factory=list)  # (from, body), in order
+    webhooks: int = 0  # channel webhooks registered (each hears onMessageSent)
+    delivered: int = 0  # onMessageSent deliveries its webhooks should have had
 
 
 @dataclass
@@ -106,6 +114,23 @@ class FlexChannelsStateMachine(RuleBasedStateMachine):
                 self.model.flows[flow.sid] = integration_type
             self.flows.append(by_type)
         self._clients: dict[str, Client] = {}
+        self.services = {
+            flow.sid: flow.chat_service_sid
+            for account in self.accounts
+            for flow in self.fake._store.flex_flows(account.sid)
+        }
+        # Webhooks go to a recorder in process: (channel SID, signature valid, parameters).
+        self.heard: list[tuple[str, bool, dict[str, str]]] = []
+        self.fake.route_webhooks(HOOKS, self._hear)
+
+    def _hear(self, hook: WebhookRequest) -> int:
+        from twilio.request_validator import RequestValidator
+
+        account = next(a for a in self.accounts if a.sid == hook.params.get("AccountSid"))
+        signed = hook.headers.get("X-Twilio-Signature", "")
+        valid = RequestValidator(account.auth_token).validate(hook.url, hook.params, signed)
+        self.heard.append((hook.params.get("ChannelSid", ""), valid, hook.params))
+        return 204
 
     def teardown(self) -> None:
         self.fake.stop()
@@ -177,6 +202,17 @@ class FlexChannelsStateMachine(RuleBasedStateMachine):
         channel = self.model.find(account_sid, sid)
         if channel is not None:
             channel.active = False
+
+    def expect_message(
+        self, account_sid: str, sid: str, author: str, body: str, *, webhooks: bool = False
+    ) -> None:
+        """The app posted ``body`` as ``author`` in the chat of channel ``sid`` (asking for
+        webhooks with ``X-Twilio-Webhook-Enabled: true`` when ``webhooks``)."""
+        channel = self.model.find(account_sid, sid)
+        assert channel is not None, f"a message was posted in {sid}, which the model lacks"
+        channel.messages.append((author, body))
+        if webhooks:
+            channel.delivered += channel.webhooks
 
     # --- rules ---------------------------------------------------------------------------------
 
@@ -314,6 +350,62 @@ class FlexChannelsStateMachine(RuleBasedStateMachine):
                 # Created after the last page was served: not reachable from it (as on Twilio).
                 return
             page = page.next_page()
+
+    def _chat(self, channel: ModelChannel) -> Any:
+        account = next(a for a in self.accounts if a.sid == channel.account_sid)
+        service = self.services[channel.flex_flow_sid]
+        return self.client(account).chat.v2.services(service).channels(channel.sid)
+
+    @rule(data=st.data(), body=st.sampled_from(BODIES))
+    def customer_writes(self, data: st.DataObject, body: str) -> None:
+        """The app posts the customer's text in the channel's chat (no webhooks asked for)."""
+        channel = self._any_stored(data)
+        if channel is not None:
+            posted = self._chat(channel).messages.create(from_=channel.identity, body=body)
+            assert posted.index == len(channel.messages), "indexes count the channel's messages"
+            self.expect_message(channel.account_sid, channel.sid, channel.identity, body)
+
+    @rule(data=st.data(), body=st.sampled_from(BODIES))
+    def agent_replies(self, data: st.DataObject, body: str) -> None:
+        """The agent answers: every webhook of the channel hears it, signed."""
+        channel = self._any_stored(data)
+        if channel is not None:
+            message = self.fake.agent_reply(channel.sid, body, account_sid=channel.account_sid)
+            assert (message.author, message.body) == ("agent", body)
+            channel.messages.append(("agent", body))
+            channel.delivered += channel.webhooks
+
+    @rule(data=st.data())
+    def register_webhook(self, data: st.DataObject) -> None:
+        """The app asks for the channel's messages at its endpoint (five webhooks at most)."""
+        from twilio.base.exceptions import TwilioRestException
+
+        channel = self._any_stored(data)
+        if channel is None:
+            return
+        try:
+            self._chat(channel).webhooks.create(
+                type="webhook",
+                configuration_url=f"{HOOKS}/{channel.sid}",
+                configuration_filters=["onMessageSent"],
+            )
+        except TwilioRestException as error:
+            # Flex gave channels of studio and external flows a webhook of its own.
+            own = int(self.model.flows[channel.flex_flow_sid] != "task")
+            assert channel.webhooks + own == 5, f"a webhook was refused: {error}"
+            assert (error.status, error.code) == (403, 50321)
+            return
+        channel.webhooks += 1
+
+    @invariant()
+    def chats_match_model(self) -> None:
+        for channels in self.model.channels.values():
+            for channel in channels:
+                stored = self.fake.messages(channel.sid, channel.account_sid)
+                assert [(m.author, m.body) for m in stored] == channel.messages
+                heard = [h for h in self.heard if h[0] == channel.sid]
+                assert len(heard) == channel.delivered, "each agent message, once per webhook"
+        assert all(valid for _, valid, _ in self.heard), "every webhook signed"
 
     @invariant()
     def store_matches_model(self) -> None:
