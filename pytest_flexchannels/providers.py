@@ -56,3 +56,14 @@ class FlexChannelsProvider(BaseProvider):
     def flex_task_attributes(self) -> str:
         """TaskRouter task attributes as JSON text."""
         return values.task_attributes(self.generator.random)
+
+    def flex_chat_message_body(self) -> str:
+        """A chat message as a customer or an agent writes it."""
+        return values.message_body(self.generator.random)
+
+    def flex_agent_reply(self) -> str:
+        """What an agent answers."""
+        return str(self.generator.random.choice(values.REPLIES))
+
+    def chat_message_sid(self) -> str:
+        return self._sid(sids.MESSAGE)

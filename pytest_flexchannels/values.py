@@ -33,6 +33,21 @@ QUESTIONS = (
     "I'd like to cancel my subscription.",
     "The app keeps logging me out.",
 )
+# What agents answer.
+REPLIES = (
+    "Thanks for reaching out! Let me look into that for you.",
+    "I can see your order here: it ships today.",
+    "I've issued the refund; it should appear in 3-5 business days.",
+    "Could you confirm the email address on your account?",
+    "Is there anything else I can help you with?",
+)
+
+
+def message_body(rng: random.Random) -> str:
+    """A chat message as customers and agents write them."""
+    return rng.choice(QUESTIONS + REPLIES)
+
+
 # Domains reserved for documentation and tests (RFC 2606): never a real mailbox.
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 

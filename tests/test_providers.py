@@ -27,6 +27,9 @@ METHODS = [
     "flex_target",
     "flex_pre_engagement_data",
     "flex_task_attributes",
+    "flex_chat_message_body",
+    "flex_agent_reply",
+    "chat_message_sid",
 ]
 E164 = r"\+[1-9]\d{7,14}"
 
@@ -47,6 +50,7 @@ def fake() -> Faker:
         ("twilio_account_sid", "AC"),
         ("chat_user_sid", "US"),
         ("taskrouter_task_sid", "WT"),
+        ("chat_message_sid", "IM"),
     ],
 )
 def test_sids_match_the_official_patterns(fake: Faker, method: str, prefix: str) -> None:
@@ -122,3 +126,11 @@ def test_provider_values_are_accepted_by_the_fake(fake: Faker) -> None:
             task_attributes=fake.flex_task_attributes(),
         )
         assert channel.active
+
+
+def test_message_bodies_are_what_customers_and_agents_write(fake: Faker) -> None:
+    from pytest_flexchannels.values import REPLIES
+
+    bodies = {fake.flex_chat_message_body() for _ in range(200)}
+    assert bodies <= set(QUESTIONS) | set(REPLIES) and bodies & set(REPLIES)
+    assert {fake.flex_agent_reply() for _ in range(50)} <= set(REPLIES)

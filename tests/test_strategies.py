@@ -225,3 +225,84 @@ def test_type_hooks_come_from_the_entry_point_not_the_import(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     ).stdout
     assert output.split() == [str(registered)] * 2
+
+
+# --- Programmable Chat ---------------------------------------------------------------------------
+
+
+@given(fst.chat_message_params())
+def test_every_message_form_is_posted(params: dict[str, str]) -> None:
+    with FlexChannelsMock() as fake:
+        channel = fake.create_channel(identity="ann")
+        url = (
+            f"https://chat.twilio.com/v2/Services/{channel.chat_service_sid}/Channels/"
+            f"{channel.sid}/Messages"
+        )
+        status, body = _handle(fake, "POST", url, urlencode(params).encode())
+        assert status == 201, body
+        assert (body["body"], body["from"], body["attributes"]) == (
+            params["Body"],
+            params.get("From", "system"),
+            params.get("Attributes", "{}"),
+        )
+
+
+@given(fst.chat_webhook_params())
+def test_every_webhook_form_is_created_as_configured(params: dict[str, Any]) -> None:
+    with FlexChannelsMock() as fake:
+        channel = fake.create_channel(identity="bea")
+        url = (
+            f"https://chat.twilio.com/v2/Services/{channel.chat_service_sid}/Channels/"
+            f"{channel.sid}/Webhooks"
+        )
+        status, body = _handle(fake, "POST", url, urlencode(params, doseq=True).encode())
+        assert status == 201, body
+        assert body["configuration"] == {
+            "url": params["Configuration.Url"],
+            "method": params.get("Configuration.Method", "POST"),
+            "filters": params["Configuration.Filters"],
+            "retry_count": int(params.get("Configuration.RetryCount", "0")),
+        }
+
+
+@given(fst.chat_webhook_events(), st.sampled_from(["https://bridge.example.com/agent"]))
+def test_webhook_events_sign_and_read_as_the_fake_sends_them(
+    event: dict[str, str], url: str
+) -> None:
+    from twilio.request_validator import RequestValidator
+
+    from pytest_flexchannels.webhooks import signature
+
+    assert event["EventType"] in fst._WEBHOOK_EVENTS
+    assert ("ClientIdentity" in event) == (event["Source"] == "SDK")
+    kind = next(
+        k for k in ("onMessage", "onMember", "onChannel") if event["EventType"].startswith(k)
+    )
+    marks = {"onMessage": "MessageSid", "onMember": "MemberSid", "onChannel": "CreatedBy"}
+    assert marks[kind] in event
+    token = "f" * 32
+    assert RequestValidator(token).validate(url, event, signature(token, url, event))
+
+
+def test_chat_strategy_arguments_are_checked() -> None:
+    with pytest.raises(InvalidArgument):
+        fst.chat_webhook_params(events=["onNothing"])
+
+    @given(st.data())
+    def draw(data: st.DataObject) -> None:
+        with pytest.raises(InvalidArgument):
+            data.draw(fst.chat_webhook_events(event="onNothing"))
+        params = data.draw(fst.chat_webhook_params(events=["onMessageSent"]))
+        assert params["Configuration.Filters"] == ["onMessageSent"]
+
+    draw()
+
+
+def _handle(fake: FlexChannelsMock, method: str, url: str, body: bytes) -> tuple[int | None, Any]:
+    from pytest_flexchannels.api import Request
+
+    from .helpers import basic_auth
+
+    headers = {"Authorization": basic_auth(fake)}
+    response = fake.handle(Request(method, url, headers, body))
+    return response.status, json.loads(response.body)
