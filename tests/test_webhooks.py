@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, request
+from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
@@ -300,3 +301,34 @@ def test_the_signature_matches_twilios_own_test_vector() -> None:
     }
     url = "https://mycompany.com/myapp.php?foo=1&bar=2"
     assert signature("12345", url, params) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+
+
+def test_the_services_post_event_webhook_hears_what_its_filters_name(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    channel = create(client, flex_channels, "hal")
+    service = client.chat.v2.services(flex_channels.flex_flow.chat_service_sid)
+    updated = service.update(
+        post_webhook_url=f"{BRIDGE}/service",
+        webhook_filters=["onMessageSent"],
+        post_webhook_retry_count=1,
+    )
+    assert (updated.post_webhook_url, updated.webhook_filters, updated.webhook_method) == (
+        f"{BRIDGE}/service",
+        ["onMessageSent"],
+        "POST",
+    )
+    seen: list[WebhookRequest] = []
+    flex_channels.route_webhooks(BRIDGE, lambda hook: seen.append(hook) or 200)
+    flex_channels.agent_reply(channel.sid, "From the service's point of view")
+    flex_channels.deactivate(channel.sid)  # onChannelUpdated: not in the service's filters
+    (hook,) = seen
+    assert (hook.url, hook.params["EventType"], hook.params["Source"]) == (
+        f"{BRIDGE}/service",
+        "onMessageSent",
+        "SDK",
+    )
+    assert "WebhookSid" not in hook.params  # not a channel webhook
+    with pytest.raises(TwilioRestException) as raised:
+        service.update(webhook_filters=["onEverything"])
+    assert (raised.value.status, raised.value.code) == (400, 50325)

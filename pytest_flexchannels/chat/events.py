@@ -18,11 +18,24 @@ def fire(
     source: str,
     identity: str | None = None,
 ) -> list[Webhook]:
-    """The webhooks of ``channel_sid`` that hear ``event``, each with the event's parameters."""
+    """The webhooks that hear ``event`` in ``channel_sid``, each with the event's parameters:
+    the service's post-event webhook when its filters name the event, then the channel's."""
     common = {"EventType": event, "Source": source, **params}
     if identity is not None:
         common["ClientIdentity"] = identity
-    return [
+    sent = []
+    service = chat.services.get(params.get("InstanceSid", ""))
+    if service is not None and service.post_webhook_url and event in service.webhook_filters:
+        sent.append(
+            Webhook(
+                event,
+                service.post_webhook_url,
+                service.webhook_method,
+                dict(common),
+                service.post_webhook_retry_count,
+            )
+        )
+    sent += [
         Webhook(
             event,
             hook.url,
@@ -33,6 +46,7 @@ def fire(
         for hook in chat.webhooks.get(channel_sid, {}).values()
         if hook.type == "webhook" and hook.url is not None and event in hook.filters
     ]
+    return sent
 
 
 def message(message: Message) -> dict[str, str]:

@@ -1,14 +1,17 @@
-"""Chat services (``/v2/Services``): fetch and list. Each Flex Flow's chat service is one; its
-settings are those of a new service (modelled)."""
+"""Chat services (``/v2/Services``): fetch, list, and update of the name and the service-level
+webhooks (``PostWebhookUrl``, ``WebhookMethod``, ``WebhookFilters``, retry counts). Each Flex
+Flow's chat service is one; its other settings are those of a new service (modelled)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import errors
 from ..pages import PageSpec
-from ..registry import Operation, register
+from ..registry import Operation, Param, one_of, register, url
 from . import DOMAIN, state
 from .state import DATE, ROOT, Service
+from .webhooks import EVENTS, event, retry_count
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -36,12 +39,12 @@ def _json(service: Service, root: str) -> str:
             "typing_indicator_timeout": 5,
             "consumption_report_interval": 10,
             "limits": {"channel_members": 100, "user_channels": 250},
-            "pre_webhook_url": None,
-            "post_webhook_url": None,
-            "webhook_method": "POST",
-            "webhook_filters": [],
-            "pre_webhook_retry_count": 0,
-            "post_webhook_retry_count": 0,
+            "pre_webhook_url": service.pre_webhook_url,
+            "post_webhook_url": service.post_webhook_url,
+            "webhook_method": service.webhook_method,
+            "webhook_filters": list(service.webhook_filters),
+            "pre_webhook_retry_count": service.pre_webhook_retry_count,
+            "post_webhook_retry_count": service.post_webhook_retry_count,
             "notifications": {
                 "removed_from_channel": _NOTIFICATION,
                 "log_enabled": False,
@@ -88,6 +91,22 @@ def _list(context: Context) -> Answer:
     return context.page(_PAGES, fetch)
 
 
+def _update(context: Context) -> Answer:
+    store, args = context.store, dict(context.args)
+    with store.lock:
+        chat = state.of(context)
+        service = state.service(context, chat, context.sid)
+        filters = context.values("WebhookFilters")
+        if any(event not in EVENTS for event in filters):
+            raise errors.webhook_filter()
+        if filters:
+            args["webhook_filters"] = tuple(dict.fromkeys(filters))
+        if args:
+            service = service._replace(**args, date_updated=store.clock.now())
+            chat.services[service.sid] = service
+        return (_one, service)
+
+
 register(
     Operation(
         "fetch_chat_service",
@@ -104,6 +123,24 @@ register(
         _list,
         list_key=LIST_KEY,
         summary="a page of chat services (each Flex Flow's), oldest first",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "update_chat_service",
+        "POST",
+        f"{ROOT}/{{Sid}}",
+        _update,
+        (
+            Param("FriendlyName", "friendly_name"),
+            Param("PreWebhookUrl", "pre_webhook_url", url),
+            Param("PostWebhookUrl", "post_webhook_url", url),
+            Param("WebhookMethod", "webhook_method", one_of(("GET", "POST"))),
+            Param("WebhookFilters", "webhook_filters", event),
+            Param("PreWebhookRetryCount", "pre_webhook_retry_count", retry_count),
+            Param("PostWebhookRetryCount", "post_webhook_retry_count", retry_count),
+        ),
+        body="form",
+        summary="rename a chat service, or set its webhooks (`PostWebhookUrl`, `WebhookFilters`)",
         domain=DOMAIN.name,
     ),
 )

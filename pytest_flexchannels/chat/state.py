@@ -51,6 +51,13 @@ class Service(NamedTuple):
     date_created: datetime
     date_updated: datetime
     seq: int
+    # The service-level webhooks (none until an update sets them).
+    pre_webhook_url: str | None = None
+    post_webhook_url: str | None = None
+    webhook_method: str = "POST"
+    webhook_filters: tuple[str, ...] = ()
+    pre_webhook_retry_count: int = 0
+    post_webhook_retry_count: int = 0
 
 
 class ChatChannel(NamedTuple):

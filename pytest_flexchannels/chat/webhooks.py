@@ -35,22 +35,22 @@ EVENTS = (
 )
 
 
-def _retry_count(wire: str, raw: Any) -> int:
+def retry_count(wire: str, raw: Any) -> int:
     if not (str(raw).isascii() and str(raw).isdigit()) or int(raw) > 3:
         raise errors.webhook_retry_count()
     return int(raw)
 
 
-_retry_count.__name__ = "integer 0 to 3"
+retry_count.__name__ = "integer 0 to 3"
 
 
-def _event(wire: str, raw: Any) -> str:
+def event(wire: str, raw: Any) -> str:
     if raw not in EVENTS:
         raise errors.webhook_filter()
     return str(raw)
 
 
-_event.__name__ = "events, repeated"
+event.__name__ = "events, repeated"
 
 
 def _configuration(webhook: Webhook) -> dict[str, Any]:
@@ -202,10 +202,10 @@ def _delete(context: Context) -> None:
 _CONFIGURATION = (
     Param("Configuration.Url", "url", url),
     Param("Configuration.Method", "method", one_of(("GET", "POST"))),
-    Param("Configuration.Filters", "filters", _event),
+    Param("Configuration.Filters", "filters", event),
     Param("Configuration.Triggers", "triggers"),
     Param("Configuration.FlowSid", "flow_sid", sid(sids.STUDIO_FLOW)),
-    Param("Configuration.RetryCount", "retry_count", _retry_count),
+    Param("Configuration.RetryCount", "retry_count", retry_count),
 )
 _INSTANCE = f"{PATH}/{{Sid}}"
 register(
