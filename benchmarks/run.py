@@ -187,6 +187,86 @@ def bench_per_call(rounds: int, calls: int) -> None:
             )
 
 
+class _Idle:
+    """The side of ``compare`` that needs nothing turned on."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def bench_chat(rounds: int, calls: int) -> None:
+    """A chat message create through the client, against static responses stubs of the same
+    call (json= and the cheapest); an agent reply delivered in process to a Flask app, against
+    the same signed request posted to that app by its own test client."""
+    from flask import Flask, request
+    from twilio.request_validator import RequestValidator
+
+    from pytest_flexchannels.webhooks import signature
+
+    fake = FlexChannelsMock(seed=11)
+    channel = fake.create_channel(identity="customer")
+    client = Client(fake.account_sid, fake.auth_token)
+    chat = client.chat.v2.services(channel.chat_service_sid).channels(channel.sid)
+    path = f"/v2/Services/{channel.chat_service_sid}/Channels/{channel.sid}/Messages"
+    body = _raw(fake, "POST", f"https://chat.twilio.com{path}", b"Body=Where+is+my+order%3F")
+
+    def post() -> object:
+        return chat.messages.create(body="Where is my order?")
+
+    registered = responses.RequestsMock(assert_all_requests_are_fired=False)
+    registered.add("POST", f"https://chat.twilio.com{path}", json=json.loads(body), status=201)
+    cheapest = responses.RequestsMock(assert_all_requests_are_fired=False)
+    pattern = re.compile(re.escape(f"https://chat.twilio.com{path}") + r"(\?.*)?$")
+    cheapest.add("POST", pattern, body=body, status=201, content_type="application/json")
+    for floor, label in ((registered, ""), (cheapest, " vs responses' cheapest stubs")):
+        fake_time, floor_time, ratio = compare(Answering(fake), post, floor, post, rounds, calls)
+        fake.calls.clear()
+        report(
+            f"per call: chat message create{label}",
+            f"{fake_time * 1e6:.0f} us / {floor_time * 1e6:.0f} us = {ratio:.3f}x",
+            "<= 1.05x",
+            ratio <= 1.05,
+        )
+
+    app = Flask("bridge")
+    validator = RequestValidator(fake.auth_token)
+
+    @app.post("/agent")
+    def agent() -> tuple[str, int]:
+        valid = validator.validate(request.url, request.form, request.headers["X-Twilio-Signature"])
+        return ("", 204) if valid else ("", 403)
+
+    url = "https://bridge.example.com/agent"
+    with fake:  # set up through the client, answered by the fake
+        chat.webhooks.create(
+            type="webhook", configuration_url=url, configuration_filters=["onMessageSent"]
+        )
+    fake.route_webhooks("https://bridge.example.com", app)
+    fake.agent_reply(channel.sid, "Joining")  # the agent's first reply joins the chat
+    params = dict(fake.webhooks[-1].params)
+    headers = {"X-Twilio-Signature": signature(fake.auth_token, url, params)}
+    test_client = app.test_client()
+
+    def reply() -> object:
+        return fake.agent_reply(channel.sid, "It ships today.")
+
+    def direct() -> object:
+        return test_client.post(
+            "/agent", base_url="https://bridge.example.com", data=params, headers=headers
+        )
+
+    assert direct().status_code == 204
+    fake_time, floor_time, ratio = compare(_Idle(), reply, _Idle(), direct, rounds, calls)
+    assert {d.status for d in fake.webhooks} == {204}
+    report(
+        "per call: agent reply delivered to a Flask app",
+        f"{fake_time * 1e6:.0f} us / {floor_time * 1e6:.0f} us = {ratio:.3f}x",
+        "(reported)",
+        None,
+    )
+
+
 def bench_async_per_call(rounds: int, calls: int) -> None:
     from twilio.http.async_http_client import AsyncTwilioHttpClient
 
@@ -237,13 +317,14 @@ def bench_async_per_call(rounds: int, calls: int) -> None:
     loop.close()
 
 
-def _raw(fake: FlexChannelsMock, method: str, url: str) -> bytes:
+def _raw(fake: FlexChannelsMock, method: str, url: str, body: bytes = b"") -> bytes:
     import base64
 
     from pytest_flexchannels.api import Request
 
     credentials = base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
-    return fake.handle(Request(method, url, {"Authorization": f"Basic {credentials}"})).body
+    headers = {"Authorization": f"Basic {credentials}"}
+    return fake.handle(Request(method, url, headers, body)).body
 
 
 # --- 2. scale: the same requests with 100,000 channels stored against 100 ------------------------
@@ -665,6 +746,7 @@ def main() -> None:
     )
     bench_per_call(rounds, calls)
     bench_async_per_call(rounds, calls)
+    bench_chat(rounds, calls)
     bench_scale(rounds, calls // 2)
     bench_delete_scale(rounds, calls // 5)
     bench_server(rounds, calls)

@@ -78,12 +78,19 @@ def locate(parts: SplitResult) -> Place:
             PUBLIC_ORIGIN,
             API_ROOT if path[:4] == "/v1/" else _root(PUBLIC_ORIGIN, path),
         )
+    known = _twilio.get((parts.scheme, netloc))
+    if known is not None:  # a Twilio host seen before (chat.twilio.com, a region's)
+        domain, origin, public = known
+        return Place(domain, path, origin, _root(public, path))
     netloc = netloc.rpartition("@")[2]
     usable = parts.scheme in ("http", "https") and _NETLOC.fullmatch(netloc) is not None
     if usable and _TWILIO_NETLOC.search(netloc):
         domain = _by_host().get(netloc.partition(".")[0].lower())
         public = REGISTRY.domains[domain].origin if domain is not None else PUBLIC_ORIGIN
-        return Place(domain, path, f"{parts.scheme}://{netloc}", _root(public, path))
+        origin = f"{parts.scheme}://{netloc}"
+        if len(_twilio) < 64 and parts.netloc == netloc:
+            _twilio[(parts.scheme, netloc)] = (domain, origin, public)
+        return Place(domain, path, origin, _root(public, path))
     domain, prefix = FLEX.name, ""
     for named in _prefixed():
         if path == named.prefix or path.startswith(named.prefix + "/"):
@@ -94,6 +101,8 @@ def locate(parts: SplitResult) -> Place:
 
 
 _hosts: dict[str, str] = {}
+# Twilio hosts by (scheme, netloc), as located once: (domain, origin, public origin).
+_twilio: dict[tuple[str, str], tuple[str | None, str, str]] = {}
 _prefixes: list[Domain] = []
 
 

@@ -49,8 +49,7 @@ def _one(view: View, member: Member) -> str:
 def _members(context: Context, chat: ChatState) -> dict[str, Member]:
     """The members of the request's channel (named by SID or unique name)."""
     service = state.service(context, chat, context.path[0])
-    channel = state.channel(context, chat, service.sid, context.path[1])
-    return state.members_of(chat, channel.sid)
+    return state.members_of(chat, state.channel_sid(context, chat, service.sid, context.path[1]))
 
 
 def _found(context: Context, members: dict[str, Member]) -> Member:
@@ -66,7 +65,7 @@ def _create(context: Context) -> Answer:
     with store.lock:
         chat = state.of(context)
         service = state.service(context, chat, context.path[0])
-        channel_sid = state.channel(context, chat, service.sid, context.path[1]).sid
+        channel_sid = state.channel_sid(context, chat, service.sid, context.path[1])
         members = state.members_of(chat, channel_sid)
         identity = args["identity"]
         if any(member.identity == identity for member in members.values()):

@@ -54,7 +54,7 @@ def _one(view: View, message: Message) -> str:
 def _channel(context: Context, chat: ChatState) -> tuple[str, str]:
     """The request's service and channel SIDs (the channel named by SID or unique name)."""
     service = state.service(context, chat, context.path[0])
-    return service.sid, state.channel(context, chat, service.sid, context.path[1]).sid
+    return service.sid, state.channel_sid(context, chat, service.sid, context.path[1])
 
 
 def post(

@@ -320,6 +320,15 @@ def channel(context: Scope, state: ChatState, service_sid: str, key: str) -> Cha
     raise missing(context)
 
 
+def channel_sid(context: Scope, state: ChatState, service_sid: str, key: str) -> str:
+    """``channel(...)``'s SID, without rendering the channel when ``key`` is its SID (what the
+    paths under a channel need on every message)."""
+    row = context.store.get_row(context.account_sid, key)
+    if row is not None and row[SERVICE] == service_sid:
+        return key
+    return channel(context, state, service_sid, key).sid
+
+
 def members_of(state: ChatState, channel_sid: str) -> dict[str, Member]:
     return state.members.setdefault(channel_sid, {})
 

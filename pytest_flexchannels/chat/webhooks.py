@@ -92,8 +92,8 @@ def _one(view: View, webhook: Webhook) -> str:
 
 def _webhooks(context: Context, chat: ChatState) -> tuple[str, str, dict[str, Webhook]]:
     service = state.service(context, chat, context.path[0])
-    channel = state.channel(context, chat, service.sid, context.path[1])
-    return service.sid, channel.sid, chat.webhooks.setdefault(channel.sid, {})
+    channel_sid = state.channel_sid(context, chat, service.sid, context.path[1])
+    return service.sid, channel_sid, chat.webhooks.setdefault(channel_sid, {})
 
 
 def _filters(context: Context) -> tuple[str, ...] | None:
