@@ -99,8 +99,9 @@ def _is_wsgi(target: Target) -> bool:
 
 
 def is_loopback(host: str) -> bool:
-    """A host that names this machine without asking DNS: ``localhost`` or a loopback address."""
-    host = host.strip("[]").lower()
+    """A host name that names this machine without asking DNS: ``localhost`` (a fully
+    qualified one too) or a loopback address (an IPv6 one with or without brackets)."""
+    host = host.strip("[]").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:

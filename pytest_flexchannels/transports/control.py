@@ -12,7 +12,6 @@ rebinding.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from ..calls import Call
 from ..errors import FlexApiError, UnknownSidError
 from ..faults import ConnectionDropped, Fault
 from ..flex.channels import CREATE_FIELDS
+from ..webhooks import is_loopback
 
 if TYPE_CHECKING:
     from ..mock import FlexChannelsMock
@@ -274,13 +274,7 @@ def loopback(host: str) -> bool:
         name = host[1:].partition("]")[0]
     else:
         name = host.partition(":")[0] if host.count(":") == 1 else host
-    name = name.rstrip(".").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(name)
 
 
 def _match(method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
