@@ -16,6 +16,7 @@ from .api import FlexApi, Request, Response, refusal
 from .calls import Call, CallLog
 from .chat import agent as _agent
 from .chat.state import Message as ChatMessage
+from .chat.state import attributes_json
 from .clock import Clock
 from .errors import UnknownSidError, injected
 from .faults import ConnectionDropped, Fault, FaultPlan
@@ -489,11 +490,11 @@ class FlexChannelsMock:
         ``onMessageSent`` receive it, signed, before this returns; the stored message is
         returned."""
         account = account_sid or self.account.sid
-        text = (
-            attributes
-            if attributes is None or isinstance(attributes, str)
-            else (json.dumps(attributes))
-        )
+        text = attributes if attributes is None or isinstance(attributes, str) else None
+        if text is not None:
+            attributes_json("attributes", text)  # Chat's 50304 for text that is not JSON
+        elif attributes is not None:
+            text = json.dumps(attributes)
         message, sent = _agent.reply(self._store, account, channel_sid, body, author, text)
         self._send(account, sent)
         return message
@@ -510,10 +511,9 @@ class FlexChannelsMock:
         self._dispatcher.route(origin, app)
 
     def _send(self, account_sid: str, webhooks: list[Webhook]) -> None:
-        account = self._store.get_account(account_sid)
-        if account is not None:
-            for webhook in webhooks:
-                self._dispatcher.send(webhook, account_sid, account.auth_token)
+        """Send webhooks the agent fired, the way a request's are sent."""
+        self._api.queue(account_sid, webhooks)
+        self._api.flush()
 
     def __repr__(self) -> str:
         return (

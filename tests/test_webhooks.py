@@ -19,7 +19,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from pytest_flexchannels import FlexChannelsMock
+from pytest_flexchannels import FlexApiError, FlexChannelsMock
 from pytest_flexchannels.webhooks import WebhookRequest, signature
 
 from .helpers import create
@@ -95,6 +95,11 @@ def test_an_agent_reply_reaches_a_flask_app_signed(
     assert [d.status for d in flex_channels.webhooks] == [204, 204]
     flex_channels.webhooks.assert_delivered("onMessageSent", Body="Hello, how can I help?")
     assert [m.body for m in flex_channels.messages(channel.sid)] == ["Hello, how can I help?"]
+    tagged = flex_channels.agent_reply(channel.sid, "Noted.", attributes={"tag": "follow-up"})
+    assert tagged.attributes == '{"tag": "follow-up"}'
+    with pytest.raises(FlexApiError) as refused:
+        flex_channels.agent_reply(channel.sid, "?", attributes="{not json")
+    assert (refused.value.status, refused.value.code) == (400, 50304)
 
 
 def test_retries_as_the_retry_count_asks_each_signed(
