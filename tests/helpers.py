@@ -135,6 +135,21 @@ def validate_body(kind: str, body: Any) -> None:
         assert set(body) == CHANNEL_KEYS, body
 
 
+def check_answer(response: Any, kind: str) -> None:
+    """A fuzzed request's answer: never a 5xx, a request id always, an empty 204, a success body
+    as the description says (``kind``: see ``validate_body``), an error in Twilio's shape."""
+    assert response.status_code < 500, response.text
+    assert response.headers["Twilio-Request-Id"].startswith("RQ")
+    if response.status_code == 204:
+        assert response.content == b""
+    elif response.status_code < 300:
+        validate_body(kind, response.json())
+    else:
+        body = response.json()
+        validate_body("error", body)
+        assert body["status"] == response.status_code
+
+
 def create_form(fake: FlexChannelsMock, **fields: str) -> dict[str, str]:
     """A valid create form for the default flow; ``fields`` override or add wire fields."""
     form = {
