@@ -337,3 +337,50 @@ def test_the_services_post_event_webhook_hears_what_its_filters_name(
     with pytest.raises(TwilioRestException) as raised:
         service.update(webhook_filters=["onEverything"])
     assert (raised.value.status, raised.value.code) == (400, 50325)
+
+
+def test_an_app_that_raises_answers_500_and_is_retried(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    channel = create(client, flex_channels, "ivy")
+    _hook(client, flex_channels, channel.sid, configuration_retry_count=1)
+    app = Flask("broken")
+
+    @app.post("/agent")
+    def agent() -> str:
+        raise RuntimeError("the bridge is down")
+
+    def crash(hook: WebhookRequest) -> int:
+        raise ValueError("no handler")
+
+    flex_channels.route_webhooks(f"{BRIDGE}/agent", app)
+    flex_channels.agent_reply(channel.sid, "Hello?")
+    assert [(d.attempt, d.status, d.delivered) for d in flex_channels.webhooks] == [
+        (1, 500, True),  # Flask answers its own 500
+        (2, 500, True),
+    ]
+    flex_channels.webhooks.clear()
+    flex_channels.route_webhooks(BRIDGE, crash)
+    _hook(client, flex_channels, channel.sid, url=f"{BRIDGE}/other")
+    flex_channels.agent_reply(channel.sid, "Still there?")
+    crashed = flex_channels.webhooks.filter(url=f"{BRIDGE}/other")
+    assert [(d.status, d.error) for d in crashed] == [
+        (500, "the app raised ValueError('no handler')")
+    ]
+    flex_channels.webhooks.assert_not_delivered("onChannelUpdated")
+    with pytest.raises(AssertionError, match="expected no onMessageSent delivered"):
+        flex_channels.webhooks.assert_not_delivered("onMessageSent")
+
+
+def test_a_loopback_url_nothing_listens_on_is_undelivered(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    with socket.socket() as probe:  # a free port, closed again: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    channel = create(client, flex_channels, "jon")
+    _hook(client, flex_channels, channel.sid, url=f"http://localhost:{port}/agent")
+    flex_channels.agent_reply(channel.sid, "Anyone?")
+    (attempt,) = flex_channels.webhooks
+    assert (attempt.status, attempt.delivered) == (None, False)
+    assert attempt.error is not None and attempt.error.startswith("no answer: ")
