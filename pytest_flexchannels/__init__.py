@@ -1,4 +1,5 @@
-"""pytest-flexchannels: a faithful, stateful fake of Twilio's Flex API v1 Channels resource.
+"""pytest-flexchannels: a faithful, stateful fake of Twilio's Flex messaging APIs (Flex v1
+Channels, Flex Flows and WebChannels; Programmable Chat v2), with webhooks into the app.
 
 Names load on first use, so that importing the pytest plugin (which imports this package) costs
 next to nothing for suites that never use the fake.
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .calls import Call, CallLog
+    from .chat.state import ChatMessage
     from .clock import Clock
     from .errors import FlexApiError, TwilioHostNotFakedError, UnknownSidError
     from .faults import Fault
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from .remote import RemoteFake, RemoteFakeError
     from .transports.server import FlexServer
     from .transports.wsgi import FlexWsgiApp
+    from .webhooks import Delivery, WebhookLog, WebhookRequest
 
 __all__ = [
     "Account",
@@ -27,7 +30,9 @@ __all__ = [
     "Call",
     "CallLog",
     "Channel",
+    "ChatMessage",
     "Clock",
+    "Delivery",
     "Fault",
     "FlexApiError",
     "FlexChannelsMock",
@@ -39,6 +44,8 @@ __all__ = [
     "RemoteFakeError",
     "TwilioHostNotFakedError",
     "UnknownSidError",
+    "WebhookLog",
+    "WebhookRequest",
 ]
 
 _HOMES = {
@@ -47,7 +54,9 @@ _HOMES = {
     "Call": "calls",
     "CallLog": "calls",
     "Channel": "models",
+    "ChatMessage": "chat.state",
     "Clock": "clock",
+    "Delivery": "webhooks",
     "Fault": "faults",
     "FlexApiError": "errors",
     "FlexChannelsMock": "mock",
@@ -59,6 +68,8 @@ _HOMES = {
     "RemoteFakeError": "remote",
     "TwilioHostNotFakedError": "errors",
     "UnknownSidError": "errors",
+    "WebhookLog": "webhooks",
+    "WebhookRequest": "webhooks",
 }
 
 

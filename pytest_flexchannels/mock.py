@@ -15,8 +15,7 @@ from . import interception, sids
 from .api import FlexApi, Request, Response, refusal
 from .calls import Call, CallLog
 from .chat import agent as _agent
-from .chat.state import Message as ChatMessage
-from .chat.state import attributes_json
+from .chat.state import ChatMessage, attributes_json
 from .clock import Clock
 from .errors import UnknownSidError, injected
 from .faults import ConnectionDropped, Fault, FaultPlan

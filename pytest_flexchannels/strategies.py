@@ -730,7 +730,7 @@ def _webhook_event(
     draw: st.DrawFn, event: SearchStrategy[str], account_sid: SearchStrategy[str]
 ) -> dict[str, str]:
     from .chat import events
-    from .chat.state import ChatChannel, Member, Message
+    from .chat.state import ChatChannel, ChatMessage, Member
 
     kind = draw(event)
     bits = draw(_RENDERED_BITS)
@@ -742,7 +742,7 @@ def _webhook_event(
     identity = draw(_TEXTS)
     params: dict[str, str]
     if kind.startswith("onMessage"):
-        message = Message(
+        message = ChatMessage(
             f"{_sids.MESSAGE}{bits >> 72 & _MAX_SID:032x}",
             account,
             service,

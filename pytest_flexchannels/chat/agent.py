@@ -10,7 +10,7 @@ from ..store import Store
 from ..webhooks import Webhook
 from . import events, state
 from .messages import post
-from .state import ChatState, Member, Message
+from .state import ChatMessage, ChatState, Member
 
 AGENT = "agent"  # the identity an agent replies as when the test names none (modelled)
 _AGENT_ATTRIBUTES = '{"member_type": "agent"}'
@@ -40,7 +40,7 @@ def reply(
     body: str,
     author: str | None,
     attributes: str | None,
-) -> tuple[Message, list[Webhook]]:
+) -> tuple[ChatMessage, list[Webhook]]:
     """The agent posts ``body`` in the channel (joining it first, as an agent accepting the
     task does): the stored message, and the webhooks that hear it."""
     identity = author or AGENT
@@ -94,7 +94,7 @@ def ended(store: Store, account_sid: str, channel_sid: str) -> list[Webhook]:
         return sent
 
 
-def messages(store: Store, account_sid: str, channel_sid: str) -> list[Message]:
+def messages(store: Store, account_sid: str, channel_sid: str) -> list[ChatMessage]:
     """The channel's messages, in index order."""
     with store.lock:
         _, chat, _ = _scope(store, account_sid, channel_sid)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..models import format_date
 from ..webhooks import Webhook
-from .state import ChatChannel, ChatState, Member, Message
+from .state import ChatChannel, ChatMessage, ChatState, Member
 
 
 def fire(
@@ -49,7 +49,7 @@ def fire(
     return sent
 
 
-def message(message: Message) -> dict[str, str]:
+def message(message: ChatMessage) -> dict[str, str]:
     return {
         "AccountSid": message.account_sid,
         "InstanceSid": message.service_sid,

@@ -12,7 +12,7 @@ from ..pages import PageSpec
 from ..registry import Operation, Param, one_of, register
 from . import DOMAIN, events, state
 from .channels import PATH as CHANNELS
-from .state import ATTRIBUTES_PARAM, DATE, ChatState, Message, Scope
+from .state import ATTRIBUTES_PARAM, DATE, ChatMessage, ChatState, Scope
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -23,7 +23,7 @@ PATH = f"{CHANNELS}/{{ChannelSid}}/Messages"
 LIST_KEY = "messages"
 
 
-def _json(message: Message, root: str) -> str:
+def _json(message: ChatMessage, root: str) -> str:
     return state.dump(
         {
             "sid": message.sid,
@@ -47,7 +47,7 @@ def _json(message: Message, root: str) -> str:
     )
 
 
-def _one(view: View, message: Message) -> str:
+def _one(view: View, message: ChatMessage) -> str:
     return _json(message, view.root)
 
 
@@ -66,13 +66,13 @@ def post(
     body: str,
     attributes: str,
     last_updated_by: str | None = None,
-) -> Message:
+) -> ChatMessage:
     """A new message in a channel (what the API's create and the simulated agent do)."""
     store = context.store
     now = store.clock.now()
     position = chat.next_index.get(channel_sid, 0)
     chat.next_index[channel_sid] = position + 1
-    message = Message(
+    message = ChatMessage(
         store.sids.new(sids.MESSAGE),
         context.account_sid,
         service_sid,
@@ -113,7 +113,7 @@ def _create(context: Context) -> Answer:
         return (_one, message)
 
 
-def _found(context: Context, chat: ChatState, channel_sid: str) -> Message:
+def _found(context: Context, chat: ChatState, channel_sid: str) -> ChatMessage:
     message = chat.message_sids.get(context.sid)
     if message is None or message.channel_sid != channel_sid:
         raise state.missing(context)
@@ -126,11 +126,11 @@ def _fetch(context: Context) -> Answer:
         return (_one, _found(context, chat, _channel(context, chat)[1]))
 
 
-def _position(message: Message) -> int:
+def _position(message: ChatMessage) -> int:
     return message.position
 
 
-def _reversed(message: Message) -> int:
+def _reversed(message: ChatMessage) -> int:
     # Newest first: a position that falls as the index grows (page tokens carry no sign).
     return (1 << 48) - message.position
 
@@ -145,10 +145,10 @@ def _list(context: Context) -> Answer:
 
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Message], bool]:
+    ) -> tuple[list[ChatMessage], bool]:
         with context.store.lock:
             chat = state.of(context)
-            kept: Order[Message] | tuple[()] = chat.messages.get(_channel(context, chat)[1], ())
+            kept: Order[ChatMessage] | tuple[()] = chat.messages.get(_channel(context, chat)[1], ())
             every = list(kept)
         if descending:
             every.reverse()

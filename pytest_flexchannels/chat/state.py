@@ -103,7 +103,9 @@ class User(NamedTuple):
     seq: int
 
 
-class Message(NamedTuple):
+class ChatMessage(NamedTuple):
+    """A chat message, an immutable record (what ``fc.agent_reply`` and ``fc.messages`` give)."""
+
     sid: str
     account_sid: str
     service_sid: str
@@ -135,7 +137,7 @@ class Webhook(NamedTuple):
     seq: int
 
 
-def _index(message: Message) -> int:
+def _index(message: ChatMessage) -> int:
     return message.position
 
 
@@ -147,13 +149,13 @@ class ChatState:
         self.channels: dict[str, ChatChannel] = {}  # made through the Chat API
         self.members: dict[str, dict[str, Member]] = {}  # by channel SID, then member SID
         self.users: dict[str, dict[str, User]] = {}  # by service SID, then identity
-        self.messages: dict[str, Order[Message]] = {}  # by channel SID, in index order
-        self.message_sids: dict[str, Message] = {}
+        self.messages: dict[str, Order[ChatMessage]] = {}  # by channel SID, in index order
+        self.message_sids: dict[str, ChatMessage] = {}
         self.next_index: dict[str, int] = {}
         self.webhooks: dict[str, dict[str, Webhook]] = {}  # by channel SID, then webhook SID
         self.seen = 0  # the last Flex channel (by position) whose user and member are made
 
-    def messages_of(self, channel_sid: str) -> Order[Message]:
+    def messages_of(self, channel_sid: str) -> Order[ChatMessage]:
         found = self.messages.get(channel_sid)
         if found is None:
             found = self.messages[channel_sid] = Order(_index)
