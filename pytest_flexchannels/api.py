@@ -127,6 +127,16 @@ def allowed_methods(url: str) -> str | None:
     return REGISTRY.route("GET", place.path, place.domain)[2]
 
 
+def header(headers: Mapping[str, str], name: str) -> str:
+    """A request header's value ("" when absent), spelled as given or in any other case (HTTP
+    names are case-insensitive): the spelling given is looked up first."""
+    value = headers.get(name)
+    if value is None:
+        lower = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lower), "")
+    return value
+
+
 def _count(value: str | None, default: int, minimum: int, name: str, expected: str) -> int:
     if value is None:
         return default
@@ -264,10 +274,7 @@ class Context:
     def webhooks_enabled(self) -> bool:
         """Whether the request asks for webhooks (``X-Twilio-Webhook-Enabled: true``): actions
         through the REST API fire Chat's webhooks only then."""
-        value = next(
-            (v for k, v in self.headers.items() if k.lower() == "x-twilio-webhook-enabled"), ""
-        )
-        return value.strip().lower() == "true"
+        return header(self.headers, "X-Twilio-Webhook-Enabled").strip().lower() == "true"
 
     def values(self, wire: str) -> list[str]:
         """Every value of a repeated parameter (``args`` holds the first)."""
@@ -427,9 +434,7 @@ class FlexApi:
                 self._dispatcher.send(webhook, account_sid, account.auth_token)
 
     def _authenticate(self, headers: Mapping[str, str]) -> str:
-        value = headers.get("Authorization")
-        if value is None:  # another spelling of the name (HTTP names are case-insensitive)
-            value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        value = header(headers, "Authorization")
         known = self._authenticated.get(value)
         if known is not None:
             return known

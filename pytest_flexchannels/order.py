@@ -103,10 +103,17 @@ class Order(Generic[T]):
         return self._start(index) + bisect_left(self._chunks[index], position, key=self._key)
 
     def since(self, position: int) -> list[T]:
-        """The records whose key is greater than ``position``, in order."""
-        start = self.after(position)
-        found = self.span(start, self._len)
-        return found if isinstance(found, list) else list(records(found))
+        """The records whose key is greater than ``position``, in order: a copy, so unlike
+        ``span`` it leaves every chunk free to change in place (chat reads the whole order
+        this way on every request)."""
+        index = bisect_right(self._lasts, position)
+        if index == len(self._chunks):
+            return []
+        chunk = self._chunks[index]
+        found = chunk[bisect_right(chunk, position, key=self._key) :]
+        for later in self._chunks[index + 1 :]:
+            found.extend(later)
+        return found
 
     def span(self, start: int, end: int) -> Span | list[T]:
         """The records from index ``start`` to ``end``, as a span that shares the chunks (now

@@ -4,8 +4,12 @@ later)."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple, Protocol
+from functools import partial
+from typing import Any, NamedTuple, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class PageSpec(NamedTuple):
@@ -60,3 +64,25 @@ def window(
         end = left(before)
         return max(0, end - size), end
     return offset, offset + size
+
+
+def window_of(
+    items: list[T],
+    position: Callable[[T], int],
+    size: int,
+    offset: int,
+    after: int | None,
+    before: int | None,
+) -> tuple[list[T], bool]:
+    """A page of a plain list already in order of ``position`` (``window`` over it), and
+    whether items follow it: for resources that hold a handful of records, or scan for them."""
+    positions = [position(item) for item in items]
+    start, end = window(
+        partial(bisect_right, positions),
+        partial(bisect_left, positions),
+        size,
+        offset,
+        after,
+        before,
+    )
+    return items[start:end], end < len(items)

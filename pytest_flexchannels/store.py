@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import hmac
 import threading
-from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import partial
 from itertools import count
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Final, TypeVar
 
 from . import errors, sids
@@ -28,7 +26,7 @@ from .models import (
     with_status,
 )
 from .order import Order, Span, records
-from .pages import window
+from .pages import window, window_of
 
 # Where a seeded external flow sends its messages: a name that never resolves (RFC 2606).
 EXTERNAL_FLOW_URL = "https://flex-flow.example.invalid/messages"
@@ -67,6 +65,7 @@ ATTRIBUTES: Final = 18
 _CHAT_FIELDS: Final = {"chat_friendly_name": 7, "chat_unique_name": 9, "attributes": ATTRIBUTES}
 _record = Channel._make  # a row as the Channel record callers get
 _position = itemgetter(SEQ)
+_flow_seq = attrgetter("seq")
 
 
 class _AccountState:
@@ -291,11 +290,7 @@ class Store:
                 for flow in self._state(account_sid).flows.values()
                 if friendly_name is None or flow.friendly_name == friendly_name
             ]
-        seqs = [flow.seq for flow in flows]
-        start, end = window(
-            partial(bisect_right, seqs), partial(bisect_left, seqs), size, offset, after, before
-        )
-        return flows[start:end], end < len(flows)
+        return window_of(flows, _flow_seq, size, offset, after, before)
 
     def update_flex_flow(
         self,

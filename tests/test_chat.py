@@ -153,7 +153,7 @@ def test_deleting_either_view_deletes_the_one_channel(
     assert _refused(service.channels(through_flex.sid).fetch) == (
         404,
         20404,
-        f"The requested resource /Services/{service._solution['sid']}/Channels/"
+        f"The requested resource /Services/{channel_service(flex_channels)}/Channels/"
         f"{through_flex.sid} was not found",
     )
 

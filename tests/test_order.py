@@ -57,6 +57,7 @@ def test_spans_keep_their_records_and_positions_match_a_list(steps: list[tuple[i
             kept.append((span, got))
         assert list(order) == model
         assert len(order) == len(model)
+        assert order.since(position // 2) == [row for row in model if row[0] > position // 2]
         keys = [row[0] for row in model]
         for probe in (0, position // 2, position, position + 1, *keys[:3]):
             assert order.after(probe) == bisect_right(keys, probe)
@@ -90,3 +91,13 @@ def test_an_order_refuses_a_position_not_after_its_last_and_a_record_it_does_not
         order.remove((4, "a"))
     with pytest.raises(KeyError):
         order.replace((9, "a"), (9, "b"))
+
+
+def test_reading_since_a_position_leaves_every_chunk_free_to_change() -> None:
+    """A scan is a copy: it promises no chunk (a span does), so changes after it copy none."""
+    order: Order[Row] = Order(itemgetter(0))
+    for position in range(1, 2 * CAPACITY + 1):  # two full chunks
+        order.append((position, "v"))
+    assert [row[0] for row in order.since(5)] == list(range(6, 2 * CAPACITY + 1))
+    assert order.since(2 * CAPACITY) == []
+    assert not any(order._frozen)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import errors, sids
-from ..pages import PageSpec
+from ..pages import PageSpec, window_of
 from ..registry import Operation, Param, one_of, register
 from . import DOMAIN, events, state
 from .state import ATTRIBUTES_PARAM, DATE, ROOT, ChatChannel, ChatState
@@ -126,7 +126,7 @@ def _list(context: Context) -> Answer:
                 for channel in state.channels_of(context, chat, service.sid)
                 if not kinds or channel.type in kinds
             ]
-        return state.window(every, _seq, size, offset, after, before)
+        return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_PAGES, fetch)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import errors, sids
-from ..pages import PageSpec
+from ..pages import PageSpec, window_of
 from ..registry import Operation, Param, integer, register, sid
 from . import DOMAIN, events, state
 from .channels import PATH as CHANNELS
@@ -113,7 +113,7 @@ def _list(context: Context) -> Answer:
         with context.store.lock:
             every = sorted(_members(context, state.of(context)).values(), key=_seq)
         every = [m for m in every if not identities or m.identity in identities]
-        return state.window(every, _seq, size, offset, after, before)
+        return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_PAGES, fetch)
 

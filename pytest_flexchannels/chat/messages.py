@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from .. import sids
 from ..order import Order
-from ..pages import PageSpec
+from ..pages import PageSpec, window_of
 from ..registry import Operation, Param, one_of, register
 from . import DOMAIN, events, state
 from .channels import PATH as CHANNELS
@@ -152,7 +152,7 @@ def _list(context: Context) -> Answer:
             every = list(kept)
         if descending:
             every.reverse()
-        return state.window(every, spec.position, size, offset, after, before)
+        return window_of(every, spec.position, size, offset, after, before)
 
     return context.page(spec, fetch)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import errors
-from ..pages import PageSpec
+from ..pages import PageSpec, window_of
 from ..registry import Operation, Param, one_of, register, url
 from . import DOMAIN, state
 from .state import DATE, ROOT, Service
@@ -86,7 +86,7 @@ def _list(context: Context) -> Answer:
     ) -> tuple[list[Service], bool]:
         with context.store.lock:
             every = sorted(state.of(context).services.values(), key=_seq)
-        return state.window(every, _seq, size, offset, after, before)
+        return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_PAGES, fetch)
 

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
-from .. import errors, pages, sids
+from .. import errors, sids
 from ..models import FlexFlow, flex_attributes, format_date
 from ..order import Order
 from ..registry import Param
@@ -371,28 +368,6 @@ def attributes_json(wire: str, raw: Any) -> str:
 attributes_json.__name__ = "JSON text"  # as the table of operations names it
 ATTRIBUTES_PARAM = Param("Attributes", "attributes", attributes_json)
 DATE = format_date
-
-
-def window(
-    every: list[T],
-    position: Callable[[T], int],
-    size: int,
-    offset: int,
-    after: int | None,
-    before: int | None,
-) -> tuple[list[T], bool]:
-    """A page of a list in order of ``position`` (see ``pages.window``), and whether more
-    follow."""
-    positions = [position(item) for item in every]
-    start, end = pages.window(
-        partial(bisect_right, positions),
-        partial(bisect_left, positions),
-        size,
-        offset,
-        after,
-        before,
-    )
-    return every[start:end], end < len(every)
 
 
 def links(root: str, base: str, names: tuple[str, ...]) -> dict[str, str]:

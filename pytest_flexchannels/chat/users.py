@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from .. import errors, sids
-from ..pages import PageSpec
+from ..pages import PageSpec, window_of
 from ..registry import Operation, Param, register, sid
 from . import DOMAIN, state
 from .state import ATTRIBUTES_PARAM, DATE, ROOT, ChatState, User
@@ -118,7 +118,7 @@ def _list(context: Context) -> Answer:
             every = sorted(
                 (_listed(chat, user) for user in _users(context, chat).values()), key=_seq
             )
-        return state.window(every, _seq, size, offset, after, before)
+        return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_PAGES, fetch)
 

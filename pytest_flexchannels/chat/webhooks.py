@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import errors, sids
-from ..pages import PageSpec
+from ..pages import PageSpec, window_of
 from ..registry import Operation, Param, one_of, register, sid, url
 from . import DOMAIN, state
 from .channels import PATH as CHANNELS
@@ -179,7 +179,7 @@ def _list(context: Context) -> Answer:
     ) -> tuple[list[Webhook], bool]:
         with context.store.lock:
             every = sorted(_webhooks(context, state.of(context))[2].values(), key=_seq)
-        return state.window(every, _seq, size, offset, after, before)
+        return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_PAGES, fetch)
 
