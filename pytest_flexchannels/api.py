@@ -15,11 +15,12 @@ from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlencode, urlsplit
 
-from . import chat, errors, flex, sids
+from . import chat, conversations, errors, flex, sids
 from .calls import Answer, Call, CallLog
 from .errors import FlexApiError
 from .faults import Fault, FaultPlan
 from .forms import fields as _fields
+from .forms import json_fields as _json_fields
 from .forms import locate as _locate
 from .forms import split as _split
 from .forms import values as _values
@@ -344,9 +345,9 @@ class FlexApi:
         name = None
         if operation is not None:
             name = operation.name
-            form = operation.body == "form"
-            raw = request.body.decode("utf-8", "replace") if form else parts.query
-            params = _fields(raw)
+            kind = operation.body
+            raw = parts.query if kind == "query" else request.body.decode("utf-8", "replace")
+            params = _json_fields(raw) if kind == "json" else _fields(raw)
             if values:
                 values = tuple(unquote(value) for value in values)
         try:
@@ -494,4 +495,5 @@ class FlexApi:
 # The families' operations, registered on import (they import this module).
 flex.load()
 chat.load()
+conversations.load()
 SERVED_ORIGIN = _served_origin()

@@ -157,3 +157,71 @@ def webhook_filter() -> FlexApiError:
 
 def too_many_webhooks() -> FlexApiError:
     return FlexApiError(403, 50321, "Too many channel webhooks")
+
+
+# --- Conversations -----------------------------------------------------------------------------
+
+EXPECTED_DURATION = "must be an ISO 8601 duration (PT10M, P1D)"
+
+
+def timer_too_short(name: str, least: Any) -> FlexApiError:
+    minutes = int(least.total_seconds() // 60)
+    unit = "minute" if minutes == 1 else "minutes"
+    return invalid_parameter(name, f"must be at least {minutes} {unit}")
+
+
+def conversation_attributes_not_json() -> FlexApiError:
+    return FlexApiError(400, 50104, "Attributes not valid JSON")
+
+
+def conversation_unique_name_taken() -> FlexApiError:
+    return FlexApiError(409, 50353, "Conversation with provided unique name already exists")
+
+
+def conversation_closed(sid: str) -> FlexApiError:
+    return FlexApiError(400, 50446, f"Conversation {sid} is closed")
+
+
+def participant_exists(identity: str) -> FlexApiError:
+    return FlexApiError(409, 50433, "Participant already exists")
+
+
+def participant_binding_exists(conversation_sid: str) -> FlexApiError:
+    return FlexApiError(
+        409,
+        50416,
+        "A binding for this participant and proxy address already exists in Conversation "
+        f"{conversation_sid}",
+    )
+
+
+def participant_needs_identity_or_binding() -> FlexApiError:
+    return FlexApiError(400, 50400, "Identity or messaging binding address must be specified")
+
+
+def participant_binding_incomplete() -> FlexApiError:
+    return FlexApiError(400, 50407, "Invalid messaging binding: proxy address is required")
+
+
+def message_needs_body() -> FlexApiError:
+    return FlexApiError(400, 50511, "Message body or media or content is required")
+
+
+def conversation_webhook_filter() -> FlexApiError:
+    return FlexApiError(400, 50518, "Invalid webhook filter")
+
+
+def conversation_webhook_url_missing() -> FlexApiError:
+    return FlexApiError(400, 50519, "Webhook url not provided")
+
+
+def conversation_webhook_flow_missing() -> FlexApiError:
+    return FlexApiError(400, 50520, "Studio flow sid not provided")
+
+
+def too_many_conversation_webhooks() -> FlexApiError:
+    return FlexApiError(403, 50521, "Too many conversation webhooks")
+
+
+def address_configuration_exists(address: str) -> FlexApiError:
+    return FlexApiError(409, 50437, f"Address configuration for {address} already exists")

@@ -3,8 +3,9 @@ recorded calls, which read them again on demand instead of keeping copies."""
 
 from __future__ import annotations
 
+import json
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import SplitResult, unquote_plus
 
 from .models import API_ROOT, PUBLIC_ORIGIN
@@ -58,6 +59,18 @@ class Place(NamedTuple):
     path: str
     origin: str
     root: str
+
+
+def json_fields(raw: str) -> dict[str, Any]:
+    """A JSON body's members, nested values as JSON text; a body that is not JSON is read as a
+    form (the async helper library sends its JSON operations' data form-encoded)."""
+    try:
+        value = json.loads(raw) if raw.strip() else {}
+    except (ValueError, RecursionError):
+        return fields(raw)
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
 
 
 def _root(origin: str, path: str) -> str:

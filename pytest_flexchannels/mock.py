@@ -8,6 +8,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ from .calls import Call, CallLog
 from .chat import agent as _agent
 from .chat.state import ChatMessage, attributes_json
 from .clock import Clock
+from .conversations import agent as _conversation_agent
+from .conversations.state import ConversationMessage, ConversationsState, sweep
 from .errors import UnknownSidError, injected
 from .faults import ConnectionDropped, Fault, FaultPlan
 from .flex.channels import CREATE_FIELDS, new_channel
@@ -477,30 +480,95 @@ class FlexChannelsMock:
 
     def agent_reply(
         self,
-        channel_sid: str,
+        sid: str,
         body: str,
         *,
         author: str | None = None,
         attributes: Mapping[str, Any] | str | None = None,
         account_sid: str | None = None,
-    ) -> ChatMessage:
-        """The agent answers in the channel's chat (joining it first, as an agent accepting the
-        task does, as ``author``: ``"agent"`` when not given). Its webhooks that hear
-        ``onMessageSent`` receive it, signed, before this returns; the stored message is
-        returned."""
+    ) -> ChatMessage | ConversationMessage:
+        """The agent answers in a Flex channel's chat or in a conversation (``sid``: either),
+        joining it first as an agent accepting the task does, as ``author`` (``"agent"`` when
+        not given). Its webhooks that hear the message (``onMessageSent`` in a chat,
+        ``onMessageAdded`` in a conversation) receive it, signed, before this returns; the
+        stored message is returned."""
         account = account_sid or self.account.sid
         text = attributes if attributes is None or isinstance(attributes, str) else None
         if text is not None:
             attributes_json("attributes", text)  # Chat's 50304 for text that is not JSON
         elif attributes is not None:
             text = json.dumps(attributes)
-        message, sent = _agent.reply(self._store, account, channel_sid, body, author, text)
+        store = self._store
+        with store.lock:
+            found = (
+                None
+                if store.get_row(account, sid)
+                else _conversation_agent.find(store, account, sid)
+            )
+            if found is not None:
+                acting, chat, conversation = found
+                identity = author or _agent.AGENT
+                reply = _conversation_agent.reply(acting, chat, conversation, body, identity, text)
+                sent = acting.sent
+        if found is None:
+            message, sent = _agent.reply(store, account, sid, body, author, text)
+            self._send(account, sent)
+            return message
         self._send(account, sent)
-        return message
+        return reply
 
-    def messages(self, channel_sid: str, account_sid: str | None = None) -> list[ChatMessage]:
-        """The messages of a channel's chat, in index order (the app's and the agent's)."""
-        return _agent.messages(self._store, account_sid or self.account.sid, channel_sid)
+    def end_chat(self, sid: str, account_sid: str | None = None) -> None:
+        """The agent ends the chat, on either stack: a Flex channel is deactivated (see
+        ``deactivate``); a conversation closes as each agent leaves it, and the interaction
+        channel that holds it closes too, with their webhooks."""
+        account = account_sid or self.account.sid
+        store = self._store
+        with store.lock:
+            found = (
+                None
+                if store.get_row(account, sid)
+                else _conversation_agent.find(store, account, sid)
+            )
+            if found is not None:
+                acting, chat, conversation = found
+                _conversation_agent.end(acting, chat, conversation)
+                sent = acting.sent
+        if found is None:
+            self.deactivate(sid, account)
+            return
+        self._send(account, sent)
+
+    def messages(
+        self, sid: str, account_sid: str | None = None
+    ) -> list[ChatMessage] | list[ConversationMessage]:
+        """The messages of a Flex channel's chat or of a conversation, in index order (the
+        app's and the agent's)."""
+        account = account_sid or self.account.sid
+        store = self._store
+        with store.lock:
+            found = (
+                None
+                if store.get_row(account, sid)
+                else _conversation_agent.find(store, account, sid)
+            )
+            if found is not None:
+                chat = found[1]
+                return list(chat.messages.get(sid, {}).values())
+        return _agent.messages(store, account, sid)
+
+    def advance(self, seconds: float | timedelta = 1.0) -> None:
+        """Move the fake's clock forward (freezing it first if it runs) and fire what falls
+        due: conversation timers (``inactive``, ``closed``), with their webhooks."""
+        self.clock.advance(seconds)
+        store = self._store
+        with store.lock:
+            due = [
+                (account, sweep(store, kept))
+                for account, kept in store.states(ConversationsState)
+                if kept.timed
+            ]
+        for account, sent in due:
+            self._send(account, sent)
 
     def route_webhooks(self, origin: str, app: Callable[..., Any]) -> None:
         """Deliver every webhook whose URL starts with ``origin`` (``"https://bridge.example"``)

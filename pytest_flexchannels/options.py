@@ -29,6 +29,11 @@ class FlexChannelsOptions:
     max_calls: keep only the latest this many recorded calls (a long-running server); all when
         None.
     aiohttp: deprecated and ignored: aiohttp is always answered once it is imported.
+    check_orphans: fail the test at teardown naming every conversation and interaction channel
+        it left open (the leak Twilio warns about), as ``verify()`` does for refused requests.
+    interaction_setup_fetches, interaction_setup_seconds: an interaction's channel answers
+        ``setup`` to this many fetches (of it, or of its interaction's channels), and until this
+        many seconds passed on the fake's clock (when set), before it is ``active``.
     """
 
     seed: int | None = None
@@ -42,11 +47,22 @@ class FlexChannelsOptions:
     allow_unmatched: bool = False
     max_calls: int | None = None
     aiohttp: bool | None = None
+    check_orphans: bool = False
+    interaction_setup_fetches: int = 1
+    interaction_setup_seconds: float | None = None
 
     def __post_init__(self) -> None:
         if self.aiohttp is not None:
             warnings.warn(AIOHTTP_DEPRECATED, DeprecationWarning, stacklevel=3)
         check_flow_types(self.integration_type, self.channel_type)
+        fetches = self.interaction_setup_fetches
+        if isinstance(fetches, bool) or not isinstance(fetches, int) or fetches < 0:
+            raise ValueError(f"interaction_setup_fetches must be an integer >= 0, got {fetches!r}")
+        seconds = self.interaction_setup_seconds
+        if seconds is not None and (
+            isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0
+        ):
+            raise ValueError(f"interaction_setup_seconds must be a number >= 0, got {seconds!r}")
         if self.seed is not None and (
             isinstance(self.seed, bool) or not isinstance(self.seed, int)
         ):

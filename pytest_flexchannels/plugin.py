@@ -21,7 +21,8 @@ MARKER = "flex_channels"
 MARKER_SIGNATURE = (
     "flex_channels(*, seed=None, account_sid=None, auth_token=None, flex_flow_sid=None, "
     "integration_type='task', channel_type='web', long_lived=False, now=None, "
-    "allow_unmatched=False, max_calls=None): options of the flex_channels fixture for this "
+    "allow_unmatched=False, max_calls=None, check_orphans=False, interaction_setup_fetches=1, "
+    "interaction_setup_seconds=None): options of the flex_channels fixture for this "
     "test; the closest marker wins, and options it leaves out come from the flex_channels_* ini "
     "options."
 )
@@ -59,6 +60,11 @@ _INI: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "flex_channels_allow_unmatched": (
         "allow_unmatched",
         "accept requests to Flex paths the fake does not know instead of failing the test",
+        _flag,
+    ),
+    "flex_channels_check_orphans": (
+        "check_orphans",
+        "fail a test that leaves a conversation or an interaction channel open (default false)",
         _flag,
     ),
     "flex_channels_aiohttp": (

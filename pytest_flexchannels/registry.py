@@ -14,6 +14,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import errors, sids
@@ -55,6 +56,20 @@ def url(wire: str, raw: Any) -> str:
     if not _URL.fullmatch(raw):
         raise errors.invalid_parameter(wire, errors.EXPECTED_URL)
     return str(raw)
+
+
+def date_time(wire: str, raw: Any) -> datetime:
+    """An ISO 8601 date and time with a time zone (``2026-06-01T10:00:00Z``), in UTC."""
+    try:
+        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise errors.invalid_parameter(wire, errors.EXPECTED_DATE)
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+
+date_time.__name__ = "ISO 8601 date"
 
 
 def json_text(wire: str, raw: Any) -> str:
@@ -176,7 +191,8 @@ class Operation:
     what its answer is made of (a render function and the immutable records it renders, see
     ``calls.Answer``; None for a 204), sent with ``status``.
 
-    ``params`` come in a form body when ``body`` is ``"form"``, else in the query. A list
+    ``params`` come in a form body when ``body`` is ``"form"``, as a JSON object's members when
+    it is ``"json"``, else in the query. A list
     operation names its ``list_key``; its paging parameters (``PageSize``, ``Page``,
     ``PageToken``) are the request path's, so ``params`` holds only its filters. ``rules`` checks
     what one parameter alone cannot (a field another field's value requires).
@@ -187,7 +203,7 @@ class Operation:
     path: str  # a template: ``/v1/Channels/{Sid}``
     handler: Handler
     params: tuple[Param, ...] = ()
-    body: Literal["form", "query"] = "query"
+    body: Literal["form", "query", "json"] = "query"
     list_key: str | None = None
     status: int = 200
     summary: str = ""

@@ -21,6 +21,15 @@ MEMBER: Final = "MB"
 MESSAGE: Final = "IM"
 WEBHOOK: Final = "WH"
 ROLE: Final = "RL"
+MESSAGING_SERVICE: Final = "MG"
+ADDRESS_CONFIGURATION: Final = "IG"
+INTERACTION: Final = "KD"
+INTERACTION_CHANNEL: Final = "UO"
+INTERACTION_PARTICIPANT: Final = "UT"
+INTERACTION_INVITE: Final = "KG"
+INTERACTION_TRANSFER: Final = "UX"
+INTERACTION_CONTEXT: Final = "HQ"
+FLEX_INSTANCE: Final = "GO"
 
 # The official description accepts either case of hex; generated SIDs are lower-case.
 _PATTERNS: Final = {
@@ -41,6 +50,15 @@ _PATTERNS: Final = {
         MESSAGE,
         WEBHOOK,
         ROLE,
+        MESSAGING_SERVICE,
+        ADDRESS_CONFIGURATION,
+        INTERACTION,
+        INTERACTION_CHANNEL,
+        INTERACTION_PARTICIPANT,
+        INTERACTION_INVITE,
+        INTERACTION_TRANSFER,
+        INTERACTION_CONTEXT,
+        FLEX_INSTANCE,
     )
 }
 

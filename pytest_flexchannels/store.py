@@ -119,6 +119,7 @@ class Store:
         self._accounts: dict[str, _AccountState] = {}
         self._api_keys: dict[str, ApiKey] = {}
         self._seq = count(1)
+        self._shared: dict[type, Any] = {}
 
     # --- what other resources build on -------------------------------------------------------
 
@@ -147,6 +148,24 @@ class Store:
             found: State | None = families.get(kind)
             if found is None:
                 found = families[kind] = kind()
+            return found
+
+    def states(self, kind: type[State]) -> list[tuple[str, State]]:
+        """Every account's instance of ``kind`` that was made, with the account's SID."""
+        with self._lock:
+            return [
+                (sid, account.families[kind])
+                for sid, account in self._accounts.items()
+                if kind in account.families
+            ]
+
+    def shared(self, kind: type[State]) -> State:
+        """The store's one instance of ``kind`` (made on first use): what a resource keeps for
+        every account alike (how interactions settle, set by the test)."""
+        with self._lock:
+            found: State | None = self._shared.get(kind)
+            if found is None:
+                found = self._shared[kind] = kind()
             return found
 
     # --- accounts and credentials -------------------------------------------------------------

@@ -45,7 +45,12 @@ FLEX_FLOW_KEYS = {
 WEB_CHANNEL_KEYS = {"account_sid", "flex_flow_sid", "sid", "url", "date_created", "date_updated"}
 # The official descriptions, by the domain whose operations they describe.
 REFERENCE = SPEC_PATH.parent
-SPECS = {"flex": "twilio_flex_v1.json", "chat": "twilio_chat_v2.json"}
+SPECS = {
+    ("flex", "v1"): "twilio_flex_v1.json",
+    ("flex", "v2"): "twilio_flex_v2.json",
+    ("chat", "v2"): "twilio_chat_v2.json",
+    ("conversations", "v1"): "twilio_conversations_v1.json",
+}
 # The body kinds of the first tests: the operation whose success answer they are.
 KINDS = {
     "channel": "fetch_channel",
@@ -96,10 +101,10 @@ def _load_validators() -> dict[str, Callable[[Any], None]] | None:
 
     from pytest_flexchannels.registry import REGISTRY
 
-    specs = {domain: json.loads((REFERENCE / name).read_text()) for domain, name in SPECS.items()}
+    specs = {key: json.loads((REFERENCE / name).read_text()) for key, name in SPECS.items()}
     validators = {}
     for op in REGISTRY:
-        spec = specs[op.domain]
+        spec = specs[op.domain, op.path.split("/")[1]]
         answer = spec["paths"][op.path][op.method.lower()]["responses"].get(str(op.status), {})
         content = answer.get("content", {}).get("application/json")
         if content is None:

@@ -1,0 +1,246 @@
+"""Address configurations (``/v1/Configuration/Addresses``): create, fetch (by SID or address),
+list (``Type``), update, delete. An address (an SMS or WhatsApp number, a web chat) says how a
+conversation is made for a new contact: in which conversation service, and with which webhook
+or Studio flow (``AutoCreation.*``). One configuration an address."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import errors, sids
+from ..pages import PageSpec, window_of
+from ..registry import Operation, Param, boolean, integer, one_of, register, sid, url
+from . import DOMAIN, state
+from .events import EVENTS
+from .state import DATE, AddressConfiguration, ConversationsState
+
+if TYPE_CHECKING:
+    from ..api import Context
+    from ..calls import Answer
+    from ..pages import View
+
+PATH = "/v1/Configuration/Addresses"
+LIST_KEY = "address_configurations"
+TYPES = ("sms", "whatsapp", "messenger", "gbm", "email", "rcs", "apple", "chat")
+# AutoCreation.* by Python name, as the answer's ``auto_creation`` names them.
+_AUTO = (
+    "enabled",
+    "type",
+    "conversation_service_sid",
+    "webhook_url",
+    "webhook_method",
+    "webhook_filters",
+    "studio_flow_sid",
+    "studio_retry_count",
+)
+
+
+def _json(address: AddressConfiguration, root: str) -> str:
+    return state.dump(
+        {
+            "sid": address.sid,
+            "account_sid": address.account_sid,
+            "type": address.type,
+            "address": address.address,
+            "friendly_name": address.friendly_name,
+            "auto_creation": address.auto_creation,
+            "date_created": DATE(address.date_created),
+            "date_updated": DATE(address.date_updated),
+            "url": f"{root}/Configuration/Addresses/{address.sid}",
+            "address_country": address.address_country,
+        }
+    )
+
+
+def _one(view: View, address: AddressConfiguration) -> str:
+    return _json(address, view.root)
+
+
+def _auto_creation(
+    context: Context, kept: dict[str, Any], service_sids: list[str]
+) -> dict[str, Any]:
+    """``AutoCreation.*`` as the request sets them over ``kept``; a service must be the
+    account's."""
+    args = context.args
+    auto = dict(kept)
+    for name in _AUTO:
+        if name == "webhook_filters":
+            filters = context.values("AutoCreation.WebhookFilters")
+            if filters:
+                auto[name] = list(dict.fromkeys(filters))
+        elif f"auto_{name}" in args:
+            auto[name] = args[f"auto_{name}"]
+    if auto.get("webhook_method") is not None:
+        auto["webhook_method"] = str(auto["webhook_method"]).upper()
+    service = auto.get("conversation_service_sid")
+    if service is not None and service not in service_sids:
+        raise errors.not_found(f"/Services/{service}")
+    return auto
+
+
+def find(context: Any, chat: ConversationsState, key: str) -> AddressConfiguration:
+    """A configuration by SID or address, or the 404 of the request's path."""
+    found = chat.addresses.get(key) or next(
+        (a for a in chat.addresses.values() if a.address == key), None
+    )
+    if found is None:
+        raise state.missing(context)
+    return found
+
+
+def _create(context: Context) -> Answer:
+    store, args = context.store, context.args
+    with store.lock:
+        chat = state.of(context)
+        kind, address = args["type"], args["address"]
+        if any(a.address == address and a.type == kind for a in chat.addresses.values()):
+            raise errors.address_configuration_exists(address)
+        services = state.services(store, context.account_sid)
+        auto = {"enabled": False, "type": "default", "conversation_service_sid": services[0]}
+        now = store.clock.now()
+        created = AddressConfiguration(
+            store.sids.new(sids.ADDRESS_CONFIGURATION),
+            context.account_sid,
+            kind,
+            address,
+            args.get("friendly_name"),
+            _auto_creation(context, auto, services),
+            args.get("address_country"),
+            now,
+            now,
+            store.next_seq(),
+        )
+        chat.addresses[created.sid] = created
+        return (_one, created)
+
+
+def _fetch(context: Context) -> Answer:
+    with context.store.lock:
+        return (_one, find(context, state.of(context), context.sid))
+
+
+def _seq(address: AddressConfiguration) -> int:
+    return address.seq
+
+
+_PAGES = PageSpec(PATH, LIST_KEY, _json, _seq, ("Type",))
+
+
+def _list(context: Context) -> Answer:
+    wanted = context.args.get("type")
+
+    def fetch(
+        size: int, offset: int, after: int | None, before: int | None
+    ) -> tuple[list[AddressConfiguration], bool]:
+        with context.store.lock:
+            every = [
+                a
+                for a in state.of(context).addresses.values()
+                if wanted is None or a.type == wanted
+            ]
+        return window_of(every, _seq, size, offset, after, before)
+
+    return context.page(_PAGES, fetch)
+
+
+def _update(context: Context) -> Answer:
+    store, args = context.store, context.args
+    with store.lock:
+        chat = state.of(context)
+        address = find(context, chat, context.sid)
+        services = state.services(store, context.account_sid)
+        address = address._replace(
+            friendly_name=args.get("friendly_name", address.friendly_name),
+            auto_creation=_auto_creation(context, address.auto_creation, services),
+            date_updated=store.clock.now(),
+        )
+        chat.addresses[address.sid] = address
+        return (_one, address)
+
+
+def _delete(context: Context) -> None:
+    with context.store.lock:
+        chat = state.of(context)
+        del chat.addresses[find(context, chat, context.sid).sid]
+
+
+def _event(wire: str, raw: Any) -> str:
+    if raw not in EVENTS:
+        raise errors.conversation_webhook_filter()
+    return str(raw)
+
+
+_event.__name__ = "events, repeated"
+_AUTO_PARAMS = (
+    Param("FriendlyName", "friendly_name"),
+    Param("AutoCreation.Enabled", "auto_enabled", boolean),
+    Param("AutoCreation.Type", "auto_type", one_of(("webhook", "studio", "default"))),
+    Param(
+        "AutoCreation.ConversationServiceSid",
+        "auto_conversation_service_sid",
+        sid(sids.CHAT_SERVICE),
+    ),
+    Param("AutoCreation.WebhookUrl", "auto_webhook_url", url),
+    Param(
+        "AutoCreation.WebhookMethod", "auto_webhook_method", one_of(("get", "post", "GET", "POST"))
+    ),
+    Param("AutoCreation.WebhookFilters", "auto_webhook_filters", _event),
+    Param("AutoCreation.StudioFlowSid", "auto_studio_flow_sid", sid(sids.STUDIO_FLOW)),
+    Param("AutoCreation.StudioRetryCount", "auto_studio_retry_count", integer),
+)
+_INSTANCE = f"{PATH}/{{Sid}}"
+register(
+    Operation(
+        "create_address_configuration",
+        "POST",
+        PATH,
+        _create,
+        (
+            Param("Type", "type", one_of(TYPES), required=True),
+            Param("Address", "address", required=True),
+            *_AUTO_PARAMS,
+            Param("AddressCountry", "address_country"),
+        ),
+        body="form",
+        status=201,
+        summary="configure an address: how a new contact's conversation is made",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "list_address_configurations",
+        "GET",
+        PATH,
+        _list,
+        (Param("Type", "type"),),
+        list_key=LIST_KEY,
+        summary="a page of the account's address configurations (`Type` filters)",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "fetch_address_configuration",
+        "GET",
+        _INSTANCE,
+        _fetch,
+        summary="one address configuration, by SID or address",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "update_address_configuration",
+        "POST",
+        _INSTANCE,
+        _update,
+        _AUTO_PARAMS,
+        body="form",
+        summary="change an address configuration's name or auto-creation",
+        domain=DOMAIN.name,
+    ),
+    Operation(
+        "delete_address_configuration",
+        "DELETE",
+        _INSTANCE,
+        _delete,
+        status=204,
+        summary="remove an address configuration",
+        domain=DOMAIN.name,
+    ),
+)

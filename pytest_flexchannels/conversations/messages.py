@@ -1,0 +1,278 @@
+"""Conversation messages (``.../Conversations/{ConversationSid}/Messages``): create, fetch, list
+(``Order`` asc or desc), update, delete. Each message has the conversation's next ``index``,
+which deleting one does not give again. A message brings an inactive conversation back to
+``active`` (restarting its inactive timer); a closed conversation takes none."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from .. import errors, sids
+from ..pages import PageSpec, window_of
+from ..registry import Param, date_time, one_of, sid
+from ..webhooks import Webhook
+from . import events, state
+from .state import ATTRIBUTES, DATE, Conversation, ConversationMessage, ConversationsState
+
+if TYPE_CHECKING:
+    from ..api import Context
+    from ..calls import Answer
+    from ..pages import View
+
+LIST_KEY = "messages"
+
+
+def _json(message: ConversationMessage, root: str, resource: str) -> str:
+    base = state.base(resource, message.chat_service_sid)
+    at = f"{root}{base}/Conversations/{message.conversation_sid}/Messages/{message.sid}"
+    shown: dict[str, Any] = {
+        "account_sid": message.account_sid,
+        "conversation_sid": message.conversation_sid,
+        "sid": message.sid,
+        "index": message.position,
+        "author": message.author,
+        "body": message.body,
+        "media": None
+        if message.media_sid is None
+        else [{"sid": message.media_sid, "category": "media"}],
+        "attributes": message.attributes,
+        "participant_sid": message.participant_sid,
+        "date_created": DATE(message.date_created),
+        "date_updated": DATE(message.date_updated),
+        "url": at,
+        "delivery": None,
+        "links": {
+            "delivery_receipts": f"{at}/Receipts",
+            "channel_metadata": f"{at}/ChannelMetadata",
+        },
+        "content_sid": message.content_sid,
+    }
+    if base:
+        shown = {"chat_service_sid": message.chat_service_sid, **shown}
+    return state.dump(shown)
+
+
+def _one(view: View, message: ConversationMessage) -> str:
+    return _json(message, view.root, view.resource)
+
+
+def post(
+    context: Any,
+    chat: ConversationsState,
+    conversation: Conversation,
+    args: dict[str, Any],
+    source: str,
+    identity: str | None = None,
+    enabled: bool = True,
+) -> tuple[ConversationMessage, list[Webhook]]:
+    """A new message in ``conversation`` (the API's create and the simulated agent's reply),
+    and the webhooks that hear it (when ``enabled``): ``onMessageAdded``, after
+    ``onConversationStateUpdated`` for an inactive conversation it brings back."""
+    body = args.get("body")
+    if body is None and args.get("media_sid") is None and args.get("content_sid") is None:
+        raise errors.message_needs_body()
+    if conversation.state == "closed":
+        raise errors.conversation_closed(conversation.sid)
+    store = context.store
+    now = store.clock.now()
+    sent: list[Webhook] = []
+    if conversation.state == "inactive":
+        before = conversation
+        conversation = state.set_state(chat, conversation, "active", now)
+        if enabled:
+            sent += events.state_updated(chat, before, conversation, source)
+    elif conversation.timer_inactive is not None:  # activity restarts the inactive timer
+        conversation = conversation._replace(date_inactive=now + conversation.timer_inactive)
+        state.keep(chat, conversation)
+    author = args.get("author", "system")
+    participant = next(
+        (p for p in chat.participants.get(conversation.sid, {}).values() if p.identity == author),
+        None,
+    )
+    index = chat.next_index.get(conversation.sid, 0)
+    chat.next_index[conversation.sid] = index + 1
+    created = args.get("date_created", now)
+    message = ConversationMessage(
+        store.sids.new(sids.MESSAGE),
+        context.account_sid,
+        conversation.chat_service_sid,
+        conversation.sid,
+        index,
+        author,
+        body,
+        args.get("attributes", "{}"),
+        None if participant is None else participant.sid,
+        created,
+        args.get("date_updated", created),
+        args.get("media_sid"),
+        args.get("content_sid"),
+    )
+    chat.messages.setdefault(conversation.sid, {})[message.sid] = message
+    if enabled:
+        params = events.message(message, conversation.messaging_service_sid)
+        sent += events.fire(chat, conversation.sid, "onMessageAdded", params, source, identity)
+    return message, sent
+
+
+def _conversation(context: Context) -> tuple[ConversationsState, Conversation, tuple[str, ...]]:
+    chat, service_sid, path = state.scope(context)
+    return chat, state.conversation(context, chat, service_sid, path[0]), path
+
+
+def _create(context: Context) -> Answer:
+    with context.store.lock:
+        chat, conversation, _ = _conversation(context)
+        message, sent = post(
+            context, chat, conversation, context.args, "API", enabled=context.webhooks_enabled
+        )
+        context.send(sent)
+        return (_one, message)
+
+
+def _found(context: Context) -> tuple[ConversationsState, Conversation, ConversationMessage]:
+    chat, conversation, path = _conversation(context)
+    message = chat.messages.get(conversation.sid, {}).get(path[1])
+    if message is None:
+        raise state.missing(context)
+    return chat, conversation, message
+
+
+def _fetch(context: Context) -> Answer:
+    with context.store.lock:
+        return (_one, _found(context)[2])
+
+
+def _index(message: ConversationMessage) -> int:
+    return message.position
+
+
+def _reversed(message: ConversationMessage) -> int:
+    # Newest first: a position that falls as the index grows (page tokens carry no sign).
+    return (1 << 48) - message.position
+
+
+def _render_in(message: ConversationMessage, root: str, *, resource: str) -> str:
+    return _json(message, root, resource)
+
+
+_SPECS = {
+    (scoped, descending): PageSpec(
+        None,
+        LIST_KEY,
+        partial(_render_in, resource=state.SCOPED if scoped else state.ROOT),
+        _reversed if descending else _index,
+        ("Order",),
+    )
+    for scoped in (False, True)
+    for descending in (False, True)
+}
+
+
+def _list(context: Context) -> Answer:
+    descending = context.args.get("order") == "desc"
+    spec = _SPECS[state.scoped(context.resource), descending]
+
+    def fetch(
+        size: int, offset: int, after: int | None, before: int | None
+    ) -> tuple[list[ConversationMessage], bool]:
+        with context.store.lock:
+            chat, conversation, _ = _conversation(context)
+            every = list(chat.messages.get(conversation.sid, {}).values())
+        if descending:
+            every.reverse()
+        return window_of(every, spec.position, size, offset, after, before)
+
+    return context.page(spec, fetch)
+
+
+def _update(context: Context) -> Answer:
+    store, args = context.store, context.args
+    with store.lock:
+        chat, conversation, message = _found(context)
+        changes = {
+            name: args[name]
+            for name in ("author", "body", "attributes", "date_created")
+            if name in args
+        }
+        message = message._replace(
+            **changes, date_updated=args.get("date_updated", store.clock.now())
+        )
+        chat.messages[conversation.sid][message.sid] = message
+        if context.webhooks_enabled:
+            params = events.message(message, conversation.messaging_service_sid)
+            params["DateUpdated"] = DATE(message.date_updated)
+            context.send(events.fire(chat, conversation.sid, "onMessageUpdated", params, "API"))
+        return (_one, message)
+
+
+def _delete(context: Context) -> None:
+    store = context.store
+    with store.lock:
+        chat, conversation, message = _found(context)
+        del chat.messages[conversation.sid][message.sid]
+        if context.webhooks_enabled:
+            params = events.message(message, conversation.messaging_service_sid)
+            params["DateRemoved"] = DATE(store.clock.now())
+            context.send(events.fire(chat, conversation.sid, "onMessageRemoved", params, "API"))
+
+
+_DATES = (
+    Param("DateCreated", "date_created", date_time),
+    Param("DateUpdated", "date_updated", date_time),
+)
+_PATH = "/{ConversationSid}/Messages"
+state.declare(
+    "create_conversation_message",
+    "POST",
+    _PATH,
+    _create,
+    (
+        Param("Author", "author"),
+        Param("Body", "body"),
+        *_DATES,
+        ATTRIBUTES,
+        Param("MediaSid", "media_sid", sid("ME")),
+        Param("ContentSid", "content_sid", sid("HX")),
+        Param("ContentVariables", "content_variables"),
+        Param("Subject", "subject"),
+    ),
+    body="form",
+    status=201,
+    summary="post a message in a conversation (an inactive one becomes active)",
+)
+state.declare(
+    "list_conversation_messages",
+    "GET",
+    _PATH,
+    _list,
+    (Param("Order", "order", one_of(("asc", "desc"))),),
+    list_key=LIST_KEY,
+    summary="a page of a conversation's messages, by index (`Order=desc`: newest first)",
+)
+state.declare(
+    "fetch_conversation_message", "GET", f"{_PATH}/{{Sid}}", _fetch, summary="one message"
+)
+state.declare(
+    "update_conversation_message",
+    "POST",
+    f"{_PATH}/{{Sid}}",
+    _update,
+    (
+        Param("Author", "author"),
+        Param("Body", "body"),
+        *_DATES,
+        ATTRIBUTES,
+        Param("Subject", "subject"),
+    ),
+    body="form",
+    summary="edit a message",
+)
+state.declare(
+    "delete_conversation_message",
+    "DELETE",
+    f"{_PATH}/{{Sid}}",
+    _delete,
+    status=204,
+    summary="remove a message",
+)

@@ -1,0 +1,306 @@
+"""Conversation participants (``.../Conversations/{ConversationSid}/Participants``): create with
+an identity (a chat participant) or a messaging binding (an SMS or WhatsApp number reached from
+a proxy number), fetch (by SID or identity), list, update, delete."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from .. import errors, sids
+from ..chat.state import role
+from ..pages import PageSpec, window_of
+from ..registry import Param, date_time, integer, sid
+from . import events, state
+from .state import (
+    ATTRIBUTES,
+    DATE,
+    Binding,
+    Conversation,
+    ConversationsState,
+    Participant,
+)
+
+if TYPE_CHECKING:
+    from ..api import Context
+    from ..calls import Answer
+    from ..pages import View
+
+LIST_KEY = "participants"
+_CHANNELS = {"whatsapp": "whatsapp", "messenger": "messenger", "gbm": "gbm"}
+
+
+def _binding_json(binding: Binding | None) -> dict[str, str] | None:
+    if binding is None:
+        return None
+    shown = {"type": binding.type}
+    for name in ("address", "proxy_address", "projected_address"):
+        value = getattr(binding, name)
+        if value is not None:
+            shown[name] = value
+    return shown
+
+
+def _json(participant: Participant, root: str, resource: str) -> str:
+    base = state.base(resource, participant.chat_service_sid)
+    shown: dict[str, Any] = {
+        "account_sid": participant.account_sid,
+        "conversation_sid": participant.conversation_sid,
+        "sid": participant.sid,
+        "identity": participant.identity,
+        "attributes": participant.attributes,
+        "messaging_binding": _binding_json(participant.binding),
+        "role_sid": participant.role_sid,
+        "date_created": DATE(participant.date_created),
+        "date_updated": DATE(participant.date_updated),
+        "url": f"{root}{base}/Conversations/{participant.conversation_sid}"
+        f"/Participants/{participant.sid}",
+        "last_read_message_index": participant.last_read_message_index,
+        "last_read_timestamp": participant.last_read_timestamp,
+    }
+    if base:
+        shown = {"chat_service_sid": participant.chat_service_sid, **shown}
+    return state.dump(shown)
+
+
+def _one(view: View, participant: Participant) -> str:
+    return _json(participant, view.root, view.resource)
+
+
+def _binding(args: dict[str, Any]) -> Binding | None:
+    """The messaging binding a create asks for: an address needs its proxy address."""
+    address, proxy = args.get("address"), args.get("proxy_address")
+    projected = args.get("projected_address")
+    if address is None and projected is None:
+        if proxy is not None:
+            raise errors.participant_binding_incomplete()
+        return None
+    if address is not None and proxy is None:
+        raise errors.participant_binding_incomplete()
+    channel = (address or "").partition(":")[0] if ":" in (address or "") else "sms"
+    return Binding(_CHANNELS.get(channel, "sms"), address, proxy, projected)
+
+
+def add(
+    context: Any,
+    chat: ConversationsState,
+    conversation: Conversation,
+    args: dict[str, Any],
+) -> Participant:
+    """A new participant of ``conversation`` (the API's create, an interaction's, a web
+    chat's, the simulated agent's joining)."""
+    identity, binding = args.get("identity"), _binding(args)
+    if identity is None and binding is None:
+        raise errors.participant_needs_identity_or_binding()
+    if conversation.state == "closed":
+        raise errors.conversation_closed(conversation.sid)
+    members = chat.participants.setdefault(conversation.sid, {})
+    for other in members.values():
+        if identity is not None and other.identity == identity:
+            raise errors.participant_exists(identity)
+        if (
+            binding is not None
+            and binding.address is not None
+            and other.binding is not None
+            and (other.binding.address, other.binding.proxy_address)
+            == (binding.address, binding.proxy_address)
+        ):
+            raise errors.participant_binding_exists(conversation.sid)
+    store = context.store
+    now = store.clock.now()
+    created = args.get("date_created", now)
+    participant = Participant(
+        store.sids.new(sids.MEMBER),
+        context.account_sid,
+        conversation.chat_service_sid,
+        conversation.sid,
+        identity,
+        args.get("attributes", "{}"),
+        binding,
+        args.get("role_sid") or role(conversation.chat_service_sid, "channel user"),
+        created,
+        args.get("date_updated", created),
+        None,
+        None,
+        store.next_seq(),
+    )
+    members[participant.sid] = participant
+    return participant
+
+
+def _conversation(context: Context) -> tuple[ConversationsState, Conversation, tuple[str, ...]]:
+    chat, service_sid, path = state.scope(context)
+    return chat, state.conversation(context, chat, service_sid, path[0]), path
+
+
+def _create(context: Context) -> Answer:
+    with context.store.lock:
+        chat, conversation, _ = _conversation(context)
+        participant = add(context, chat, conversation, context.args)
+        if context.webhooks_enabled:
+            params = events.participant(participant)
+            context.send(events.fire(chat, conversation.sid, "onParticipantAdded", params, "API"))
+        return (_one, participant)
+
+
+def find(context: Any, chat: ConversationsState, conversation_sid: str, key: str) -> Participant:
+    """A participant by SID or identity, or the 404 of the request's path."""
+    members = chat.participants.get(conversation_sid, {})
+    found = members.get(key) or next((p for p in members.values() if p.identity == key), None)
+    if found is None:
+        raise state.missing(context)
+    return found
+
+
+def _fetch(context: Context) -> Answer:
+    with context.store.lock:
+        chat, conversation, path = _conversation(context)
+        return (_one, find(context, chat, conversation.sid, path[1]))
+
+
+def _seq(participant: Participant) -> int:
+    return participant.seq
+
+
+def _render_in(participant: Participant, root: str, *, resource: str) -> str:
+    return _json(participant, root, resource)
+
+
+_PAGES = PageSpec(None, LIST_KEY, partial(_render_in, resource=state.ROOT), _seq)
+_SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_render_in, resource=state.SCOPED), _seq)
+
+
+def _list(context: Context) -> Answer:
+    def fetch(
+        size: int, offset: int, after: int | None, before: int | None
+    ) -> tuple[list[Participant], bool]:
+        with context.store.lock:
+            chat, conversation, _ = _conversation(context)
+            every = list(chat.participants.get(conversation.sid, {}).values())
+        return window_of(every, _seq, size, offset, after, before)
+
+    return context.page(_SCOPED_PAGES if state.scoped(context.resource) else _PAGES, fetch)
+
+
+def _update(context: Context) -> Answer:
+    store, args = context.store, context.args
+    with store.lock:
+        chat, conversation, path = _conversation(context)
+        participant = find(context, chat, conversation.sid, path[1])
+        changes: dict[str, Any] = {
+            name: args[name]
+            for name in (
+                "identity",
+                "attributes",
+                "role_sid",
+                "last_read_message_index",
+                "last_read_timestamp",
+                "date_created",
+            )
+            if name in args
+        }
+        binding = participant.binding
+        if binding is not None and ("proxy_address" in args or "projected_address" in args):
+            changes["binding"] = binding._replace(
+                proxy_address=args.get("proxy_address", binding.proxy_address),
+                projected_address=args.get("projected_address", binding.projected_address),
+            )
+        if "identity" in changes and any(
+            other.identity == changes["identity"] and other.sid != participant.sid
+            for other in chat.participants[conversation.sid].values()
+        ):
+            raise errors.participant_exists(changes["identity"])
+        participant = participant._replace(
+            **changes, date_updated=args.get("date_updated", store.clock.now())
+        )
+        chat.participants[conversation.sid][participant.sid] = participant
+        if context.webhooks_enabled:
+            params = events.participant(participant)
+            params["DateUpdated"] = DATE(participant.date_updated)
+            if participant.last_read_message_index is not None:
+                params["LastReadMessageIndex"] = str(participant.last_read_message_index)
+            context.send(events.fire(chat, conversation.sid, "onParticipantUpdated", params, "API"))
+        return (_one, participant)
+
+
+def remove(context: Any, chat: ConversationsState, participant: Participant) -> dict[str, str]:
+    """Take ``participant`` out of its conversation: the parameters its removal's webhooks
+    carry."""
+    del chat.participants[participant.conversation_sid][participant.sid]
+    params = events.participant(participant)
+    params["DateRemoved"] = DATE(context.store.clock.now())
+    return params
+
+
+def _delete(context: Context) -> None:
+    with context.store.lock:
+        chat, conversation, path = _conversation(context)
+        params = remove(context, chat, find(context, chat, conversation.sid, path[1]))
+        if context.webhooks_enabled:
+            context.send(events.fire(chat, conversation.sid, "onParticipantRemoved", params, "API"))
+
+
+_DATES = (
+    Param("DateCreated", "date_created", date_time),
+    Param("DateUpdated", "date_updated", date_time),
+)
+_PATH = "/{ConversationSid}/Participants"
+state.declare(
+    "create_conversation_participant",
+    "POST",
+    _PATH,
+    _create,
+    (
+        Param("Identity", "identity"),
+        Param("MessagingBinding.Address", "address"),
+        Param("MessagingBinding.ProxyAddress", "proxy_address"),
+        *_DATES,
+        ATTRIBUTES,
+        Param("MessagingBinding.ProjectedAddress", "projected_address"),
+        Param("RoleSid", "role_sid", sid(sids.ROLE)),
+    ),
+    body="form",
+    status=201,
+    summary="add a participant: an identity (chat) or a messaging binding (SMS, WhatsApp)",
+)
+state.declare(
+    "list_conversation_participants",
+    "GET",
+    _PATH,
+    _list,
+    list_key=LIST_KEY,
+    summary="a page of a conversation's participants, oldest first",
+)
+state.declare(
+    "fetch_conversation_participant",
+    "GET",
+    f"{_PATH}/{{Sid}}",
+    _fetch,
+    summary="one participant, by SID or identity",
+)
+state.declare(
+    "update_conversation_participant",
+    "POST",
+    f"{_PATH}/{{Sid}}",
+    _update,
+    (
+        *_DATES,
+        ATTRIBUTES,
+        Param("RoleSid", "role_sid", sid(sids.ROLE)),
+        Param("MessagingBinding.ProxyAddress", "proxy_address"),
+        Param("MessagingBinding.ProjectedAddress", "projected_address"),
+        Param("Identity", "identity"),
+        Param("LastReadMessageIndex", "last_read_message_index", integer),
+        Param("LastReadTimestamp", "last_read_timestamp"),
+    ),
+    body="form",
+    summary="change a participant (attributes, role, identity, what it last read)",
+)
+state.declare(
+    "delete_conversation_participant",
+    "DELETE",
+    f"{_PATH}/{{Sid}}",
+    _delete,
+    status=204,
+    summary="remove a participant",
+)

@@ -1,0 +1,369 @@
+"""Conversations' records and one account's conversations state; the scope of a request (the
+default conversation service, or the one its path names); conversation timers on the fake's
+clock.
+
+A conversation lives in a conversation service: the account's default one (which Flex
+Conversations uses: the chat service of the account's first Flex Flow, modelled) or another of
+the account's chat services, named by ``/v1/Services/{ChatServiceSid}/...``. Its ``state`` moves
+from ``active`` to ``inactive`` to ``closed`` as its timers say, checked whenever the account's
+conversations are read (or ``fc.advance`` moves the clock), and ``closed`` is final.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple, Protocol
+
+from .. import errors, sids
+from ..chat.state import derived_sid
+from ..models import format_date
+from ..registry import Operation, Param, register
+from ..store import Store
+from ..webhooks import Webhook
+from . import DOMAIN
+
+DATE = format_date
+ROOT = "/v1/Conversations"
+SCOPED = "/v1/Services/{ChatServiceSid}/Conversations"
+STATES = ("initializing", "inactive", "active", "closed")
+
+
+class Scope(Protocol):
+    """What the helpers read of a request's context (the simulated agent and the interactions
+    make one too): the store, the account, the request's path as its API names it, the values of
+    the path's parameters, and where webhooks the request fires go."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def account_sid(self) -> str: ...
+
+    @property
+    def resource(self) -> str: ...
+
+    @property
+    def path(self) -> tuple[str, ...]: ...
+
+    def send(self, webhooks: list[Webhook]) -> None: ...
+
+
+class Conversation(NamedTuple):
+    sid: str
+    account_sid: str
+    chat_service_sid: str
+    messaging_service_sid: str
+    friendly_name: str | None
+    unique_name: str | None
+    attributes: str
+    state: str
+    date_created: datetime
+    date_updated: datetime
+    seq: int
+    # The timers as set (durations), and when they fire (None: not set, or fired).
+    timer_inactive: timedelta | None = None
+    timer_closed: timedelta | None = None
+    date_inactive: datetime | None = None
+    date_closed: datetime | None = None
+    email: tuple[str, str | None] | None = None  # Bindings.Email: address, name
+
+
+class Binding(NamedTuple):
+    """A participant's messaging binding: an SMS or WhatsApp number (``address``) reached from
+    the ``proxy_address``; or, for a chat participant of a group, the ``projected_address``."""
+
+    type: str
+    address: str | None
+    proxy_address: str | None
+    projected_address: str | None
+
+
+class Participant(NamedTuple):
+    sid: str
+    account_sid: str
+    chat_service_sid: str
+    conversation_sid: str
+    identity: str | None
+    attributes: str
+    binding: Binding | None
+    role_sid: str
+    date_created: datetime
+    date_updated: datetime
+    last_read_message_index: int | None
+    last_read_timestamp: str | None
+    seq: int
+
+
+class ConversationMessage(NamedTuple):
+    """A message of a conversation, an immutable record (what ``fc.agent_reply`` gives for a
+    conversation)."""
+
+    sid: str
+    account_sid: str
+    chat_service_sid: str
+    conversation_sid: str
+    position: int  # the API's ``index``: 0, 1, ... in the conversation
+    author: str
+    body: str | None
+    attributes: str
+    participant_sid: str | None
+    date_created: datetime
+    date_updated: datetime
+    media_sid: str | None = None
+    content_sid: str | None = None
+
+
+class ConversationWebhook(NamedTuple):
+    sid: str
+    account_sid: str
+    chat_service_sid: str
+    conversation_sid: str
+    target: str
+    url: str | None
+    method: str | None
+    filters: tuple[str, ...]
+    triggers: tuple[str, ...]
+    flow_sid: str | None
+    replay_after: int | None
+    date_created: datetime
+    date_updated: datetime
+    seq: int
+
+
+class AddressConfiguration(NamedTuple):
+    sid: str
+    account_sid: str
+    type: str
+    address: str
+    friendly_name: str | None
+    auto_creation: dict[str, Any]  # as rendered; replaced, never changed in place
+    address_country: str | None
+    date_created: datetime
+    date_updated: datetime
+    seq: int
+
+
+class ConversationsState:
+    """One account's conversations, in every service (each record names its own)."""
+
+    def __init__(self) -> None:
+        self.conversations: dict[str, Conversation] = {}  # by SID, in creation order
+        self.participants: dict[str, dict[str, Participant]] = {}  # by conversation SID
+        self.messages: dict[str, dict[str, ConversationMessage]] = {}  # by conversation, index
+        self.next_index: dict[str, int] = {}
+        self.webhooks: dict[str, dict[str, ConversationWebhook]] = {}
+        self.addresses: dict[str, AddressConfiguration] = {}
+        self.timed: set[str] = set()  # conversations with a timer yet to fire
+
+    def forget(self, conversation_sid: str) -> None:
+        """Drop a deleted conversation and everything under it."""
+        del self.conversations[conversation_sid]
+        for kept in (self.participants, self.messages, self.next_index, self.webhooks):
+            kept.pop(conversation_sid, None)
+        self.timed.discard(conversation_sid)
+
+
+# --- the account's services --------------------------------------------------------------------
+
+
+def default_service(store: Store, account_sid: str) -> str:
+    """The account's default conversation service: its first Flex Flow's chat service, as a
+    Flex account's is (modelled); a service of its own for an account without flows."""
+    flows = store.flex_flows(account_sid)
+    if flows:
+        return flows[0].chat_service_sid
+    return derived_sid(sids.CHAT_SERVICE, account_sid, "conversations")
+
+
+def services(store: Store, account_sid: str) -> list[str]:
+    """Every conversation service of the account, the default first."""
+    found = [default_service(store, account_sid)]
+    found += [flow.chat_service_sid for flow in store.flex_flows(account_sid)]
+    return list(dict.fromkeys(found))
+
+
+def messaging_service(account_sid: str) -> str:
+    """The account's default messaging service, which new conversations name (modelled)."""
+    return derived_sid(sids.MESSAGING_SERVICE, account_sid, "default messaging service")
+
+
+def of(context: Scope) -> ConversationsState:
+    """The caller's conversations, their due timers fired first (under the store's lock)."""
+    store, account_sid = context.store, context.account_sid
+    found = store.state(account_sid, ConversationsState)
+    if found.timed:
+        context.send(sweep(store, found))
+    return found
+
+
+def sweep(store: Store, state: ConversationsState) -> list[Webhook]:
+    """Fire every timer that is due on the store's clock: a conversation goes ``inactive``, or
+    ``closed``; what hears ``onConversationStateUpdated`` is told (``Reason=TIMER``)."""
+    from . import events
+
+    now = store.clock.now()
+    sent: list[Webhook] = []
+    for sid in sorted(state.timed, key=lambda sid: state.conversations[sid].seq):
+        conversation = state.conversations[sid]
+        if conversation.date_closed is not None and conversation.date_closed <= now:
+            moved = set_state(state, conversation, "closed", conversation.date_closed)
+        elif conversation.date_inactive is not None and conversation.date_inactive <= now:
+            moved = set_state(state, conversation, "inactive", conversation.date_inactive)
+        else:
+            continue
+        sent += events.state_updated(state, conversation, moved, "TIMER")
+    return sent
+
+
+def set_state(
+    state: ConversationsState, conversation: Conversation, to: str, at: datetime
+) -> Conversation:
+    """``conversation`` in state ``to`` from ``at`` (kept): closed clears both timers, inactive
+    its own; active again restarts the inactive timer from ``at``."""
+    changes: dict[str, Any] = {"state": to, "date_updated": at}
+    if to == "closed":
+        changes.update(date_inactive=None, date_closed=None)
+    elif to == "inactive":
+        changes["date_inactive"] = None
+    elif to == "active" and conversation.timer_inactive is not None:
+        changes["date_inactive"] = at + conversation.timer_inactive
+    moved = conversation._replace(**changes)
+    keep(state, moved)
+    return moved
+
+
+def keep(state: ConversationsState, conversation: Conversation) -> None:
+    """Store ``conversation``, and whether a timer of it is pending."""
+    state.conversations[conversation.sid] = conversation
+    if conversation.date_inactive is not None or conversation.date_closed is not None:
+        state.timed.add(conversation.sid)
+    else:
+        state.timed.discard(conversation.sid)
+
+
+# --- a request's scope -------------------------------------------------------------------------
+
+
+def missing(context: Scope) -> errors.FlexApiError:
+    """The 404 of the request's own path, as Twilio words it (without the version)."""
+    return errors.not_found(context.resource.removeprefix("/v1"))
+
+
+def scoped(resource: str) -> bool:
+    """Whether a path names its service (``/v1/Services/{ChatServiceSid}/Conversations/...``)."""
+    return resource.startswith("/v1/Services/")
+
+
+def scope(context: Scope) -> tuple[ConversationsState, str, tuple[str, ...]]:
+    """The caller's conversations, the service the request is in, and the values of its path's
+    parameters after the service's."""
+    found = of(context)
+    path = context.path
+    store, account_sid = context.store, context.account_sid
+    if not scoped(context.resource):
+        return found, default_service(store, account_sid), path
+    if path[0] not in services(store, account_sid):
+        raise missing(context)
+    return found, path[0], path[1:]
+
+
+def conversation(
+    context: Scope, state: ConversationsState, service_sid: str, key: str
+) -> Conversation:
+    """A conversation of the service by SID or unique name, or the 404."""
+    found = state.conversations.get(key)
+    if found is None:
+        found = next(
+            (c for c in state.conversations.values() if key and c.unique_name == key), None
+        )
+    if found is None or found.chat_service_sid != service_sid:
+        raise missing(context)
+    return found
+
+
+def base(view_resource: str, service_sid: str) -> str:
+    """Where a resource's URL starts under the API root: ``/Services/{sid}`` for a request that
+    named its service, else nothing."""
+    return f"/Services/{service_sid}" if scoped(view_resource) else ""
+
+
+def dump(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --- parameters --------------------------------------------------------------------------------
+
+_DURATION = re.compile(
+    r"P(?:(?P<weeks>\d{1,6})W)?(?:(?P<days>\d{1,6})D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d{1,6})H)?(?:(?P<minutes>\d{1,6})M)?(?:(?P<seconds>\d{1,8})S)?)?"
+)
+
+
+def duration(wire: str, raw: Any) -> timedelta:
+    """An ISO 8601 duration of weeks, days, hours, minutes and seconds (``PT10M``, ``P1D``);
+    the fewest a timer takes: 1 minute before inactive, 10 before closed."""
+    match = _DURATION.fullmatch(str(raw))
+    if match is None or str(raw) == "P":
+        raise errors.invalid_parameter(wire, errors.EXPECTED_DURATION)
+    parts = {name: int(value) for name, value in match.groupdict().items() if value}
+    value = timedelta(**parts)
+    least = timedelta(minutes=10 if wire.endswith("Closed") else 1)
+    if value < least:
+        raise errors.timer_too_short(wire, least)
+    return value
+
+
+duration.__name__ = "ISO 8601 duration"
+
+
+def attributes(wire: str, raw: Any) -> str:
+    """Attributes: JSON text, or the Conversations API's own error."""
+    try:
+        json.loads(raw)
+    except (ValueError, RecursionError):
+        raise errors.conversation_attributes_not_json() from None
+    return str(raw)
+
+
+attributes.__name__ = "JSON text"  # as the table of operations names it
+ATTRIBUTES = Param("Attributes", "attributes", attributes)
+
+
+def declare(
+    name: str,
+    method: str,
+    path: str,
+    handler: Any,
+    params: tuple[Param, ...] = (),
+    **settings: Any,
+) -> None:
+    """Register an operation under ``/v1/Conversations...`` (``path``, relative to it) and its
+    service-scoped form under ``/v1/Services/{ChatServiceSid}/Conversations...``, named with
+    ``service_`` after the verb (``create_conversation_message``,
+    ``create_service_conversation_message``): one declaration, both forms."""
+    verb, _, rest = name.partition("_")
+    summary = settings.pop("summary", "")
+    register(
+        Operation(
+            name,
+            method,
+            f"{ROOT}{path}",
+            handler,
+            params,
+            summary=summary,
+            domain=DOMAIN.name,
+            **settings,
+        ),
+        Operation(
+            f"{verb}_service_{rest}",
+            method,
+            f"{SCOPED}{path}",
+            handler,
+            params,
+            summary=f"{summary}, in a named service" if summary else "",
+            domain=DOMAIN.name,
+            **settings,
+        ),
+    )

@@ -1,0 +1,246 @@
+"""Conversation-scoped webhooks (``.../Conversations/{ConversationSid}/Webhooks``): create,
+fetch, list, update, delete; up to five a conversation. A ``webhook`` one names a URL, a method
+and the events it hears (``Configuration.Filters``); a ``trigger`` one a URL and the keywords
+that start a message it hears (``Configuration.Triggers``); a ``studio`` one a Studio flow
+(kept, not run)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from .. import errors, sids
+from ..pages import PageSpec, window_of
+from ..registry import Param, integer, one_of, sid, url
+from . import state
+from .events import EVENTS
+from .state import DATE, Conversation, ConversationsState, ConversationWebhook
+
+if TYPE_CHECKING:
+    from ..api import Context
+    from ..calls import Answer
+    from ..pages import View
+
+LIST_KEY = "webhooks"
+LIMIT = 5
+
+
+def _configuration(webhook: ConversationWebhook) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    if webhook.url is not None:
+        shown["url"] = webhook.url
+    if webhook.method is not None:
+        shown["method"] = webhook.method
+    if webhook.filters:
+        shown["filters"] = list(webhook.filters)
+    if webhook.triggers:
+        shown["triggers"] = list(webhook.triggers)
+    if webhook.flow_sid is not None:
+        shown["flow_sid"] = webhook.flow_sid
+    if webhook.replay_after is not None:
+        shown["replay_after"] = webhook.replay_after
+    return shown
+
+
+def _json(webhook: ConversationWebhook, root: str, resource: str) -> str:
+    base = state.base(resource, webhook.chat_service_sid)
+    shown: dict[str, Any] = {
+        "sid": webhook.sid,
+        "account_sid": webhook.account_sid,
+        "conversation_sid": webhook.conversation_sid,
+        "target": webhook.target,
+        "url": f"{root}{base}/Conversations/{webhook.conversation_sid}/Webhooks/{webhook.sid}",
+        "configuration": _configuration(webhook),
+        "date_created": DATE(webhook.date_created),
+        "date_updated": DATE(webhook.date_updated),
+    }
+    if base:
+        shown = {**shown, "chat_service_sid": webhook.chat_service_sid}
+    return state.dump(shown)
+
+
+def _one(view: View, webhook: ConversationWebhook) -> str:
+    return _json(webhook, view.root, view.resource)
+
+
+def _webhooks(
+    context: Context,
+) -> tuple[ConversationsState, Conversation, dict[str, ConversationWebhook]]:
+    chat, service_sid, path = state.scope(context)
+    conversation = state.conversation(context, chat, service_sid, path[0])
+    return chat, conversation, chat.webhooks.setdefault(conversation.sid, {})
+
+
+def _configured(context: Context, webhook: ConversationWebhook) -> ConversationWebhook:
+    """``webhook`` with the configuration the request sets, checked as a whole."""
+    args = context.args
+    filters = tuple(dict.fromkeys(context.values("Configuration.Filters")))
+    if any(event not in EVENTS for event in filters):
+        raise errors.conversation_webhook_filter()
+    triggers = tuple(context.values("Configuration.Triggers"))
+    webhook = webhook._replace(
+        url=args.get("url", webhook.url),
+        method=args.get("method", webhook.method),
+        filters=filters or webhook.filters,
+        triggers=triggers or webhook.triggers,
+        flow_sid=args.get("flow_sid", webhook.flow_sid),
+        replay_after=args.get("replay_after", webhook.replay_after),
+    )
+    if webhook.target in ("webhook", "trigger") and webhook.url is None:
+        raise errors.conversation_webhook_url_missing()
+    if webhook.target == "studio" and webhook.flow_sid is None:
+        raise errors.conversation_webhook_flow_missing()
+    return webhook
+
+
+def draft(context: Any, conversation: Conversation, target: str) -> ConversationWebhook:
+    """A webhook of ``conversation`` not yet added (no SID), configured by what follows."""
+    now = context.store.clock.now()
+    method = None if target == "studio" else "POST"
+    return ConversationWebhook(
+        "",
+        context.account_sid,
+        conversation.chat_service_sid,
+        conversation.sid,
+        target,
+        None,
+        method,
+        (),
+        (),
+        None,
+        None,
+        now,
+        now,
+        0,
+    )
+
+
+def add(
+    context: Any, chat: ConversationsState, webhook: ConversationWebhook
+) -> ConversationWebhook:
+    """``webhook`` (a configured draft) added to its conversation, five at most."""
+    webhooks = chat.webhooks.setdefault(webhook.conversation_sid, {})
+    if len(webhooks) >= LIMIT:
+        raise errors.too_many_conversation_webhooks()
+    store = context.store
+    webhook = webhook._replace(sid=store.sids.new(sids.WEBHOOK), seq=store.next_seq())
+    webhooks[webhook.sid] = webhook
+    return webhook
+
+
+def _create(context: Context) -> Answer:
+    with context.store.lock:
+        chat, conversation, _ = _webhooks(context)
+        webhook = _configured(context, draft(context, conversation, context.args["target"]))
+        return (_one, add(context, chat, webhook))
+
+
+def _found(
+    context: Context,
+) -> tuple[dict[str, ConversationWebhook], ConversationWebhook]:
+    webhooks = _webhooks(context)[2]
+    webhook = webhooks.get(context.sid)
+    if webhook is None:
+        raise state.missing(context)
+    return webhooks, webhook
+
+
+def _fetch(context: Context) -> Answer:
+    with context.store.lock:
+        return (_one, _found(context)[1])
+
+
+def _seq(webhook: ConversationWebhook) -> int:
+    return webhook.seq
+
+
+def _render_in(webhook: ConversationWebhook, root: str, *, resource: str) -> str:
+    return _json(webhook, root, resource)
+
+
+_PAGES = PageSpec(None, LIST_KEY, partial(_render_in, resource=state.ROOT), _seq)
+_SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_render_in, resource=state.SCOPED), _seq)
+
+
+def _list(context: Context) -> Answer:
+    def fetch(
+        size: int, offset: int, after: int | None, before: int | None
+    ) -> tuple[list[ConversationWebhook], bool]:
+        with context.store.lock:
+            every = list(_webhooks(context)[2].values())
+        return window_of(every, _seq, size, offset, after, before)
+
+    return context.page(_SCOPED_PAGES if state.scoped(context.resource) else _PAGES, fetch)
+
+
+def _update(context: Context) -> Answer:
+    with context.store.lock:
+        webhooks, webhook = _found(context)
+        webhook = _configured(context, webhook)
+        webhook = webhooks[webhook.sid] = webhook._replace(date_updated=context.store.clock.now())
+        return (_one, webhook)
+
+
+def _delete(context: Context) -> None:
+    with context.store.lock:
+        webhooks, webhook = _found(context)
+        del webhooks[webhook.sid]
+
+
+def _filters(wire: str, raw: Any) -> str:
+    if raw not in EVENTS:
+        raise errors.conversation_webhook_filter()
+    return str(raw)
+
+
+_filters.__name__ = "events, repeated"
+_CONFIGURATION = (
+    Param("Configuration.Url", "url", url),
+    Param("Configuration.Method", "method", one_of(("get", "post", "GET", "POST"))),
+    Param("Configuration.Filters", "filters", _filters),
+    Param("Configuration.Triggers", "triggers"),
+    Param("Configuration.FlowSid", "flow_sid", sid(sids.STUDIO_FLOW)),
+)
+_PATH = "/{ConversationSid}/Webhooks"
+state.declare(
+    "create_conversation_webhook",
+    "POST",
+    _PATH,
+    _create,
+    (
+        Param("Target", "target", one_of(("webhook", "trigger", "studio")), required=True),
+        *_CONFIGURATION,
+        Param("Configuration.ReplayAfter", "replay_after", integer),
+    ),
+    body="form",
+    status=201,
+    summary="add a webhook to a conversation (five at most)",
+)
+state.declare(
+    "list_conversation_webhooks",
+    "GET",
+    _PATH,
+    _list,
+    list_key=LIST_KEY,
+    summary="a page of a conversation's webhooks, oldest first",
+)
+state.declare(
+    "fetch_conversation_webhook", "GET", f"{_PATH}/{{Sid}}", _fetch, summary="one webhook"
+)
+state.declare(
+    "update_conversation_webhook",
+    "POST",
+    f"{_PATH}/{{Sid}}",
+    _update,
+    _CONFIGURATION,
+    body="form",
+    summary="change a webhook's configuration",
+)
+state.declare(
+    "delete_conversation_webhook",
+    "DELETE",
+    f"{_PATH}/{{Sid}}",
+    _delete,
+    status=204,
+    summary="remove a webhook",
+)
