@@ -159,27 +159,40 @@ def too_many_webhooks() -> FlexApiError:
     return FlexApiError(403, 50321, "Too many channel webhooks")
 
 
-# --- Conversations -----------------------------------------------------------------------------
-
-EXPECTED_DURATION = "must be an ISO 8601 duration (PT10M, P1D)"
-
-
-def timer_too_short(name: str, least: Any) -> FlexApiError:
-    minutes = int(least.total_seconds() // 60)
-    unit = "minute" if minutes == 1 else "minutes"
-    return invalid_parameter(name, f"must be at least {minutes} {unit}")
-
-
-def conversation_attributes_not_json() -> FlexApiError:
-    return FlexApiError(400, 50104, "Attributes not valid JSON")
+# --- Conversations (HTTP statuses of the 50xxx errors follow Chat's: modelled) -----------------
 
 
 def conversation_unique_name_taken() -> FlexApiError:
     return FlexApiError(409, 50353, "Conversation with provided unique name already exists")
 
 
-def conversation_closed(sid: str) -> FlexApiError:
-    return FlexApiError(400, 50446, f"Conversation {sid} is closed")
+def conversation_closed() -> FlexApiError:
+    return FlexApiError(400, 50377, "Can't update conversation as it's in final closed state")
+
+
+def conversation_state_invalid() -> FlexApiError:
+    return FlexApiError(400, 50378, "'State' parameter value is invalid")
+
+
+def conversation_created_closed() -> FlexApiError:
+    return FlexApiError(400, 50384, "Initial state can't be 'closed'")
+
+
+# By timer (``Inactive``, ``Closed``): too short, and not ISO 8601.
+_TIMERS = {
+    "Inactive": ("TimeToInactive", 50375, "1 minute", 50379),
+    "Closed": ("TimeToClosed", 50376, "10 minutes", 50380),
+}
+
+
+def timer_too_short(timer: str) -> FlexApiError:
+    name, code, least, _ = _TIMERS[timer]
+    return FlexApiError(400, code, f"{name} should be greater or equal to {least}")
+
+
+def timer_format(timer: str) -> FlexApiError:
+    name, _, _, code = _TIMERS[timer]
+    return FlexApiError(400, code, f"{name} format is invalid")
 
 
 def participant_exists(identity: str) -> FlexApiError:
@@ -195,33 +208,115 @@ def participant_binding_exists(conversation_sid: str) -> FlexApiError:
     )
 
 
-def participant_needs_identity_or_binding() -> FlexApiError:
-    return FlexApiError(400, 50400, "Identity or messaging binding address must be specified")
+def participant_identity_missing() -> FlexApiError:
+    return FlexApiError(400, 50204, "Identity not provided")
 
 
-def participant_binding_incomplete() -> FlexApiError:
-    return FlexApiError(400, 50407, "Invalid messaging binding: proxy address is required")
+def participant_identity_with_binding() -> FlexApiError:
+    return FlexApiError(400, 50211, "Identity parameter not acceptable for this Participant")
 
 
-def message_needs_body() -> FlexApiError:
-    return FlexApiError(400, 50511, "Message body or media or content is required")
+def participant_address_missing() -> FlexApiError:
+    return FlexApiError(400, 50411, "Participant address is empty")
+
+
+def participant_proxy_missing() -> FlexApiError:
+    return FlexApiError(400, 50412, "Participant proxy address is empty")
+
+
+def participant_address_is_proxy() -> FlexApiError:
+    return FlexApiError(400, 50409, "Participant address equals proxy address")
+
+
+def message_body_missing() -> FlexApiError:
+    return FlexApiError(400, 50503, "Message body not provided")
+
+
+def conversation_webhook_target_missing() -> FlexApiError:
+    return FlexApiError(400, 50368, "Conversation webhook type not provided")
+
+
+def conversation_webhook_target() -> FlexApiError:
+    return FlexApiError(400, 50364, "Invalid conversation webhook type")
 
 
 def conversation_webhook_filter() -> FlexApiError:
-    return FlexApiError(400, 50518, "Invalid webhook filter")
+    return FlexApiError(400, 50365, "Invalid conversation webhook filter")
 
 
 def conversation_webhook_url_missing() -> FlexApiError:
-    return FlexApiError(400, 50519, "Webhook url not provided")
+    return FlexApiError(400, 50369, "Conversation webhook URL not provided")
 
 
-def conversation_webhook_flow_missing() -> FlexApiError:
-    return FlexApiError(400, 50520, "Studio flow sid not provided")
+def conversation_webhook_trigger_missing() -> FlexApiError:
+    return FlexApiError(400, 50371, "Conversation webhook trigger not provided")
+
+
+def conversation_webhook_flow() -> FlexApiError:
+    return FlexApiError(400, 50367, "Invalid conversation webhook flow SID")
 
 
 def too_many_conversation_webhooks() -> FlexApiError:
-    return FlexApiError(403, 50521, "Too many conversation webhooks")
+    return FlexApiError(400, 50361, "Too many conversation webhooks")
+
+
+def too_many_conversation_webhook_triggers() -> FlexApiError:
+    return FlexApiError(400, 50362, "Too many conversation webhook triggers")
 
 
 def address_configuration_exists(address: str) -> FlexApiError:
-    return FlexApiError(409, 50437, f"Address configuration for {address} already exists")
+    # Twilio's code for this is not documented: the fake's 20000 + status, as for faults.
+    return FlexApiError(409, 20409, f"Address configuration for {address} already exists")
+
+
+# --- Flex Interactions and WebChats (the HTTP status of Flex's 45xxx errors is modelled) ------
+
+EXPECTED_JSON_OBJECT = "must be a JSON object"
+EXPECTED_ROUTING = (
+    "must be a JSON object whose properties name a workspace_sid (and, for an agent-initiated "
+    "contact, a queue_sid and a worker_sid)"
+)
+EXPECTED_CHANNEL_PARTICIPANT = "must be the SID of a participant of this channel"
+EXPECTED_ROUTING_STATUS = 'must be {"status": "closed"} (required when Status is inactive)'
+# What an interaction channel that cannot reach its conversation settles as.
+CHANNEL_DOWNSTREAM = (45356, "Failed to create a channel. Downstream error.")
+
+
+def channel_request_invalid() -> FlexApiError:
+    return FlexApiError(400, 45366, "Failed to create Channel. Invalid request parameters.")
+
+
+def channel_for_closed_conversation() -> FlexApiError:
+    return FlexApiError(400, 45354, "Cannot create a Channel for a closed Conversation.")
+
+
+def channel_status_missing(sid: str) -> FlexApiError:
+    return FlexApiError(
+        400, 45358, f"Failed to close Channel {sid}. No Channel status parameter was provided."
+    )
+
+
+def channel_status_invalid(sid: str) -> FlexApiError:
+    return FlexApiError(
+        400, 45359, f"Failed to close Channel {sid}. The channel status provided was invalid."
+    )
+
+
+def participant_request_invalid() -> FlexApiError:
+    return FlexApiError(400, 45367, "Failed to add Participant. Invalid request parameters.")
+
+
+def address_configuration_missing() -> FlexApiError:
+    return FlexApiError(400, 45765, "Address configuration data not found")
+
+
+def address_auto_creation_disabled() -> FlexApiError:
+    return FlexApiError(
+        400, 45761, "Failed to validate address configuration. Auto create not enabled."
+    )
+
+
+def address_studio_flow_missing() -> FlexApiError:
+    return FlexApiError(
+        400, 45763, "Unable to validate address configuration. Auto create studio flow SID missing."
+    )

@@ -22,7 +22,9 @@ from .conversations import agent as _conversation_agent
 from .conversations.state import ConversationMessage, ConversationsState, sweep
 from .errors import UnknownSidError, injected
 from .faults import ConnectionDropped, Fault, FaultPlan
+from .flex import interactions as _interactions
 from .flex.channels import CREATE_FIELDS, new_channel
+from .flex.interactions import DEFAULT_FAILURE, OPEN, InteractionsState, Lifecycle
 from .models import (
     Account,
     ApiKey,
@@ -103,6 +105,9 @@ class FlexChannelsMock:
             channel_type=self.options.channel_type,
             long_lived=self.options.long_lived,
         )
+        lifecycle = self._store.shared(Lifecycle)
+        lifecycle.fetches = self.options.interaction_setup_fetches
+        lifecycle.seconds = self.options.interaction_setup_seconds
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -224,6 +229,14 @@ class FlexChannelsMock:
             lines.append(
                 "  Mock those hosts yourself (responses, aioresponses) or inject a client."
             )
+        orphans = self.orphans if self.options.check_orphans else []
+        if orphans:
+            lines.append("The test left conversations or interaction channels open:")
+            lines += [f"  - {orphan}" for orphan in orphans]
+            lines.append(
+                "  Close them (an interaction channel's Status=closed, a conversation's "
+                "State=closed), or pass check_orphans=False."
+            )
         unmatched = [] if self.options.allow_unmatched else self.unmatched
         if unmatched:
             lines.append("Flex requests matched no operation of the fake:")
@@ -236,6 +249,32 @@ class FlexChannelsMock:
         if not lines:
             return None
         return "\n".join([*lines, self.calls.describe()])
+
+    @property
+    def orphans(self) -> list[str]:
+        """Every conversation not ``closed`` and every interaction channel still open (``setup``,
+        ``active``, ``pause``, ``transfer``), of every account, oldest first: what
+        ``check_orphans`` fails a test with (the leak Twilio warns about)."""
+        store = self._store
+        with store.lock:
+            found: list[tuple[int, str]] = []
+            for account, kept in store.states(ConversationsState):
+                found += [
+                    (c.seq, f"conversation {c.sid} ({c.state}) of account {account}")
+                    for c in kept.conversations.values()
+                    if c.state != "closed"
+                ]
+            for account, interactions in store.states(InteractionsState):
+                found += [
+                    (
+                        channel.seq,
+                        f"interaction channel {channel.sid} ({channel.status}) of interaction "
+                        f"{channel.interaction_sid}, account {account}",
+                    )
+                    for channel in interactions.channels.values()
+                    if channel.status in OPEN
+                ]
+        return [text for _, text in sorted(found)]
 
     def verify(self) -> None:
         """Raise ``AssertionError`` listing refused requests and unmatched Flex requests (unless
@@ -531,7 +570,8 @@ class FlexChannelsMock:
             )
             if found is not None:
                 acting, chat, conversation = found
-                _conversation_agent.end(acting, chat, conversation)
+                if not _interactions.end_chat(acting, sid):
+                    _conversation_agent.end(acting, chat, conversation)
                 sent = acting.sent
         if found is None:
             self.deactivate(sid, account)
@@ -569,6 +609,20 @@ class FlexChannelsMock:
             ]
         for account, sent in due:
             self._send(account, sent)
+
+    def fail_interaction_setup(
+        self,
+        code: int = DEFAULT_FAILURE[0],
+        message: str = DEFAULT_FAILURE[1],
+        *,
+        times: int = 1,
+    ) -> None:
+        """Make the channels of the next ``times`` interactions created settle as ``failed``
+        with this error (``error_code``, ``error_message``) instead of ``active``: the app's
+        error branch. By default Twilio's "Channel validation error" (19025)."""
+        lifecycle = self._store.shared(Lifecycle)
+        with self._store.lock:
+            lifecycle.failures.extend([(code, message)] * times)
 
     def route_webhooks(self, origin: str, app: Callable[..., Any]) -> None:
         """Deliver every webhook whose URL starts with ``origin`` (``"https://bridge.example"``)

@@ -64,7 +64,8 @@ def date_time(wire: str, raw: Any) -> datetime:
         moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
     except ValueError:
         moment = None
-    if moment is None or moment.tzinfo is None:
+    # Twilio's dates have four-digit years (a date before 1000 has no such form).
+    if moment is None or moment.tzinfo is None or moment.year < 1000:
         raise errors.invalid_parameter(wire, errors.EXPECTED_DATE)
     return moment.astimezone(timezone.utc).replace(microsecond=0)
 
@@ -337,7 +338,10 @@ class Registry:
         return path
 
     def __iter__(self) -> Iterator[Operation]:
-        return iter(self._by_name.values())
+        """Every operation, grouped by domain in the order domains were declared (a family may
+        import another's modules, and so register them, before its own)."""
+        rank = {name: index for index, name in enumerate(self.domains)}
+        return iter(sorted(self._by_name.values(), key=lambda op: rank[op.domain]))
 
     def names(self) -> tuple[str, ...]:
         return tuple(self._by_name)

@@ -125,14 +125,19 @@ def test_state_moves_with_timers_on_the_fakes_clock_and_closed_is_final(
     flex_channels.advance(3600)
     closed = conversations(made.sid).fetch()
     assert (closed.state, closed.timers) == ("closed", {})
-    assert _refused(lambda: conversations(made.sid).update(state="active")) == (
-        400,
-        50446,
-        f"Conversation {made.sid} is closed",
+    final = (400, 50377, "Can't update conversation as it's in final closed state")
+    assert _refused(lambda: conversations(made.sid).update(state="active")) == final
+    assert _refused(lambda: conversations(made.sid).update(friendly_name="again")) == final
+    assert (
+        _refused(lambda: conversations(made.sid).messages.create(author="ada", body="hello?"))
+        == final
     )
-    assert _refused(
-        lambda: conversations(made.sid).messages.create(author="ada", body="hello?")
-    ) == (400, 50446, f"Conversation {made.sid} is closed")
+    assert _refused(lambda: conversations(made.sid).participants.create(identity="x")) == final
+    assert _refused(lambda: conversations.create(state="closed")) == (
+        400,
+        50384,
+        "Initial state can't be 'closed'",
+    )
     assert [c.sid for c in conversations.list(state="closed")] == [made.sid]
     assert conversations.list(state="active") == []
 
@@ -140,22 +145,24 @@ def test_state_moves_with_timers_on_the_fakes_clock_and_closed_is_final(
 def test_timers_shorter_than_their_minimum_and_bad_durations_are_refused(
     flex_channels: FlexChannelsMock, http: requests.Session
 ) -> None:
-    for form, message in [
+    for form, code, message in [
         (
             {"Timers.Inactive": "PT30S"},
-            "Invalid parameter Timers.Inactive: must be at least 1 minute",
+            50375,
+            "TimeToInactive should be greater or equal to 1 minute",
         ),
-        ({"Timers.Closed": "PT9M"}, "Invalid parameter Timers.Closed: must be at least 10 minutes"),
-        (
-            {"Timers.Inactive": "ten minutes"},
-            "Invalid parameter Timers.Inactive: must be an ISO 8601 duration (PT10M, P1D)",
-        ),
-        ({"Attributes": "{not json"}, "Attributes not valid JSON"),
+        ({"Timers.Closed": "PT9M"}, 50376, "TimeToClosed should be greater or equal to 10 minutes"),
+        ({"Timers.Inactive": "ten minutes"}, 50379, "TimeToInactive format is invalid"),
+        ({"Timers.Closed": "P"}, 50380, "TimeToClosed format is invalid"),
+        ({"State": "paused"}, 50378, "'State' parameter value is invalid"),
+        ({"Attributes": "{not json"}, 50304, "Attributes not valid JSON"),
     ]:
         answer = http.post(f"{API}/Conversations", data=form)
-        code = 50104 if form.get("Attributes") else 20001
         assert (answer.status_code, answer.json()) == (400, error_body(400, code, message))
     assert flex_channels.calls.filter("create_conversation")[-1].status_code == 400
+    # PT0S turns a timer off.
+    made = http.post(f"{API}/Conversations", data={"Timers.Inactive": "PT0S"}).json()
+    assert made["timers"] == {}
 
 
 def test_participants_by_identity_or_messaging_binding(
@@ -200,15 +207,39 @@ def test_participants_by_identity_or_messaging_binding(
         "A binding for this participant and proxy address already exists in Conversation "
         f"{conversation.sid}",
     )
-    assert _refused(lambda: participants.create(attributes="{}")) == (
-        400,
-        50400,
-        "Identity or messaging binding address must be specified",
-    )
+    for kwargs, code, message in [
+        ({"attributes": "{}"}, 50204, "Identity not provided"),
+        (
+            {"identity": "eve", "messaging_binding_address": "+15550100003"},
+            50211,
+            "Identity parameter not acceptable for this Participant",
+        ),
+        (
+            {"messaging_binding_address": "+15550100003"},
+            50412,
+            "Participant proxy address is empty",
+        ),
+        (
+            {"messaging_binding_proxy_address": "+15550100003"},
+            50411,
+            "Participant address is empty",
+        ),
+        (
+            {
+                "messaging_binding_address": "+15550100003",
+                "messaging_binding_proxy_address": "+15550100003",
+            },
+            50409,
+            "Participant address equals proxy address",
+        ),
+    ]:
+        assert _refused(lambda kwargs=kwargs: participants.create(**kwargs)) == (400, code, message)
+    group = participants.create(identity="gus", messaging_binding_projected_address="+15550199999")
+    assert group.messaging_binding == {"type": "sms", "projected_address": "+15550199999"}
     updated = participants(chat.sid).update(last_read_message_index=3)
     assert updated.last_read_message_index == 3
     participants(chat.sid).delete()
-    assert [p.sid for p in participants.list()] == [sms.sid, whatsapp.sid]
+    assert [p.sid for p in participants.list()] == [sms.sid, whatsapp.sid, group.sid]
 
 
 def test_messages_take_the_next_index_and_list_either_way(
@@ -236,8 +267,8 @@ def test_messages_take_the_next_index_and_list_either_way(
     assert (edited.body, messages(third.sid).fetch().body) == ("again, edited", "again, edited")
     assert _refused(lambda: messages.create(author="ada")) == (
         400,
-        50511,
-        "Message body or media or content is required",
+        50503,
+        "Message body not provided",
     )
 
 
@@ -254,7 +285,7 @@ def test_conversation_webhooks_hear_rest_actions_only_when_enabled_and_the_agent
     )
     assert hook.configuration == {
         "url": f"{BRIDGE}/agent",
-        "method": "POST",
+        "method": "post",
         "filters": ["onMessageAdded", "onParticipantAdded"],
     }
     messages = client.conversations.v1.conversations(conversation.sid).messages
@@ -294,14 +325,36 @@ def test_a_conversation_takes_five_webhooks_and_checks_their_configuration(
     webhooks = client.conversations.v1.conversations(conversation.sid).webhooks
     assert _refused(lambda: webhooks.create(target="webhook")) == (
         400,
-        50519,
-        "Webhook url not provided",
+        50369,
+        "Conversation webhook URL not provided",
+    )
+    assert _refused(lambda: webhooks.create(target="pigeon")) == (
+        400,
+        50364,
+        "Invalid conversation webhook type",
+    )
+    assert _refused(lambda: webhooks.create(target="trigger", configuration_url=BRIDGE)) == (
+        400,
+        50371,
+        "Conversation webhook trigger not provided",
+    )
+    assert _refused(
+        lambda: webhooks.create(
+            target="trigger",
+            configuration_url=BRIDGE,
+            configuration_triggers=["a", "b", "c", "d", "e", "f"],
+        )
+    ) == (400, 50362, "Too many conversation webhook triggers")
+    assert _refused(lambda: webhooks.create(target="studio")) == (
+        400,
+        50367,
+        "Invalid conversation webhook flow SID",
     )
     assert _refused(
         lambda: webhooks.create(
             target="webhook", configuration_url=BRIDGE, configuration_filters=["onNothing"]
         )
-    ) == (400, 50518, "Invalid webhook filter")
+    ) == (400, 50365, "Invalid conversation webhook filter")
     made = [
         webhooks.create(
             target="trigger", configuration_url=f"{BRIDGE}/{n}", configuration_triggers=["help"]
@@ -309,8 +362,8 @@ def test_a_conversation_takes_five_webhooks_and_checks_their_configuration(
         for n in range(5)
     ]
     assert _refused(lambda: webhooks.create(target="webhook", configuration_url=BRIDGE)) == (
-        403,
-        50521,
+        400,
+        50361,
         "Too many conversation webhooks",
     )
     assert [w.sid for w in webhooks.list()] == [w.sid for w in made]
@@ -325,14 +378,14 @@ def test_a_trigger_webhook_hears_a_message_that_starts_with_its_keyword(
 ) -> None:
     got = _received(flex_channels)
     conversation = client.conversations.v1.conversations.create()
-    client.conversations.v1.conversations(conversation.sid).webhooks.create(
+    hook = client.conversations.v1.conversations(conversation.sid).webhooks.create(
         target="trigger", configuration_url=f"{BRIDGE}/help", configuration_triggers=["help"]
     )
     messages = client.conversations.v1.conversations(conversation.sid).messages
     messages.create(body="no keyword here", x_twilio_webhook_enabled="true")
     messages.create(body="HELP me please", x_twilio_webhook_enabled="true")
-    assert [(r.url, r.params["Body"], r.params["WebhookType"]) for r in got] == [
-        (f"{BRIDGE}/help", "HELP me please", "trigger")
+    assert [(r.url, r.params["Body"], r.params["WebhookSid"]) for r in got] == [
+        (f"{BRIDGE}/help", "HELP me please", hook.sid)
     ]
 
 
@@ -380,7 +433,7 @@ def test_address_configurations_by_sid_or_address(
     assert addresses("+15550100000").fetch().sid == made.sid
     assert _refused(lambda: addresses.create(type="sms", address="+15550100000")) == (
         409,
-        50437,
+        20409,
         "Address configuration for +15550100000 already exists",
     )
     web = addresses.create(type="chat", address="web-chat-1")

@@ -28,9 +28,9 @@ MESSAGES_URL = "https://api.twilio.com/2010-04-01/Accounts/AC{}/Messages.json".f
 REFUSED = (
     "pytest-flexchannels refused {method} {url}: while the Flex fake runs no request to a Twilio "
     "host leaves this machine, and the fake answers only the hosts of the APIs it models "
-    "(flex-api.twilio.com, chat.twilio.com), not {host}. Mock {host} yourself "
-    "(responses.add(...) or a responses.RequestsMock for requests; aioresponses for aiohttp), "
-    "or inject a client that answers it."
+    "(flex-api.twilio.com, chat.twilio.com, conversations.twilio.com), not {host}. Mock {host} "
+    "yourself (responses.add(...) or a responses.RequestsMock for requests; aioresponses for "
+    "aiohttp), or inject a client that answers it."
 )
 
 
@@ -279,7 +279,7 @@ def test_an_unmodelled_twilio_host_is_refused_with_a_clear_error() -> None:
 @pytest.mark.asyncio
 async def test_aiohttp_refuses_an_unmodelled_twilio_host_too() -> None:
     fake = FlexChannelsMock()
-    url = "https://conversations.twilio.com/v1/Conversations"
+    url = "https://verify.twilio.com/v2/Services"
     fake.start()
     try:
         async with aiohttp.ClientSession() as session:
@@ -288,9 +288,7 @@ async def test_aiohttp_refuses_an_unmodelled_twilio_host_too() -> None:
     finally:
         fake.stop()
     assert isinstance(raised.value, TwilioHostNotFakedError)
-    assert str(raised.value) == REFUSED.format(
-        method="GET", url=url, host="conversations.twilio.com"
-    )
+    assert str(raised.value) == REFUSED.format(method="GET", url=url, host="verify.twilio.com")
     assert fake.blocked == [f"GET {url}"]
 
 

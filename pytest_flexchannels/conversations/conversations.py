@@ -77,16 +77,15 @@ def _unique(chat: ConversationsState, service_sid: str, name: Any, sid: str) -> 
 
 
 def _timed(conversation: Conversation, args: dict[str, Any], now: datetime) -> Conversation:
-    """``conversation`` with the timers a request sets, counted from ``now``."""
+    """``conversation`` with the timers a request sets (``PT0S``: off), counted from ``now``."""
     changes: dict[str, Any] = {}
     if "timer_inactive" in args:
-        changes["timer_inactive"] = args["timer_inactive"]
+        timer = changes["timer_inactive"] = args["timer_inactive"]
         if conversation.state == "active":
-            changes["date_inactive"] = now + args["timer_inactive"]
+            changes["date_inactive"] = None if timer is None else now + timer
     if "timer_closed" in args:
-        changes["timer_closed"] = args["timer_closed"]
-        if conversation.state != "closed":
-            changes["date_closed"] = now + args["timer_closed"]
+        timer = changes["timer_closed"] = args["timer_closed"]
+        changes["date_closed"] = None if timer is None else now + timer
     return conversation._replace(**changes) if changes else conversation
 
 
@@ -95,6 +94,8 @@ def create(
 ) -> Conversation:
     """A new conversation in the service (the API's create, an interaction's, a web chat's)."""
     store = context.store
+    if args.get("state") == "closed":
+        raise errors.conversation_created_closed()
     _unique(chat, service_sid, args.get("unique_name"), "")
     now = store.clock.now()
     email = args.get("email_address")
@@ -180,8 +181,8 @@ def update(
     hear it: ``onConversationUpdated``, and ``onConversationStateUpdated`` for a new state."""
     now = context.store.clock.now()
     wanted = args.get("state")
-    if conversation.state == "closed" and wanted not in (None, "closed"):
-        raise errors.conversation_closed(conversation.sid)
+    if conversation.state == "closed" and args:
+        raise errors.conversation_closed()
     _unique(chat, conversation.chat_service_sid, args.get("unique_name"), conversation.sid)
     before = conversation
     changes = {name: args[name] for name in _NAMES if name in args}
@@ -228,7 +229,7 @@ def _delete(context: Context) -> None:
         chat.forget(conversation.sid)
 
 
-_STATE = Param("State", "state", one_of(("active", "inactive", "closed")))
+_STATE = Param("State", "state", state.conversation_state)
 _WRITABLE = (
     Param("FriendlyName", "friendly_name"),
     Param("UniqueName", "unique_name"),

@@ -59,7 +59,7 @@ def fire(
                     event,
                     hook.url,
                     (hook.method or "POST").upper(),
-                    {**common, "WebhookSid": hook.sid, "WebhookType": hook.target},
+                    {**common, "WebhookSid": hook.sid},
                     0,
                 )
             )
@@ -87,7 +87,6 @@ def conversation(conversation: Conversation) -> dict[str, str]:
 def message(message: ConversationMessage, messaging_service_sid: str) -> dict[str, str]:
     params = {
         "AccountSid": message.account_sid,
-        "ChatServiceSid": message.chat_service_sid,
         "ConversationSid": message.conversation_sid,
         "MessagingServiceSid": messaging_service_sid,
         "MessageSid": message.sid,
@@ -108,7 +107,6 @@ def message(message: ConversationMessage, messaging_service_sid: str) -> dict[st
 def participant(participant: Participant) -> dict[str, str]:
     params = {
         "AccountSid": participant.account_sid,
-        "ChatServiceSid": participant.chat_service_sid,
         "ConversationSid": participant.conversation_sid,
         "ParticipantSid": participant.sid,
         "RoleSid": participant.role_sid,
@@ -118,8 +116,8 @@ def participant(participant: Participant) -> dict[str, str]:
     if participant.identity is not None:
         params["Identity"] = participant.identity
     binding = participant.binding
+    params["MessagingBinding.Type"] = "CHAT" if binding is None else binding.type.upper()
     if binding is not None:
-        params["MessagingBinding.Type"] = binding.type
         for name, value in (
             ("Address", binding.address),
             ("ProxyAddress", binding.proxy_address),
@@ -133,13 +131,16 @@ def participant(participant: Participant) -> dict[str, str]:
 def state_updated(
     state: ConversationsState, before: Conversation, after: Conversation, reason: str
 ) -> list[Webhook]:
-    """``onConversationStateUpdated`` for a conversation that moved from ``before.state``."""
-    params = conversation(after)
-    del params["State"]
-    params.update(
-        StateFrom=before.state,
-        StateTo=after.state,
-        StateUpdated=format_date(after.date_updated),
-        Reason=reason,
-    )
+    """``onConversationStateUpdated`` for a conversation that moved from ``before.state``
+    (``reason``: ``API``, ``TIMER``, or ``EVENT`` for a message that brought it back)."""
+    params = {
+        "AccountSid": after.account_sid,
+        "ChatServiceSid": after.chat_service_sid,
+        "ConversationSid": after.sid,
+        "MessagingServiceSid": after.messaging_service_sid,
+        "StateFrom": before.state,
+        "StateTo": after.state,
+        "StateUpdated": format_date(after.date_updated),
+        "Reason": reason,
+    }
     return fire(state, after.sid, "onConversationStateUpdated", params, "API")

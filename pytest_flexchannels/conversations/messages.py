@@ -1,7 +1,7 @@
 """Conversation messages (``.../Conversations/{ConversationSid}/Messages``): create, fetch, list
 (``Order`` asc or desc), update, delete. Each message has the conversation's next ``index``,
-which deleting one does not give again. A message brings an inactive conversation back to
-``active`` (restarting its inactive timer); a closed conversation takes none."""
+which deleting one does not give again. A message restarts the conversation's timers and
+brings an inactive one back to ``active``; a closed conversation takes none."""
 
 from __future__ import annotations
 
@@ -71,9 +71,9 @@ def post(
     ``onConversationStateUpdated`` for an inactive conversation it brings back."""
     body = args.get("body")
     if body is None and args.get("media_sid") is None and args.get("content_sid") is None:
-        raise errors.message_needs_body()
+        raise errors.message_body_missing()
     if conversation.state == "closed":
-        raise errors.conversation_closed(conversation.sid)
+        raise errors.conversation_closed()
     store = context.store
     now = store.clock.now()
     sent: list[Webhook] = []
@@ -81,9 +81,9 @@ def post(
         before = conversation
         conversation = state.set_state(chat, conversation, "active", now)
         if enabled:
-            sent += events.state_updated(chat, before, conversation, source)
-    elif conversation.timer_inactive is not None:  # activity restarts the inactive timer
-        conversation = conversation._replace(date_inactive=now + conversation.timer_inactive)
+            sent += events.state_updated(chat, before, conversation, "EVENT")
+    else:  # activity restarts the timers
+        conversation = state.restarted(conversation, now)
         state.keep(chat, conversation)
     author = args.get("author", "system")
     participant = next(

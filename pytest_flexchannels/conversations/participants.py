@@ -68,17 +68,25 @@ def _one(view: View, participant: Participant) -> str:
 
 
 def _binding(args: dict[str, Any]) -> Binding | None:
-    """The messaging binding a create asks for: an address needs its proxy address."""
-    address, proxy = args.get("address"), args.get("proxy_address")
-    projected = args.get("projected_address")
-    if address is None and projected is None:
-        if proxy is not None:
-            raise errors.participant_binding_incomplete()
-        return None
-    if address is not None and proxy is None:
-        raise errors.participant_binding_incomplete()
-    channel = (address or "").partition(":")[0] if ":" in (address or "") else "sms"
-    return Binding(_CHANNELS.get(channel, "sms"), address, proxy, projected)
+    """The messaging binding a create asks for, checked with its identity: an address with its
+    proxy address and no identity (SMS, WhatsApp); or an identity, with a projected address
+    for a chat participant of a group."""
+    identity, address = args.get("identity"), args.get("address")
+    proxy, projected = args.get("proxy_address"), args.get("projected_address")
+    if address is not None or proxy is not None:
+        if identity is not None:
+            raise errors.participant_identity_with_binding()
+        if address is None:
+            raise errors.participant_address_missing()
+        if proxy is None:
+            raise errors.participant_proxy_missing()
+        if address == proxy:
+            raise errors.participant_address_is_proxy()
+        channel = address.partition(":")[0] if ":" in address else "sms"
+        return Binding(_CHANNELS.get(channel, "sms"), address, proxy, None)
+    if identity is None:
+        raise errors.participant_identity_missing()
+    return None if projected is None else Binding("sms", None, None, projected)
 
 
 def add(
@@ -90,10 +98,8 @@ def add(
     """A new participant of ``conversation`` (the API's create, an interaction's, a web
     chat's, the simulated agent's joining)."""
     identity, binding = args.get("identity"), _binding(args)
-    if identity is None and binding is None:
-        raise errors.participant_needs_identity_or_binding()
     if conversation.state == "closed":
-        raise errors.conversation_closed(conversation.sid)
+        raise errors.conversation_closed()
     members = chat.participants.setdefault(conversation.sid, {})
     for other in members.values():
         if identity is not None and other.identity == identity:

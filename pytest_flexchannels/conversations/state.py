@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from .. import errors, sids
-from ..chat.state import derived_sid
+from ..chat.state import ATTRIBUTES_PARAM, derived_sid
 from ..models import format_date
 from ..registry import Operation, Param, register
 from ..store import Store
@@ -25,9 +25,11 @@ from ..webhooks import Webhook
 from . import DOMAIN
 
 DATE = format_date
+ATTRIBUTES = ATTRIBUTES_PARAM  # JSON text, or Chat's 50304 (the Conversations API answers it too)
 ROOT = "/v1/Conversations"
 SCOPED = "/v1/Services/{ChatServiceSid}/Conversations"
-STATES = ("initializing", "inactive", "active", "closed")
+# The longest timer taken (modelled: Twilio states none): a date past it would pass year 9999.
+LONGEST_TIMER = timedelta(days=36500)
 
 
 class Scope(Protocol):
@@ -221,17 +223,27 @@ def set_state(
     state: ConversationsState, conversation: Conversation, to: str, at: datetime
 ) -> Conversation:
     """``conversation`` in state ``to`` from ``at`` (kept): closed clears both timers, inactive
-    its own; active again restarts the inactive timer from ``at``."""
+    its own; active again restarts both from ``at``."""
     changes: dict[str, Any] = {"state": to, "date_updated": at}
     if to == "closed":
         changes.update(date_inactive=None, date_closed=None)
     elif to == "inactive":
         changes["date_inactive"] = None
-    elif to == "active" and conversation.timer_inactive is not None:
-        changes["date_inactive"] = at + conversation.timer_inactive
+    elif to == "active":
+        conversation = restarted(conversation, at)
     moved = conversation._replace(**changes)
     keep(state, moved)
     return moved
+
+
+def restarted(conversation: Conversation, at: datetime) -> Conversation:
+    """``conversation`` with its timers counted again from ``at`` (its last activity; a timer
+    not set stays unset)."""
+    inactive, closed = conversation.timer_inactive, conversation.timer_closed
+    return conversation._replace(
+        date_inactive=None if inactive is None else at + inactive,
+        date_closed=None if closed is None else at + closed,
+    )
 
 
 def keep(state: ConversationsState, conversation: Conversation) -> None:
@@ -301,34 +313,35 @@ _DURATION = re.compile(
 )
 
 
-def duration(wire: str, raw: Any) -> timedelta:
-    """An ISO 8601 duration of weeks, days, hours, minutes and seconds (``PT10M``, ``P1D``);
-    the fewest a timer takes: 1 minute before inactive, 10 before closed."""
+def duration(wire: str, raw: Any) -> timedelta | None:
+    """A timer: an ISO 8601 duration of weeks, days, hours, minutes and seconds (``PT10M``,
+    ``P1D``), at least 1 minute before inactive and 10 before closed; ``PT0S`` turns it off
+    (None)."""
+    timer = wire.rpartition(".")[2]
     match = _DURATION.fullmatch(str(raw))
     if match is None or str(raw) == "P":
-        raise errors.invalid_parameter(wire, errors.EXPECTED_DURATION)
+        raise errors.timer_format(timer)
     parts = {name: int(value) for name, value in match.groupdict().items() if value}
     value = timedelta(**parts)
-    least = timedelta(minutes=10 if wire.endswith("Closed") else 1)
-    if value < least:
-        raise errors.timer_too_short(wire, least)
+    if not value:
+        return None
+    if value > LONGEST_TIMER:
+        raise errors.timer_format(timer)
+    if value < timedelta(minutes=10 if timer == "Closed" else 1):
+        raise errors.timer_too_short(timer)
     return value
 
 
 duration.__name__ = "ISO 8601 duration"
 
 
-def attributes(wire: str, raw: Any) -> str:
-    """Attributes: JSON text, or the Conversations API's own error."""
-    try:
-        json.loads(raw)
-    except (ValueError, RecursionError):
-        raise errors.conversation_attributes_not_json() from None
+def conversation_state(wire: str, raw: Any) -> str:
+    if raw not in ("active", "inactive", "closed"):
+        raise errors.conversation_state_invalid()
     return str(raw)
 
 
-attributes.__name__ = "JSON text"  # as the table of operations names it
-ATTRIBUTES = Param("Attributes", "attributes", attributes)
+conversation_state.__name__ = "one of active, inactive, closed"
 
 
 def declare(

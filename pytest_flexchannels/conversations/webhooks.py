@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors, sids
 from ..pages import PageSpec, window_of
-from ..registry import Param, integer, one_of, sid, url
+from ..registry import Param, integer, url
 from . import state
 from .events import EVENTS
 from .state import DATE, Conversation, ConversationsState, ConversationWebhook
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 LIST_KEY = "webhooks"
 LIMIT = 5
+TRIGGERS = 5  # keywords a trigger webhook takes
 
 
 def _configuration(webhook: ConversationWebhook) -> dict[str, Any]:
@@ -77,7 +78,9 @@ def _configured(context: Context, webhook: ConversationWebhook) -> ConversationW
     filters = tuple(dict.fromkeys(context.values("Configuration.Filters")))
     if any(event not in EVENTS for event in filters):
         raise errors.conversation_webhook_filter()
-    triggers = tuple(context.values("Configuration.Triggers"))
+    triggers = tuple(dict.fromkeys(context.values("Configuration.Triggers")))
+    if len(triggers) > TRIGGERS:
+        raise errors.too_many_conversation_webhook_triggers()
     webhook = webhook._replace(
         url=args.get("url", webhook.url),
         method=args.get("method", webhook.method),
@@ -88,15 +91,17 @@ def _configured(context: Context, webhook: ConversationWebhook) -> ConversationW
     )
     if webhook.target in ("webhook", "trigger") and webhook.url is None:
         raise errors.conversation_webhook_url_missing()
+    if webhook.target == "trigger" and not webhook.triggers:
+        raise errors.conversation_webhook_trigger_missing()
     if webhook.target == "studio" and webhook.flow_sid is None:
-        raise errors.conversation_webhook_flow_missing()
+        raise errors.conversation_webhook_flow()
     return webhook
 
 
 def draft(context: Any, conversation: Conversation, target: str) -> ConversationWebhook:
     """A webhook of ``conversation`` not yet added (no SID), configured by what follows."""
     now = context.store.clock.now()
-    method = None if target == "studio" else "POST"
+    method = None if target == "studio" else "post"
     return ConversationWebhook(
         "",
         context.account_sid,
@@ -129,9 +134,12 @@ def add(
 
 
 def _create(context: Context) -> Answer:
+    target = context.args.get("target")
+    if target is None:
+        raise errors.conversation_webhook_target_missing()
     with context.store.lock:
         chat, conversation, _ = _webhooks(context)
-        webhook = _configured(context, draft(context, conversation, context.args["target"]))
+        webhook = _configured(context, draft(context, conversation, target))
         return (_one, add(context, chat, webhook))
 
 
@@ -187,6 +195,33 @@ def _delete(context: Context) -> None:
         del webhooks[webhook.sid]
 
 
+def _target(wire: str, raw: Any) -> str:
+    if raw not in ("webhook", "trigger", "studio"):
+        raise errors.conversation_webhook_target()
+    return str(raw)
+
+
+_target.__name__ = "one of webhook, trigger, studio"
+
+
+def _flow(wire: str, raw: Any) -> str:
+    if not sids.is_sid(raw, sids.STUDIO_FLOW):
+        raise errors.conversation_webhook_flow()
+    return str(raw)
+
+
+_flow.__name__ = "`FW…` SID"
+
+
+def _method(wire: str, raw: Any) -> str:
+    if str(raw).lower() not in ("get", "post"):
+        raise errors.invalid_parameter(wire, errors.EXPECTED_ONE_OF.format(values="get, post"))
+    return str(raw).lower()
+
+
+_method.__name__ = "get or post"
+
+
 def _filters(wire: str, raw: Any) -> str:
     if raw not in EVENTS:
         raise errors.conversation_webhook_filter()
@@ -196,10 +231,10 @@ def _filters(wire: str, raw: Any) -> str:
 _filters.__name__ = "events, repeated"
 _CONFIGURATION = (
     Param("Configuration.Url", "url", url),
-    Param("Configuration.Method", "method", one_of(("get", "post", "GET", "POST"))),
+    Param("Configuration.Method", "method", _method),
     Param("Configuration.Filters", "filters", _filters),
     Param("Configuration.Triggers", "triggers"),
-    Param("Configuration.FlowSid", "flow_sid", sid(sids.STUDIO_FLOW)),
+    Param("Configuration.FlowSid", "flow_sid", _flow),
 )
 _PATH = "/{ConversationSid}/Webhooks"
 state.declare(
@@ -208,7 +243,7 @@ state.declare(
     _PATH,
     _create,
     (
-        Param("Target", "target", one_of(("webhook", "trigger", "studio")), required=True),
+        Param("Target", "target", _target),
         *_CONFIGURATION,
         Param("Configuration.ReplayAfter", "replay_after", integer),
     ),
