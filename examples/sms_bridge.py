@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from flask import Flask, request
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.request_validator import RequestValidator
@@ -37,6 +38,11 @@ class Conversation:
     phone_number: str
     channel_sid: str
     task_sid: str | None
+
+    @property
+    def chat_sid(self) -> str:
+        """Where the agent talks to the customer (what the scenario suite replies in)."""
+        return self.channel_sid
 
 
 class SmsBridge:
@@ -86,13 +92,16 @@ class SmsBridge:
                     configuration_filters=["onMessageSent", "onChannelUpdated"],
                     configuration_retry_count=1,
                 )
+            # Kept before the text is posted: a retried text finds its webhook registered.
+            conversation = Conversation(from_number, channel.sid, channel.task_sid)
+            self._open[from_number] = conversation
             # Webhooks enabled, as Flex's guides ask, so that Flex's own flow hears the text.
             chat.messages.create(from_=from_number, body=body, x_twilio_webhook_enabled="true")
         except TwilioRestException as error:
             message = f"could not open a Flex channel for {from_number}: {error.msg}"
             raise BridgeError(message, error.code) from error
-        conversation = Conversation(from_number, channel.sid, channel.task_sid)
-        self._open[from_number] = conversation
+        except requests.RequestException as error:
+            raise BridgeError(f"no answer from Twilio for {from_number}: {error}", None) from error
         return conversation
 
     def conversation_for(self, from_number: str) -> Conversation | None:

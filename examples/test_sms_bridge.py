@@ -157,8 +157,9 @@ def test_a_slow_flex_times_out_on_the_apps_own_client(flex_channels: FlexChannel
     bridge = SmsBridge(client, flex_channels.flex_flow_sid)
     flex_channels.delay_next("create_channel", seconds=0.5)
 
-    with pytest.raises(ReadTimeout):
+    with pytest.raises(BridgeError) as raised:
         bridge.on_inbound_sms(CUSTOMER, "Hi")
+    assert raised.value.code is None and isinstance(raised.value.__cause__, ReadTimeout)
     # A slow answer is still an answer: Flex opened the channel, and the retry finds it.
     assert bridge.on_inbound_sms(CUSTOMER, "Hi again").channel_sid == flex_channels.channels[0].sid
 
