@@ -3,6 +3,7 @@ way the scenario names: each case breaks one bridge (a copy of it) and runs the 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,23 +79,30 @@ BROKEN = {
 }
 
 
-def _copy(pytester: pytest.Pytester) -> None:
+def _copy(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bridges and the suite in the test's own folder, imported from there (not the
+    examples' modules a run of ``examples/`` in this process imported first)."""
     pytester.makeini(INNER_INI)
     for name in (CHAT, CONVERSATIONS, SUITE):
         (pytester.path / name).write_text((EXAMPLES / name).read_text())
+        monkeypatch.delitem(sys.modules, name.removesuffix(".py"), raising=False)
     pytester.syspathinsert()
 
 
-def test_the_scenario_passes_on_both_bridges_as_they_are(pytester: pytest.Pytester) -> None:
-    _copy(pytester)
+def test_the_scenario_passes_on_both_bridges_as_they_are(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _copy(pytester, monkeypatch)
     result = pytester.runpytest(SUITE, "-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=8)
 
 
 @pytest.mark.parametrize("broken", sorted(BROKEN))
-def test_the_scenario_fails_on_a_broken_bridge(pytester: pytest.Pytester, broken: str) -> None:
+def test_the_scenario_fails_on_a_broken_bridge(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
     bridge, old, new, scenario = BROKEN[broken]
-    _copy(pytester)
+    _copy(pytester, monkeypatch)
     source = (pytester.path / bridge).read_text()
     assert source.count(old) == 1, "the example changed: update the case"
     (pytester.path / bridge).write_text(source.replace(old, new))
