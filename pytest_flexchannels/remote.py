@@ -76,17 +76,36 @@ class RemoteFake:
         return channel
 
     def agent_reply(self, sid: str, body: str, **fields: Any) -> dict[str, Any]:
-        """The agent answers in channel ``sid``'s chat, as ``FlexChannelsMock.agent_reply``
-        (``author``, ``attributes``, ``account_sid``); returns the stored message."""
+        """The agent answers in a Flex channel's chat or a conversation (``sid``), as
+        ``FlexChannelsMock.agent_reply`` (``author``, ``attributes``, ``account_sid``); returns
+        the stored message."""
         message: dict[str, Any] = self._call(
             "POST", f"channels/{sid}/agent_reply", {"body": body, **fields}
         )
         return message
 
     def messages(self, sid: str) -> list[dict[str, Any]]:
-        """The messages of channel ``sid``'s chat, in index order."""
+        """The messages of a Flex channel's chat or of a conversation, in index order."""
         messages: list[dict[str, Any]] = self._call("GET", f"channels/{sid}/messages")
         return messages
+
+    def end_chat(self, sid: str, account_sid: str | None = None) -> None:
+        """The agent ends the chat, on either stack, as ``FlexChannelsMock.end_chat``."""
+        self._call("POST", f"channels/{sid}/end_chat", {"account_sid": account_sid})
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward and fire what falls due (``FlexChannelsMock.advance``)."""
+        self._call("POST", "clock/advance", {"seconds": seconds})
+
+    def fail_interaction_setup(self, **fields: Any) -> None:
+        """The next interactions' channels settle as ``failed`` (``code``, ``message``,
+        ``times``), as ``FlexChannelsMock.fail_interaction_setup``."""
+        self._call("POST", "interactions/fail_setup", fields)
+
+    def orphans(self) -> list[str]:
+        """The conversations and interaction channels left open (``FlexChannelsMock.orphans``)."""
+        found: list[str] = self._call("GET", "orphans")
+        return found
 
     def webhooks(self) -> list[dict[str, Any]]:
         """Every webhook delivery attempt, in order."""

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from hypothesis import settings
 
-from pytest_flexchannels.stateful import FlexChannelsStateMachine
+from pytest_flexchannels.stateful import FlexChannelsStateMachine, FlexConversationsStateMachine
 
 # The deadline is per example, and an example is a whole sequence of HTTP round trips.
 FlexChannelsStateMachine.TestCase.settings = settings(deadline=None, stateful_step_count=40)
 TestFlexChannels = FlexChannelsStateMachine.TestCase
+
+
+FlexConversationsStateMachine.TestCase.settings = settings(deadline=None, stateful_step_count=40)
+TestFlexConversations = FlexConversationsStateMachine.TestCase

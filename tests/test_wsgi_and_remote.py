@@ -141,6 +141,45 @@ def test_remote_agent_replies_and_webhooks(
     assert refused.value.status == 404
 
 
+def test_remote_conversations_interactions_and_the_clock(
+    flex_channels: FlexChannelsMock, remote: RemoteFake
+) -> None:
+    """An app elsewhere drives the Conversations stack the same way: the agent replies in a
+    conversation and ends the chat, the clock moves, interactions fail when told, orphans show."""
+    client = flex_channels.client()
+    flex_channels.clock.set("2026-06-01T10:00:00Z")
+    conversation = client.conversations.v1.conversations.create(timers_inactive="PT1M")
+    message = remote.agent_reply(conversation.sid, "Hello")
+    assert (message["body"], message["author"], message["position"]) == ("Hello", "agent", 0)
+    assert [m["body"] for m in remote.messages(conversation.sid)] == ["Hello"]
+    assert remote.orphans() == [
+        f"conversation {conversation.sid} (active) of account {flex_channels.account_sid}"
+    ]
+    remote.advance(60)
+    assert client.conversations.v1.conversations(conversation.sid).fetch().state == "inactive"
+    remote.end_chat(conversation.sid)
+    assert remote.orphans() == []
+    remote.fail_interaction_setup(code=45352, message="Failed to create an outbound Channel.")
+    other = client.conversations.v1.conversations.create()
+    interaction = client.flex_api.v1.interaction.create(
+        channel={
+            "type": "chat",
+            "initiated_by": "customer",
+            "properties": {"media_channel_sid": other.sid},
+        },
+        routing={"properties": {"workspace_sid": "WS" + "a" * 32}},
+    )
+    channel = client.flex_api.v1.interaction(interaction.sid).channels(interaction.channel["sid"])
+    channel.fetch()
+    assert (channel.fetch().status, channel.fetch().error_code) == ("failed", 45352)
+    with pytest.raises(RemoteFakeError) as refused:
+        remote.advance(-1)
+    assert (refused.value.status, refused.value.message) == (
+        400,
+        "seconds (a number, at least 0) is required",
+    )
+
+
 def test_remote_refusals_name_the_field(remote: RemoteFake) -> None:
     with pytest.raises(RemoteFakeError) as refused:
         remote.create_channel(colour="blue")

@@ -116,6 +116,30 @@ def _messages(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]
     return 200, [jsonable(message) for message in messages]
 
 
+def _end_chat(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
+    fake.end_chat(fields["sid"], fields.get("account_sid"))
+    return 204, None
+
+
+def _advance(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
+    seconds = fields.get("seconds")
+    if seconds is None or seconds < 0:
+        raise ControlError(400, "seconds (a number, at least 0) is required")
+    fake.advance(seconds)
+    return 204, None
+
+
+def _fail_interaction_setup(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
+    if fields.get("times", 1) < 1:
+        raise ControlError(400, "times must be at least 1")
+    fake.fail_interaction_setup(**fields)
+    return 204, None
+
+
+def _orphans(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
+    return 200, fake.orphans
+
+
 def _webhooks(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
     return 200, [jsonable(delivery) for delivery in fake.webhooks]
 
@@ -190,6 +214,15 @@ ROUTES = (
         _agent_reply,
     ),
     Route("GET", "channels/{sid}/messages", {"account_sid": _TEXT}, _messages),
+    Route("POST", "channels/{sid}/end_chat", {"account_sid": _TEXT}, _end_chat),
+    Route("POST", "clock/advance", {"seconds": _NUMBER}, _advance),
+    Route(
+        "POST",
+        "interactions/fail_setup",
+        {"code": _INT, "message": _TEXT, "times": _INT},
+        _fail_interaction_setup,
+    ),
+    Route("GET", "orphans", {}, _orphans),
     Route("GET", "webhooks", {}, _webhooks),
     Route("DELETE", "webhooks", {}, _clear_webhooks),
     Route("POST", "accounts", {"sid": _TEXT, "auth_token": _TEXT}, _add_account),
