@@ -7,6 +7,8 @@ fixture's seeding defaults use.
 
 from __future__ import annotations
 
+import json
+
 from faker.providers import BaseProvider
 
 from . import sids, values
@@ -67,3 +69,51 @@ class FlexChannelsProvider(BaseProvider):
 
     def chat_message_sid(self) -> str:
         return self._sid(sids.MESSAGE)
+
+    # --- Flex Conversations --------------------------------------------------------------------
+
+    def conversation_sid(self) -> str:
+        return self._sid(sids.CHANNEL)
+
+    def conversation_participant_sid(self) -> str:
+        return self._sid(sids.MEMBER)
+
+    def conversation_address_configuration_sid(self) -> str:
+        return self._sid(sids.ADDRESS_CONFIGURATION)
+
+    def flex_interaction_sid(self) -> str:
+        return self._sid(sids.INTERACTION)
+
+    def flex_interaction_channel_sid(self) -> str:
+        return self._sid(sids.INTERACTION_CHANNEL)
+
+    def flex_interaction_channel(self, media_channel_sid: str | None = None) -> str:
+        """An interaction's ``Channel`` (JSON text): a customer-initiated SMS, WhatsApp or web
+        chat routing the conversation ``media_channel_sid`` (a new SID when not given)."""
+        kind = self.generator.random.choice(("sms", "whatsapp", "web", "chat"))
+        conversation = media_channel_sid or self.conversation_sid()
+        return json.dumps(
+            {
+                "type": kind,
+                "initiated_by": "customer",
+                "properties": {"media_channel_sid": conversation},
+            }
+        )
+
+    def flex_interaction_routing(self, workspace_sid: str | None = None) -> str:
+        """An interaction's ``Routing`` (JSON text): a workspace, a workflow and the customer's
+        name and number as task attributes."""
+        name = values.person_name(self.generator.random)
+        return json.dumps(
+            {
+                "properties": {
+                    "workspace_sid": workspace_sid or self._sid(sids.WORKSPACE),
+                    "workflow_sid": self._sid(sids.WORKFLOW),
+                    "task_channel_unique_name": "chat",
+                    "attributes": {
+                        "customerName": name,
+                        "customerAddress": values.phone_number(self.generator.random),
+                    },
+                }
+            }
+        )

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
@@ -41,8 +42,12 @@ from .models import (
 )
 
 __all__ = [
+    "INTERACTION_CHANNEL_TYPES",
+    "INVALID_CONVERSATION_RULES",
     "INVALID_CREATE_RULES",
+    "INVALID_INTERACTION_RULES",
     "InvalidCreate",
+    "InvalidRequest",
     "account_sids",
     "api_key_sids",
     "channel_pages",
@@ -52,11 +57,16 @@ __all__ = [
     "chat_message_params",
     "chat_webhook_events",
     "chat_webhook_params",
+    "conversation_params",
+    "conversation_webhook_events",
     "create_channel_kwargs",
     "create_channel_params",
     "flex_flow_sids",
     "flex_flows",
+    "interaction_params",
+    "invalid_conversation_params",
     "invalid_create_channel_params",
+    "invalid_interaction_params",
     "json_texts",
     "sids",
     "task_sids",
@@ -817,5 +827,331 @@ def chat_webhook_events(
     empty body and all-zero SIDs."""
     return _webhook_event(
         _checked_choice(event, _WEBHOOK_EVENTS, "event"),
+        _checked_sids(account_sid, _sids.ACCOUNT, "account_sid"),
+    )
+
+
+# --- Flex Conversations ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvalidRequest:
+    """A request form that breaks exactly one rule, and the answer the fake gives it: ``rule``
+    names the rule, ``field`` the wire name that breaks it."""
+
+    params: dict[str, str]
+    rule: str
+    field: str
+    status: int
+    code: int
+    message: str
+
+
+def _duration(seconds: int, style: int) -> str:
+    """``seconds`` as ISO 8601: ``PT{m}M``, ``PT{h}H{m}M{s}S`` or ``P{d}DT{h}H{m}M{s}S``."""
+    if style == 0 and seconds % 60 == 0:
+        return f"PT{seconds // 60}M"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, rest = divmod(rest, 60)
+    time = f"T{hours}H{minutes}M{rest}S"
+    return f"P{days}D{time}" if style == 2 or days else f"P{time}"
+
+
+def _durations(least: int, most: int) -> SearchStrategy[str]:
+    return st.builds(_duration, st.integers(least, most), st.integers(0, 2))
+
+
+def conversation_params(
+    *,
+    friendly_name: str | SearchStrategy[str] = _texts(),
+    attributes: str | SearchStrategy[str] = json_texts(),
+) -> SearchStrategy[dict[str, str]]:
+    """Valid conversation create forms by wire name (``client.conversations.v1.conversations
+    .create``): any of ``FriendlyName``, ``UniqueName``, ``Attributes`` (JSON text), ``State``
+    (``active`` or ``inactive``), ``Timers.Inactive`` (1 minute to a day) and ``Timers.Closed``
+    (10 minutes to 30 days), the timers in ISO 8601 of several forms. Shrinks towards the
+    empty form."""
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "FriendlyName": _as_strategy(friendly_name),
+            "UniqueName": _texts().filter(lambda name: not _sids.is_sid(name, _sids.CHANNEL)),
+            "Attributes": _as_strategy(attributes),
+            "State": st.sampled_from(["active", "inactive"]),
+            "Timers.Inactive": _durations(60, 86400),
+            "Timers.Closed": _durations(600, 30 * 86400),
+        },
+    )
+
+
+INVALID_CONVERSATION_RULES = (
+    "timer_too_short",
+    "timer_not_iso_8601",
+    "state_unknown",
+    "created_closed",
+    "attributes_not_json",
+)
+
+
+def _broken_conversation(rule: str, timer: str) -> SearchStrategy[InvalidRequest]:
+    name = f"Timers.{timer}"
+    if rule == "timer_too_short":
+        least = 600 if timer == "Closed" else 60
+        values, error, field = _durations(1, least - 1), errors.timer_too_short(timer), name
+    elif rule == "timer_not_iso_8601":
+        values = _texts(20).filter(lambda text: not re.fullmatch(r"P[0-9WDTHMS]*", text))
+        error, field = errors.timer_format(timer), name
+    elif rule == "state_unknown":
+        values = _texts(12).filter(lambda text: text not in ("active", "inactive", "closed"))
+        error, field = errors.conversation_state_invalid(), "State"
+    elif rule == "created_closed":
+        values, error, field = st.just("closed"), errors.conversation_created_closed(), "State"
+    else:
+        values, error, field = (
+            _texts(40).filter(_not_json),
+            errors.attributes_not_json(),
+            "Attributes",
+        )
+    return values.filter(bool).map(
+        lambda value: InvalidRequest(
+            {field: value}, rule, field, error.status, error.code, error.message
+        )
+    )
+
+
+def invalid_conversation_params(
+    *, rules: Collection[str] = INVALID_CONVERSATION_RULES
+) -> SearchStrategy[InvalidRequest]:
+    """Conversation create forms that each break exactly one of ``rules``, with the status,
+    code and message the fake answers (as the Conversations API documents them): a timer
+    shorter than its least (1 minute inactive, 10 closed), a timer not in ISO 8601, a
+    ``State`` that is none, a conversation created ``closed``, ``Attributes`` not JSON.
+
+    Shrinks towards the first rule given, on the inactive timer."""
+    unknown = set(rules) - set(INVALID_CONVERSATION_RULES)
+    if not rules or unknown or isinstance(rules, str):
+        raise InvalidArgument(
+            f"rules must be a non-empty collection of {INVALID_CONVERSATION_RULES}, got {rules!r}"
+        )
+    timers = st.sampled_from(["Inactive", "Closed"])
+    return st.one_of(
+        [timers.flatmap(partial(_broken_conversation, rule)) for rule in dict.fromkeys(rules)]
+    )
+
+
+INTERACTION_CHANNEL_TYPES = ("sms", "whatsapp", "web", "chat", "email", "messenger", "gbm")
+
+
+def interaction_params(
+    *,
+    media_channel_sid: str | SearchStrategy[str] = channel_sids(),
+    workspace_sid: str | SearchStrategy[str] = sids(_sids.WORKSPACE),
+    channel_type: str | SearchStrategy[str] = st.sampled_from(INTERACTION_CHANNEL_TYPES),
+) -> SearchStrategy[dict[str, str]]:
+    """Valid interaction create forms by wire name (``client.flex_api.v1.interaction.create``
+    takes them decoded): a customer-initiated ``Channel`` routing the conversation
+    ``media_channel_sid`` and a ``Routing`` to ``workspace_sid``, with any of a workflow, a
+    task channel and task attributes; JSON text, as the helper library sends them. Start the
+    fake with that conversation (or expect the channel to settle as ``failed``). Shrinks
+    towards an SMS channel and a routing with only its workspace."""
+    channel = st.builds(
+        lambda kind, sid: {
+            "type": kind,
+            "initiated_by": "customer",
+            "properties": {"media_channel_sid": sid},
+        },
+        _checked_choice(channel_type, INTERACTION_CHANNEL_TYPES, "channel_type"),
+        _checked_sids(media_channel_sid, _sids.CHANNEL, "media_channel_sid"),
+    )
+    properties = st.fixed_dictionaries(
+        {"workspace_sid": _checked_sids(workspace_sid, _sids.WORKSPACE, "workspace_sid")},
+        optional={
+            "workflow_sid": sids(_sids.WORKFLOW),
+            "task_channel_unique_name": st.sampled_from(["chat", "sms", "default"]),
+            "attributes": st.dictionaries(_texts(12), _texts(20), max_size=3),
+        },
+    )
+    return st.fixed_dictionaries(
+        {
+            "Channel": channel.map(json.dumps),
+            "Routing": properties.map(lambda found: json.dumps({"properties": found})),
+        }
+    )
+
+
+INVALID_INTERACTION_RULES = (
+    "channel_missing",
+    "channel_not_json_object",
+    "channel_type_unknown",
+    "customer_without_media_channel",
+    "routing_missing",
+    "routing_without_workspace",
+)
+
+
+def invalid_interaction_params(
+    *,
+    media_channel_sid: str | SearchStrategy[str] = channel_sids(),
+    rules: Collection[str] = INVALID_INTERACTION_RULES,
+) -> SearchStrategy[InvalidRequest]:
+    """Interaction create forms that each break exactly one of ``rules``, with the answer the
+    fake gives: ``Channel`` or ``Routing`` missing, a ``Channel`` that is not a JSON object, of
+    no channel type, or customer-initiated without a conversation to route, a ``Routing``
+    without a workspace. Shrinks towards the first rule given, on the smallest valid form."""
+    unknown = set(rules) - set(INVALID_INTERACTION_RULES)
+    if not rules or unknown or isinstance(rules, str):
+        raise InvalidArgument(
+            f"rules must be a non-empty collection of {INVALID_INTERACTION_RULES}, got {rules!r}"
+        )
+    valid = interaction_params(media_channel_sid=media_channel_sid)
+    invalid_channel = errors.channel_request_invalid()
+
+    def breaking(rule: str, params: dict[str, str]) -> SearchStrategy[InvalidRequest]:
+        channel = json.loads(params["Channel"])
+        if rule in ("channel_missing", "routing_missing"):
+            name = "Channel" if rule == "channel_missing" else "Routing"
+            error = errors.missing_parameter(name)
+            kept = {k: v for k, v in params.items() if k != name}
+            return st.just(
+                InvalidRequest(kept, rule, name, error.status, error.code, error.message)
+            )
+        if rule == "channel_not_json_object":
+            error = errors.invalid_parameter("Channel", errors.EXPECTED_JSON_OBJECT)
+            values = st.one_of(_texts(30).filter(_not_json), st.sampled_from(["[]", "1", '"sms"']))
+            field, changed = "Channel", values
+        elif rule == "channel_type_unknown":
+            error, field = invalid_channel, "Channel"
+            kinds = _texts(10).filter(
+                lambda kind: kind not in (*INTERACTION_CHANNEL_TYPES, "voice")
+            )
+            changed = kinds.map(lambda kind: json.dumps({**channel, "type": kind}))
+        elif rule == "customer_without_media_channel":
+            error, field = invalid_channel, "Channel"
+            changed = st.just(json.dumps({k: v for k, v in channel.items() if k != "properties"}))
+        else:
+            error = errors.invalid_parameter("Routing", errors.EXPECTED_ROUTING)
+            field, changed = (
+                "Routing",
+                st.sampled_from(['{"properties": {}}', '{"type": "TaskRouter"}']),
+            )
+        return changed.map(
+            lambda value: InvalidRequest(
+                {**params, field: value}, rule, field, error.status, error.code, error.message
+            )
+        )
+
+    return st.one_of([valid.flatmap(partial(breaking, rule)) for rule in dict.fromkeys(rules)])
+
+
+_CONVERSATION_EVENTS = (
+    "onMessageAdded",
+    "onMessageUpdated",
+    "onMessageRemoved",
+    "onParticipantAdded",
+    "onParticipantRemoved",
+    "onConversationStateUpdated",
+)
+
+
+@st.composite
+def _conversation_event(
+    draw: st.DrawFn, event: SearchStrategy[str], account_sid: SearchStrategy[str]
+) -> dict[str, str]:
+    from .conversations import events
+    from .conversations.state import Binding, Conversation, ConversationMessage, Participant
+
+    kind = draw(event)
+    bits = draw(_RENDERED_BITS)
+    account = draw(account_sid)
+    service = f"{_sids.CHAT_SERVICE}{bits >> 328 & _MAX_SID:032x}"
+    conversation_sid = f"{_sids.CHANNEL}{bits >> 200 & _MAX_SID:032x}"
+    messaging = f"{_sids.MESSAGING_SERVICE}{bits >> 100 & _MAX_SID:032x}"
+    moment = _EPOCH + timedelta(seconds=(bits >> 48 & 0xFFFFFFFF) % _SPAN)
+    sdk = draw(_BOOLEANS)
+    identity = draw(_TEXTS)
+    participant_sid = f"{_sids.MEMBER}{bits >> 72 & _MAX_SID:032x}"
+    params: dict[str, str]
+    if kind.startswith("onMessage"):
+        message = ConversationMessage(
+            f"{_sids.MESSAGE}{bits >> 72 & _MAX_SID:032x}",
+            account,
+            service,
+            conversation_sid,
+            draw(st.integers(0, 10_000)),
+            identity,
+            draw(st.text(_CHARACTERS, max_size=200)),
+            draw(_FLAT_JSON),
+            draw(st.none() | st.just(participant_sid)),
+            moment,
+            moment,
+        )
+        params = events.message(message, messaging)
+        if kind == "onMessageUpdated":
+            params["DateUpdated"] = format_date(moment)
+        elif kind == "onMessageRemoved":
+            params["DateRemoved"] = format_date(moment)
+    elif kind.startswith("onParticipant"):
+        sms = draw(_BOOLEANS)
+        participant = Participant(
+            participant_sid,
+            account,
+            service,
+            conversation_sid,
+            None if sms else identity,
+            "{}",
+            Binding("sms", "+15005550100", "+15005550199", None) if sms else None,
+            f"{_sids.ROLE}{bits & 0xFFFFFF:032x}",
+            moment,
+            moment,
+            None,
+            None,
+            1,
+        )
+        params = events.participant(participant)
+        if kind == "onParticipantRemoved":
+            params.update(DateUpdated=format_date(moment), DateRemoved=format_date(moment))
+    else:
+        before = Conversation(
+            conversation_sid,
+            account,
+            service,
+            messaging,
+            None,
+            None,
+            "{}",
+            draw(st.sampled_from(["active", "inactive"])),
+            moment,
+            moment,
+            1,
+        )
+        moved = draw(
+            st.sampled_from(["active", "inactive", "closed"]).filter(
+                lambda state: state != before.state
+            )
+        )
+        reason = draw(st.sampled_from(["API", "TIMER", "EVENT"]))
+        params = events.state(before, before._replace(state=moved), reason)
+    params = {"EventType": kind, "Source": "SDK" if sdk else "API", **params}
+    if sdk:
+        params["ClientIdentity"] = identity
+    params["WebhookSid"] = f"{_sids.WEBHOOK}{bits >> 40 & _MAX_SID:032x}"
+    return params
+
+
+def conversation_webhook_events(
+    *,
+    event: str | SearchStrategy[str] = st.sampled_from(_CONVERSATION_EVENTS),
+    account_sid: str | SearchStrategy[str] = account_sids(),
+) -> SearchStrategy[dict[str, str]]:
+    """The parameters of conversation-scoped webhooks as the fake delivers them (built by its
+    own event code): ``onMessageAdded``, ``onMessageUpdated``, ``onMessageRemoved``,
+    ``onParticipantAdded`` (an identity, or an SMS binding), ``onParticipantRemoved`` and
+    ``onConversationStateUpdated``, from the API or the SDK (then with a ``ClientIdentity``).
+    For a test of an app's webhook handler; sign them with
+    ``pytest_flexchannels.webhooks.signature``. Shrinks towards an ``onMessageAdded`` with an
+    empty body and all-zero SIDs."""
+    return _conversation_event(
+        _checked_choice(event, _CONVERSATION_EVENTS, "event"),
         _checked_sids(account_sid, _sids.ACCOUNT, "account_sid"),
     )

@@ -30,6 +30,13 @@ METHODS = [
     "flex_chat_message_body",
     "flex_agent_reply",
     "chat_message_sid",
+    "conversation_sid",
+    "conversation_participant_sid",
+    "conversation_address_configuration_sid",
+    "flex_interaction_sid",
+    "flex_interaction_channel_sid",
+    "flex_interaction_channel",
+    "flex_interaction_routing",
 ]
 E164 = r"\+[1-9]\d{7,14}"
 
@@ -51,6 +58,11 @@ def fake() -> Faker:
         ("chat_user_sid", "US"),
         ("taskrouter_task_sid", "WT"),
         ("chat_message_sid", "IM"),
+        ("conversation_sid", "CH"),
+        ("conversation_participant_sid", "MB"),
+        ("conversation_address_configuration_sid", "IG"),
+        ("flex_interaction_sid", "KD"),
+        ("flex_interaction_channel_sid", "UO"),
     ],
 )
 def test_sids_match_the_official_patterns(fake: Faker, method: str, prefix: str) -> None:
@@ -134,3 +146,25 @@ def test_message_bodies_are_what_customers_and_agents_write(fake: Faker) -> None
     bodies = {fake.flex_chat_message_body() for _ in range(200)}
     assert bodies <= set(QUESTIONS) | set(REPLIES) and bodies & set(REPLIES)
     assert {fake.flex_agent_reply() for _ in range(50)} <= set(REPLIES)
+
+
+def test_interaction_forms_are_accepted_by_the_fake(fake: Faker) -> None:
+    with FlexChannelsMock() as fc:
+        client = fc.client()
+        conversation = client.conversations.v1.conversations.create()
+        channel = fake.flex_interaction_channel(conversation.sid)
+        routing = fake.flex_interaction_routing()
+        interaction = client.flex_api.v1.interaction.create(
+            channel=json.loads(channel), routing=json.loads(routing)
+        )
+        attributes = json.loads(interaction.routing["properties"]["attributes"])
+        assert (
+            attributes["customerName"]
+            == json.loads(routing)["properties"]["attributes"]["customerName"]
+        )
+        assert attributes["conversationSid"] == conversation.sid
+        assert json.loads(channel)["type"] in ("sms", "whatsapp", "web", "chat")
+        assert (
+            json.loads(fake.flex_interaction_channel())["properties"]["media_channel_sid"][:2]
+            == "CH"
+        )

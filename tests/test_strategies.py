@@ -306,3 +306,123 @@ def _handle(fake: FlexChannelsMock, method: str, url: str, body: bytes) -> tuple
     headers = {"Authorization": basic_auth(fake)}
     response = fake.handle(Request(method, url, headers, body))
     return response.status, json.loads(response.body)
+
+
+# --- Flex Conversations ------------------------------------------------------------------------
+
+CONVERSATIONS = "https://conversations.twilio.com/v1/Conversations"
+
+
+@given(fst.conversation_params())
+def test_every_conversation_form_is_created(params: dict[str, str]) -> None:
+    with FlexChannelsMock(now="2026-06-01T10:00:00Z") as fake:
+        status, body = _handle(fake, "POST", CONVERSATIONS, urlencode(params).encode())
+        assert status == 201, body
+        assert body["state"] == params.get("State", "active")
+        assert (body["friendly_name"], body["unique_name"]) == (
+            params.get("FriendlyName"),
+            params.get("UniqueName"),
+        )
+        expected = {}
+        if "Timers.Inactive" in params and body["state"] == "active":
+            expected["date_inactive"] = _after(params["Timers.Inactive"])
+        if "Timers.Closed" in params:
+            expected["date_closed"] = _after(params["Timers.Closed"])
+        assert body["timers"] == expected
+
+
+def _after(duration: str) -> str:
+    """2026-06-01T10:00:00Z plus an ISO 8601 duration of days, hours, minutes, seconds."""
+    from datetime import datetime, timedelta, timezone
+
+    match = re.fullmatch(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", duration)
+    assert match is not None, duration
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    start = datetime(2026, 6, 1, 10, tzinfo=timezone.utc)
+    moment = start + timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.mark.parametrize("rule", fst.INVALID_CONVERSATION_RULES)
+@given(data=st.data())
+def test_each_conversation_rule_gets_its_answer(rule: str, data: st.DataObject) -> None:
+    example = data.draw(fst.invalid_conversation_params(rules=[rule]))
+    assert example.rule == rule
+    with FlexChannelsMock() as fake:
+        status, body = _handle(fake, "POST", CONVERSATIONS, urlencode(example.params).encode())
+        assert (status, body["code"], body["message"]) == (
+            example.status,
+            example.code,
+            example.message,
+        )
+        assert fake.client().conversations.v1.conversations.list() == []
+
+
+@given(fst.interaction_params())
+def test_every_interaction_form_routes_its_conversation(params: dict[str, str]) -> None:
+    with FlexChannelsMock() as fake:
+        conversation = json.loads(params["Channel"])["properties"]["media_channel_sid"]
+        url = "https://flex-api.twilio.com/v1/Interactions"
+        status, body = _handle(fake, "POST", url, urlencode(params).encode())
+        assert status == 200, body
+        task = body["routing"]["properties"]
+        assert task["workspace_sid"] == json.loads(params["Routing"])["properties"]["workspace_sid"]
+        assert json.loads(task["attributes"])["conversationSid"] == conversation
+        # No such conversation in a fresh fake: its channel settles as failed (45356).
+        channel = (
+            fake.client().flex_api.v1.interaction(body["sid"]).channels(body["channel"]["sid"])
+        )
+        assert [channel.fetch().status, channel.fetch().error_code] == ["setup", 45356]
+
+
+@pytest.mark.parametrize("rule", fst.INVALID_INTERACTION_RULES)
+@given(data=st.data())
+def test_each_interaction_rule_gets_its_answer(rule: str, data: st.DataObject) -> None:
+    example = data.draw(fst.invalid_interaction_params(rules=[rule]))
+    assert example.rule == rule
+    with FlexChannelsMock() as fake:
+        url = "https://flex-api.twilio.com/v1/Interactions"
+        status, body = _handle(fake, "POST", url, urlencode(example.params).encode())
+        assert (status, body["code"], body["message"]) == (
+            example.status,
+            example.code,
+            example.message,
+        )
+        assert fake.orphans == []
+
+
+@given(fst.conversation_webhook_events(), st.sampled_from(["https://bridge.example.com/agent"]))
+def test_conversation_webhook_events_sign_and_read_as_the_fake_sends_them(
+    event: dict[str, str], url: str
+) -> None:
+    from twilio.request_validator import RequestValidator
+
+    from pytest_flexchannels.webhooks import signature
+
+    assert ("ClientIdentity" in event) == (event["Source"] == "SDK")
+    marks = {
+        "onMessage": "MessageSid",
+        "onParticipant": "ParticipantSid",
+        "onConversationStateUpdated": "StateTo",
+    }
+    assert any(event["EventType"].startswith(k) and mark in event for k, mark in marks.items())
+    assert event["WebhookSid"].startswith("WH") and event["ConversationSid"].startswith("CH")
+    token = "f" * 32
+    assert RequestValidator(token).validate(url, event, signature(token, url, event))
+
+
+def test_conversations_strategy_arguments_are_checked() -> None:
+    for make in (fst.invalid_conversation_params, fst.invalid_interaction_params):
+        with pytest.raises(InvalidArgument, match="rules must be a non-empty collection"):
+            make(rules=["nonsense"])
+
+    @given(st.data())
+    def draw(data: st.DataObject) -> None:
+        with pytest.raises(InvalidArgument):
+            data.draw(fst.conversation_webhook_events(event="onNothing"))
+        with pytest.raises(InvalidArgument):
+            data.draw(fst.interaction_params(channel_type="fax"))
+        with pytest.raises(InvalidArgument):
+            data.draw(fst.interaction_params(media_channel_sid="CH1"))
+
+    draw()

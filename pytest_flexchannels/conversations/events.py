@@ -128,12 +128,10 @@ def participant(participant: Participant) -> dict[str, str]:
     return params
 
 
-def state_updated(
-    state: ConversationsState, before: Conversation, after: Conversation, reason: str
-) -> list[Webhook]:
-    """``onConversationStateUpdated`` for a conversation that moved from ``before.state``
-    (``reason``: ``API``, ``TIMER``, or ``EVENT`` for a message that brought it back)."""
-    params = {
+def state(before: Conversation, after: Conversation, reason: str) -> dict[str, str]:
+    """The parameters of ``onConversationStateUpdated`` (``reason``: ``API``, ``TIMER``, or
+    ``EVENT`` for a message that brought the conversation back)."""
+    return {
         "AccountSid": after.account_sid,
         "ChatServiceSid": after.chat_service_sid,
         "ConversationSid": after.sid,
@@ -143,4 +141,11 @@ def state_updated(
         "StateUpdated": format_date(after.date_updated),
         "Reason": reason,
     }
-    return fire(state, after.sid, "onConversationStateUpdated", params, "API")
+
+
+def state_updated(
+    state_of: ConversationsState, before: Conversation, after: Conversation, reason: str
+) -> list[Webhook]:
+    """What hears a conversation moving from ``before.state`` to ``after.state``."""
+    params = state(before, after, reason)
+    return fire(state_of, after.sid, "onConversationStateUpdated", params, "API")
