@@ -27,6 +27,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import responses
 from seams import AsyncStub, SyncStub
@@ -195,6 +196,36 @@ class _Idle:
     def stop(self) -> None: ...
 
 
+def _against_stubs(
+    name: str,
+    fake: FlexChannelsMock,
+    url: str,
+    status: int,
+    body: bytes,
+    call: Callable[[], object],
+    rounds: int,
+    calls: int,
+    goal: float | None = 1.05,
+) -> None:
+    """``call`` (a POST to ``url``) answered by the fake, against static responses stubs of the
+    same answer: registered as users write them (json=), and the cheapest responses allows
+    (``goal``: the ratio to meet, None to report it only)."""
+    registered = responses.RequestsMock(assert_all_requests_are_fired=False)
+    registered.add("POST", url, json=json.loads(body), status=status)
+    cheapest = responses.RequestsMock(assert_all_requests_are_fired=False)
+    pattern = re.compile(re.escape(url) + r"(\?.*)?$")
+    cheapest.add("POST", pattern, body=body, status=status, content_type="application/json")
+    for floor, label in ((registered, ""), (cheapest, " vs responses' cheapest stubs")):
+        fake_time, floor_time, ratio = compare(Answering(fake), call, floor, call, rounds, calls)
+        fake.calls.clear()
+        report(
+            f"per call: {name}{label}",
+            f"{fake_time * 1e6:.0f} us / {floor_time * 1e6:.0f} us = {ratio:.3f}x",
+            "(reported)" if goal is None else f"<= {goal:.2f}x",
+            None if goal is None else ratio <= goal,
+        )
+
+
 def bench_chat(rounds: int, calls: int) -> None:
     """A chat message create through the client, against static responses stubs of the same
     call (json= and the cheapest); an agent reply delivered in process to a Flask app, against
@@ -214,20 +245,16 @@ def bench_chat(rounds: int, calls: int) -> None:
     def post() -> object:
         return chat.messages.create(body="Where is my order?")
 
-    registered = responses.RequestsMock(assert_all_requests_are_fired=False)
-    registered.add("POST", f"https://chat.twilio.com{path}", json=json.loads(body), status=201)
-    cheapest = responses.RequestsMock(assert_all_requests_are_fired=False)
-    pattern = re.compile(re.escape(f"https://chat.twilio.com{path}") + r"(\?.*)?$")
-    cheapest.add("POST", pattern, body=body, status=201, content_type="application/json")
-    for floor, label in ((registered, ""), (cheapest, " vs responses' cheapest stubs")):
-        fake_time, floor_time, ratio = compare(Answering(fake), post, floor, post, rounds, calls)
-        fake.calls.clear()
-        report(
-            f"per call: chat message create{label}",
-            f"{fake_time * 1e6:.0f} us / {floor_time * 1e6:.0f} us = {ratio:.3f}x",
-            "<= 1.05x",
-            ratio <= 1.05,
-        )
+    _against_stubs(
+        "chat message create",
+        fake,
+        f"https://chat.twilio.com{path}",
+        201,
+        body,
+        post,
+        rounds,
+        calls,
+    )
 
     app = Flask("bridge")
     validator = RequestValidator(fake.auth_token)
@@ -265,6 +292,46 @@ def bench_chat(rounds: int, calls: int) -> None:
         "(reported)",
         None,
     )
+
+
+def bench_conversations(rounds: int, calls: int) -> None:
+    """Flex Conversations through the client: an interaction create (a customer's conversation
+    routed to Flex) and a conversation message create, each against static responses stubs."""
+    fake = FlexChannelsMock(seed=12)
+    client = Client(fake.account_sid, fake.auth_token)
+    with fake:  # set up through the client, answered by the fake
+        conversation = client.conversations.v1.conversations.create(friendly_name="SMS")
+    channel = {
+        "type": "sms",
+        "initiated_by": "customer",
+        "properties": {"media_channel_sid": conversation.sid},
+    }
+    routing = {"properties": {"workspace_sid": "WS" + "1" * 32, "workflow_sid": "WW" + "2" * 32}}
+    form = urlencode({"Channel": json.dumps(channel), "Routing": json.dumps(routing)}).encode()
+    url = "https://flex-api.twilio.com/v1/Interactions"
+
+    def route() -> object:
+        return client.flex_api.v1.interaction.create(channel=channel, routing=routing)
+
+    _against_stubs(
+        "interaction create",
+        fake,
+        url,
+        200,
+        _raw(fake, "POST", url, form),
+        route,
+        rounds,
+        calls,
+        None,  # the issue that asked for it set no goal: reported
+    )
+    messages = client.conversations.v1.conversations(conversation.sid).messages
+    url = f"https://conversations.twilio.com/v1/Conversations/{conversation.sid}/Messages"
+
+    def post() -> object:
+        return messages.create(author="+15005550100", body="Where is my order?")
+
+    body = _raw(fake, "POST", url, b"Author=%2B15005550100&Body=Where+is+my+order%3F")
+    _against_stubs("conversation message create", fake, url, 201, body, post, rounds, calls, None)
 
 
 def bench_async_per_call(rounds: int, calls: int) -> None:
@@ -747,6 +814,7 @@ def main() -> None:
     bench_per_call(rounds, calls)
     bench_async_per_call(rounds, calls)
     bench_chat(rounds, calls)
+    bench_conversations(rounds, calls)
     bench_scale(rounds, calls // 2)
     bench_delete_scale(rounds, calls // 5)
     bench_server(rounds, calls)

@@ -82,7 +82,7 @@ def post(
         conversation = state.set_state(chat, conversation, "active", now)
         if enabled:
             sent += events.state_updated(chat, before, conversation, "EVENT")
-    else:  # activity restarts the timers
+    elif conversation.timer_inactive or conversation.timer_closed:  # activity restarts them
         conversation = state.restarted(conversation, now)
         state.keep(chat, conversation)
     author = args.get("author", "system")
