@@ -19,7 +19,12 @@ from .chat import agent as _agent
 from .chat.state import ChatMessage, attributes_json
 from .clock import Clock
 from .conversations import agent as _conversation_agent
-from .conversations.state import ConversationMessage, ConversationsState, sweep
+from .conversations.state import (
+    Conversation,
+    ConversationMessage,
+    ConversationsState,
+    sweep,
+)
 from .errors import UnknownSidError, injected
 from .faults import ConnectionDropped, Fault, FaultPlan
 from .flex import interactions as _interactions
@@ -539,11 +544,7 @@ class FlexChannelsMock:
             text = json.dumps(attributes)
         store = self._store
         with store.lock:
-            found = (
-                None
-                if store.get_row(account, sid)
-                else _conversation_agent.find(store, account, sid)
-            )
+            found = self._conversation(account, sid)
             if found is not None:
                 acting, chat, conversation = found
                 identity = author or _agent.AGENT
@@ -563,11 +564,7 @@ class FlexChannelsMock:
         account = account_sid or self.account.sid
         store = self._store
         with store.lock:
-            found = (
-                None
-                if store.get_row(account, sid)
-                else _conversation_agent.find(store, account, sid)
-            )
+            found = self._conversation(account, sid)
             if found is not None:
                 acting, chat, conversation = found
                 if not _interactions.end_chat(acting, sid):
@@ -586,15 +583,20 @@ class FlexChannelsMock:
         account = account_sid or self.account.sid
         store = self._store
         with store.lock:
-            found = (
-                None
-                if store.get_row(account, sid)
-                else _conversation_agent.find(store, account, sid)
-            )
+            found = self._conversation(account, sid)
             if found is not None:
                 chat = found[1]
                 return list(chat.messages.get(sid, {}).values())
         return _agent.messages(store, account, sid)
+
+    def _conversation(
+        self, account_sid: str, sid: str
+    ) -> tuple[_conversation_agent.Acting, ConversationsState, Conversation] | None:
+        """The conversation ``sid`` names (None: a Flex channel's chat, or nothing), for the
+        agent to act in; under the store's lock, which the caller holds."""
+        if self._store.get_row(account_sid, sid) is not None:
+            return None
+        return _conversation_agent.find(self._store, account_sid, sid)
 
     def advance(self, seconds: float | timedelta = 1.0) -> None:
         """Move the fake's clock forward (freezing it first if it runs) and fire what falls

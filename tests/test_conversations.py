@@ -58,7 +58,7 @@ def test_a_conversation_is_created_fetched_by_sid_or_unique_name_and_listed(
         "ada-1",
         '{"vip": true}',
     )
-    assert made.timers == {} and made.bindings is None
+    assert made.timers == {} and made.bindings == {}
     assert made.url == f"{API}/Conversations/{made.sid}"
     assert made.links == {
         "participants": f"{API}/Conversations/{made.sid}/Participants",

@@ -1,6 +1,6 @@
 """Conversations (``/v1/Conversations``, and in a named service): create, fetch (by SID or
 unique name), list (``State``), update (names, attributes, ``State``, ``Timers.*``), delete.
-``closed`` is final: a closed conversation's state cannot change again."""
+``closed`` is final: a closed conversation cannot change again (it can be deleted)."""
 
 from __future__ import annotations
 
@@ -57,9 +57,7 @@ def _json(conversation: Conversation, root: str, resource: str) -> str:
             "timers": _timers(conversation),
             "url": at,
             "links": {name: f"{at}/{name.capitalize()}" for name in _LINKS},
-            "bindings": None
-            if email is None
-            else {"email": {"address": email[0], "name": email[1]}},
+            "bindings": {} if email is None else {"email": {"address": email[0], "name": email[1]}},
         }
     )
 
@@ -135,17 +133,8 @@ def _seq(conversation: Conversation) -> int:
     return conversation.seq
 
 
-def _render(scoped: bool) -> Any:
-    resource = state.SCOPED if scoped else state.ROOT
-    return partial(_render_in, resource=resource)
-
-
-def _render_in(conversation: Conversation, root: str, *, resource: str) -> str:
-    return _json(conversation, root, resource)
-
-
-_PAGES = PageSpec(None, LIST_KEY, _render(False), _seq, ("State",))
-_SCOPED_PAGES = PageSpec(None, LIST_KEY, _render(True), _seq, ("State",))
+_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.ROOT), _seq, ("State",))
+_SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.SCOPED), _seq, ("State",))
 
 
 def _list(context: Context) -> Answer:

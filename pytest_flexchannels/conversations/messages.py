@@ -152,15 +152,11 @@ def _reversed(message: ConversationMessage) -> int:
     return (1 << 48) - message.position
 
 
-def _render_in(message: ConversationMessage, root: str, *, resource: str) -> str:
-    return _json(message, root, resource)
-
-
 _SPECS = {
     (scoped, descending): PageSpec(
         None,
         LIST_KEY,
-        partial(_render_in, resource=state.SCOPED if scoped else state.ROOT),
+        partial(_json, resource=state.SCOPED if scoped else state.ROOT),
         _reversed if descending else _index,
         ("Order",),
     )

@@ -168,12 +168,8 @@ def _seq(participant: Participant) -> int:
     return participant.seq
 
 
-def _render_in(participant: Participant, root: str, *, resource: str) -> str:
-    return _json(participant, root, resource)
-
-
-_PAGES = PageSpec(None, LIST_KEY, partial(_render_in, resource=state.ROOT), _seq)
-_SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_render_in, resource=state.SCOPED), _seq)
+_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.ROOT), _seq)
+_SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.SCOPED), _seq)
 
 
 def _list(context: Context) -> Answer:

@@ -162,12 +162,8 @@ def _seq(webhook: ConversationWebhook) -> int:
     return webhook.seq
 
 
-def _render_in(webhook: ConversationWebhook, root: str, *, resource: str) -> str:
-    return _json(webhook, root, resource)
-
-
-_PAGES = PageSpec(None, LIST_KEY, partial(_render_in, resource=state.ROOT), _seq)
-_SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_render_in, resource=state.SCOPED), _seq)
+_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.ROOT), _seq)
+_SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.SCOPED), _seq)
 
 
 def _list(context: Context) -> Answer:
