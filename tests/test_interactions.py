@@ -463,3 +463,35 @@ def test_the_orphan_check_names_what_a_test_left_open(pytester: pytest.Pytester)
             f"*  - interaction channel {channel} (setup) of interaction KD*, account AC*",
         ]
     )
+
+
+def test_conversations_and_interactions_through_a_served_fake(
+    flex_channels: FlexChannelsMock,
+) -> None:
+    with flex_channels.serve() as server:
+        client = Client(
+            flex_channels.account_sid,
+            flex_channels.auth_token,
+            http_client=server.twilio_http_client(),
+        )
+        conversation = client.conversations.v1.conversations.create(friendly_name="served")
+        message = client.conversations.v1.conversations(conversation.sid).messages.create(
+            body="hello"
+        )
+        interaction = _inbound(client, conversation.sid)
+        opened = client.flex_api.v2.web_channels.create(
+            address_sid=client.conversations.v1.address_configurations.create(
+                type="chat", address="web", auto_creation_enabled=True
+            ).sid
+        )
+    assert conversation.url == f"{server.url}/conversations/v1/Conversations/{conversation.sid}"
+    assert message.url == f"{conversation.url}/Messages/{message.sid}"
+    assert interaction.url == f"{server.url}/v1/Interactions/{interaction.sid}"
+    assert opened.conversation_sid.startswith("CH")
+    assert [call.operation for call in flex_channels.calls] == [
+        "create_conversation",
+        "create_conversation_message",
+        "create_interaction",
+        "create_address_configuration",
+        "create_web_chat",
+    ]
