@@ -41,6 +41,19 @@ __all__ = [
 ]
 
 
+def _heard(
+    accounts: list[Account], hook: WebhookRequest, key: str
+) -> tuple[str, bool, dict[str, str]]:
+    """A webhook a machine heard: the SID it names (``key``), whether the signature is its
+    account's (checked by twilio's own ``RequestValidator``), and its parameters."""
+    from twilio.request_validator import RequestValidator
+
+    account = next(a for a in accounts if a.sid == hook.params.get("AccountSid"))
+    signed = hook.headers.get("X-Twilio-Signature", "")
+    valid = RequestValidator(account.auth_token).validate(hook.url, hook.params, signed)
+    return hook.params.get(key, ""), valid, hook.params
+
+
 @dataclass
 class ModelChannel:
     sid: str
@@ -131,12 +144,7 @@ class FlexChannelsStateMachine(RuleBasedStateMachine):
         self.fake.route_webhooks(HOOKS, self._hear)
 
     def _hear(self, hook: WebhookRequest) -> int:
-        from twilio.request_validator import RequestValidator
-
-        account = next(a for a in self.accounts if a.sid == hook.params.get("AccountSid"))
-        signed = hook.headers.get("X-Twilio-Signature", "")
-        valid = RequestValidator(account.auth_token).validate(hook.url, hook.params, signed)
-        self.heard.append((hook.params.get("ChannelSid", ""), valid, hook.params))
+        self.heard.append(_heard(self.accounts, hook, "ChannelSid"))
         return 204
 
     def teardown(self) -> None:
@@ -488,12 +496,7 @@ class FlexConversationsStateMachine(RuleBasedStateMachine):
         self.fake.route_webhooks(HOOKS, self._hear)
 
     def _hear(self, hook: WebhookRequest) -> int:
-        from twilio.request_validator import RequestValidator
-
-        account = next(a for a in self.accounts if a.sid == hook.params.get("AccountSid"))
-        signed = hook.headers.get("X-Twilio-Signature", "")
-        valid = RequestValidator(account.auth_token).validate(hook.url, hook.params, signed)
-        self.heard.append((hook.params.get("ConversationSid", ""), valid, hook.params))
+        self.heard.append(_heard(self.accounts, hook, "ConversationSid"))
         return 204
 
     def teardown(self) -> None:

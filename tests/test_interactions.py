@@ -220,6 +220,20 @@ def test_bad_channels_and_routings_get_flexs_answers(
             "workspace_sid (and, for an agent-initiated contact, a queue_sid and a worker_sid)",
         ),
     ]
+    outbound = {
+        "type": "sms",
+        "initiated_by": "agent",
+        "participants": [{"address": "+15550100", "proxy_address": "+15550100"}],
+    }
+    routing = {"properties": {"workspace_sid": WORKSPACE, "queue_sid": QUEUE, "worker_sid": WORKER}}
+    cases.append(
+        (
+            {"Channel": json.dumps(outbound), "Routing": json.dumps(routing)},
+            400,
+            45366,
+            "Failed to create Channel. Invalid request parameters.",
+        )
+    )
     for form, status, code, message in cases:
         answer = http.post(url, data=form)
         assert (answer.status_code, answer.json()) == (status, error_body(status, code, message))

@@ -53,20 +53,25 @@ def event(wire: str, raw: Any) -> str:
 event.__name__ = "events, repeated"
 
 
+def shown(**configuration: Any) -> dict[str, Any]:
+    """A webhook's ``configuration`` as answers show it: what is set, repeated fields as lists
+    (Chat's channel webhooks and Conversations' scoped ones alike)."""
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in configuration.items()
+        if value is not None and value != ()
+    }
+
+
 def _configuration(webhook: Webhook) -> dict[str, Any]:
-    shown: dict[str, Any] = {}
-    if webhook.url is not None:
-        shown["url"] = webhook.url
-    if webhook.method is not None:
-        shown["method"] = webhook.method
-    if webhook.filters:
-        shown["filters"] = list(webhook.filters)
-    if webhook.triggers:
-        shown["triggers"] = list(webhook.triggers)
-    if webhook.flow_sid is not None:
-        shown["flow_sid"] = webhook.flow_sid
-    shown["retry_count"] = webhook.retry_count or 0
-    return shown
+    return shown(
+        url=webhook.url,
+        method=webhook.method,
+        filters=webhook.filters,
+        triggers=webhook.triggers,
+        flow_sid=webhook.flow_sid,
+        retry_count=webhook.retry_count or 0,
+    )
 
 
 def _json(webhook: Webhook, root: str) -> str:

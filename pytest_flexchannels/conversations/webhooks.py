@@ -10,6 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .. import errors, sids
+from ..chat.webhooks import shown
 from ..pages import PageSpec, window_of
 from ..registry import Param, integer, url
 from . import state
@@ -27,20 +28,14 @@ TRIGGERS = 5  # keywords a trigger webhook takes
 
 
 def _configuration(webhook: ConversationWebhook) -> dict[str, Any]:
-    shown: dict[str, Any] = {}
-    if webhook.url is not None:
-        shown["url"] = webhook.url
-    if webhook.method is not None:
-        shown["method"] = webhook.method
-    if webhook.filters:
-        shown["filters"] = list(webhook.filters)
-    if webhook.triggers:
-        shown["triggers"] = list(webhook.triggers)
-    if webhook.flow_sid is not None:
-        shown["flow_sid"] = webhook.flow_sid
-    if webhook.replay_after is not None:
-        shown["replay_after"] = webhook.replay_after
-    return shown
+    return shown(
+        url=webhook.url,
+        method=webhook.method,
+        filters=webhook.filters,
+        triggers=webhook.triggers,
+        flow_sid=webhook.flow_sid,
+        replay_after=webhook.replay_after,
+    )
 
 
 def _json(webhook: ConversationWebhook, root: str, resource: str) -> str:

@@ -287,8 +287,9 @@ def _invalid_channel() -> errors.FlexApiError:
 
 
 def _members(channel: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    """The ``participants`` of an agent- or API-initiated channel, each checked: an identity
-    (chat, web) or an address with its proxy address."""
+    """The ``participants`` of an agent- or API-initiated channel, each checked as the
+    conversation would check it (an identity, or an address with another proxy address), so
+    that the conversation is made whole or not at all."""
     members = channel.get("participants")
     if not isinstance(members, list) or not members:
         raise _invalid_channel()
@@ -300,7 +301,7 @@ def _members(channel: dict[str, Any], kind: str) -> list[dict[str, Any]]:
         proxy = member.get("proxy_address")
         if isinstance(identity, str) and identity:
             checked.append({"identity": identity})
-        elif isinstance(address, str) and address and isinstance(proxy, str) and proxy:
+        elif isinstance(address, str) and isinstance(proxy, str) and "" != address != proxy != "":
             checked.append({"address": address, "proxy_address": proxy})
         else:
             raise _invalid_channel()
