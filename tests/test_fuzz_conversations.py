@@ -31,15 +31,19 @@ SCHEMAS = {
     if key[0] in HOSTS
 }
 OPERATIONS = {f"{op.method} {op.path}": op for op in FAMILY}
-# Creates whose described form cannot say what makes them succeed (a Channel and a Routing are
-# objects the description leaves open; a webhook's target needs fields it marks optional): a
-# positive case need not be 2xx.
+# Creates whose described form cannot say what makes them succeed: a positive case need not be
+# 2xx. A Channel and a Routing are objects the description leaves open; a webhook's target needs
+# fields it marks optional; a message needs one of Body, MediaSid and ContentSid, a participant
+# an identity or an address with its proxy, all optional there.
 OPEN_BODIES = {
     "create_interaction",
     "create_interaction_invite",
     "create_web_chat",
-    "create_conversation_webhook",
-    "create_service_conversation_webhook",
+    *(
+        f"create_{scope}conversation_{kind}"
+        for scope in ("", "service_")
+        for kind in ("webhook", "message", "participant")
+    ),
 }
 WORKSPACE = "WS" + "a" * 32
 
