@@ -340,7 +340,19 @@ def test_invites_route_new_tasks_and_transfers_take_a_json_body(
     assert transfer.instance_sid.startswith("GO")
     done = channel.transfers(transfer.sid).update(Body(status="completed"))
     assert done.status == "completed" == channel.transfers(transfer.sid).fetch().status
-    assert flex_channels.calls.filter("create_interaction_transfer")[0].status_code == 201
+    (created,) = flex_channels.calls.filter("create_interaction_transfer")
+    assert created.status_code == 201
+    assert json.loads(created.request.body) == {
+        "type": "cold",
+        "from": customer.sid,
+        "to": WORKFLOW,
+    }
+    # The fake's own client (no interception) sends the JSON body as twilio's sync client does.
+    fake_client = flex_channels.client()
+    again = fake_client.flex_api.v1.interaction(interaction.sid).channels(
+        interaction.channel["sid"]
+    )
+    assert again.transfers.create(Body(type="external")).type == "external"
 
 
 def test_web_chats_open_a_conversation_through_an_address_configuration(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -30,10 +31,15 @@ def _request(
     data: dict[str, object] | None,
     headers: dict[str, str] | None,
     auth: tuple[str, str] | None,
+    json_data: bool = False,
 ) -> tuple[Request, dict[str, Any]]:
-    """The fake's request for a helper-library call, encoded as ``requests`` would encode it."""
+    """The fake's request for a helper-library call, encoded as the library's own client would
+    send it: a form, or JSON (``json_data``) when the sync client is asked for JSON."""
     query = urlencode([(k, v) for k, v in (params or {}).items() if v is not None], doseq=True)
-    form = urlencode([(k, v) for k, v in (data or {}).items() if v is not None], doseq=True)
+    if json_data:
+        form = json.dumps(data or {})
+    else:
+        form = urlencode([(k, v) for k, v in (data or {}).items() if v is not None], doseq=True)
     sent = dict(headers or {})
     if auth is not None:
         user, password = (part.encode("latin-1", "replace") for part in auth)
@@ -56,6 +62,7 @@ class _Answered:
     helper library's own clients keep their last request and response."""
 
     _handle: Handle
+    _json = False  # whether JSON operations' data goes as JSON (twilio's sync client)
     _test_only_last_request: TwilioRequest | None
     _test_only_last_response: TwilioResponse | None
 
@@ -69,7 +76,9 @@ class _Answered:
         auth: tuple[str, str] | None = None,
         allow_redirects: bool = False,
     ) -> tuple[Request, Response]:
-        request, kwargs = _request(method, url, params, data, headers, auth)
+        # The sync client sends JSON when the call says so; the async one always a form.
+        as_json = self._json and (headers or {}).get("Content-Type") == "application/json"
+        request, kwargs = _request(method, url, params, data, headers, auth, as_json)
         self._test_only_last_request = TwilioRequest(**kwargs)
         self._test_only_last_response = None
         return request, self._handle(request)
@@ -87,6 +96,8 @@ class _Answered:
 
 class FakeHttpClient(_Answered, HttpClient):  # type: ignore[misc]
     """A synchronous ``twilio`` HTTP client answered by one fake; timeouts meet its delays."""
+
+    _json = True
 
     def __init__(self, handle: Handle, timeout: float | None = None) -> None:
         super().__init__(_logger, False, timeout)
