@@ -411,16 +411,31 @@ def test_the_agent_ending_the_chat_closes_the_interaction_channel_and_conversati
     assert flex_channels.orphans == []
 
 
-def test_an_account_sees_only_its_own_interactions(
+def test_an_account_sees_only_its_own_interactions_and_addresses(
     flex_channels: FlexChannelsMock, client: Client
 ) -> None:
-    interaction = _inbound(client, _sms_conversation(client).sid)
+    conversation = _sms_conversation(client)
+    interaction = _inbound(client, conversation.sid)
+    address = client.conversations.v1.address_configurations.create(
+        type="chat", address="web", auto_creation_enabled=True
+    )
     theirs = flex_channels.client(flex_channels.add_account())
     assert _refused(lambda: theirs.flex_api.v1.interaction(interaction.sid).fetch()) == (
         404,
         20404,
         f"The requested resource /Interactions/{interaction.sid} was not found",
     )
+    assert theirs.conversations.v1.address_configurations.list() == []
+    assert _refused(lambda: theirs.flex_api.v2.web_channels.create(address_sid=address.sid)) == (
+        400,
+        45765,
+        "Address configuration data not found",
+    )
+    # Routing another account's conversation: the channel cannot reach it.
+    routed = _inbound(theirs, conversation.sid)
+    channel = theirs.flex_api.v1.interaction(routed.sid).channels(routed.channel["sid"])
+    channel.fetch()
+    assert (channel.fetch().status, channel.fetch().error_code) == ("failed", 45356)
 
 
 @pytest.mark.asyncio
