@@ -492,7 +492,7 @@ class FlexApi:
         return hmac.new(self._token_key, message, hashlib.sha256).hexdigest()[:16]
 
 
-# The families' operations, registered on import (they import this module).
+# The families' operations (each family registers all of its own when first imported).
 flex.load()
 chat.load()
 conversations.load()

@@ -338,13 +338,14 @@ class Registry:
         return path
 
     def __iter__(self) -> Iterator[Operation]:
-        """Every operation, grouped by domain in the order domains were declared (a family may
-        import another's modules, and so register them, before its own)."""
-        rank = {name: index for index, name in enumerate(self.domains)}
-        return iter(sorted(self._by_name.values(), key=lambda op: rank[op.domain]))
+        """Every operation, grouped by domain (Flex's first, then by name: whichever family's
+        modules were imported first), in the order each domain's were declared."""
+        return iter(
+            sorted(self._by_name.values(), key=lambda op: (op.domain != FLEX.name, op.domain))
+        )
 
     def names(self) -> tuple[str, ...]:
-        return tuple(self._by_name)
+        return tuple(op.name for op in self)
 
     def get(self, name: str) -> Operation | None:
         return self._by_name.get(name)

@@ -40,6 +40,16 @@ def signature(auth_token: str, url: str, params: Mapping[str, str] | None) -> st
     return base64.b64encode(digest).decode()
 
 
+def shown(**configuration: Any) -> dict[str, Any]:
+    """A webhook's ``configuration`` as API answers show it: what is set, repeated fields as
+    lists (Chat's channel webhooks and Conversations' scoped ones alike)."""
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in configuration.items()
+        if value is not None and value != ()
+    }
+
+
 class WebhookRequest(NamedTuple):
     """A webhook as an app receives it: what a plain callable target is given."""
 

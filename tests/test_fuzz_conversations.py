@@ -32,12 +32,14 @@ SCHEMAS = {
 }
 OPERATIONS = {f"{op.method} {op.path}": op for op in FAMILY}
 # Creates whose described form cannot say what makes them succeed: a positive case need not be
-# 2xx. A Channel and a Routing are objects the description leaves open; a webhook's target needs
+# 2xx. A Channel, a Routing and a participant's MediaProperties are values the description leaves
+# open (any JSON, null or a list as often as an object); a webhook's target needs
 # fields it marks optional; a message needs one of Body, MediaSid and ContentSid, a participant
 # an identity or an address with its proxy, all optional there.
 OPEN_BODIES = {
     "create_interaction",
     "create_interaction_invite",
+    "create_interaction_participant",
     "create_web_chat",
     *(
         f"create_{scope}conversation_{kind}"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .. import errors, sids
 from ..pages import PageSpec, window_of
 from ..registry import Operation, Param, one_of, register, sid, url
+from ..webhooks import shown
 from . import DOMAIN, state
 from .channels import PATH as CHANNELS
 from .state import DATE, ChatState, Webhook
@@ -51,16 +52,6 @@ def event(wire: str, raw: Any) -> str:
 
 
 event.__name__ = "events, repeated"
-
-
-def shown(**configuration: Any) -> dict[str, Any]:
-    """A webhook's ``configuration`` as answers show it: what is set, repeated fields as lists
-    (Chat's channel webhooks and Conversations' scoped ones alike)."""
-    return {
-        name: list(value) if isinstance(value, tuple) else value
-        for name, value in configuration.items()
-        if value is not None and value != ()
-    }
 
 
 def _configuration(webhook: Webhook) -> dict[str, Any]:

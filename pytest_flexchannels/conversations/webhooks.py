@@ -10,9 +10,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .. import errors, sids
-from ..chat.webhooks import shown
 from ..pages import PageSpec, window_of
 from ..registry import Param, integer, url
+from ..webhooks import shown
 from . import state
 from .events import EVENTS
 from .state import DATE, Conversation, ConversationsState, ConversationWebhook

@@ -13,3 +13,8 @@ def load() -> None:
     new resource is one new module."""
     for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         importlib.import_module(f"{__name__}.{module.name}")
+
+
+# Every module registered as soon as the family is imported, whichever module is asked for first:
+# the order of its operations does not depend on what another family imports.
+load()
