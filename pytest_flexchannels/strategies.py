@@ -964,14 +964,15 @@ def interaction_params(
         _checked_choice(channel_type, INTERACTION_CHANNEL_TYPES, "channel_type"),
         _checked_sids(media_channel_sid, _sids.CHANNEL, "media_channel_sid"),
     )
-    properties = st.fixed_dictionaries(
-        {"workspace_sid": _checked_sids(workspace_sid, _sids.WORKSPACE, "workspace_sid")},
-        optional={
-            "workflow_sid": sids(_sids.WORKFLOW),
-            "task_channel_unique_name": st.sampled_from(["chat", "sms", "default"]),
-            "attributes": st.dictionaries(_texts(12), _texts(20), max_size=3),
-        },
-    )
+    optional: dict[str, SearchStrategy[Any]] = {
+        "workflow_sid": sids(_sids.WORKFLOW),
+        "task_channel_unique_name": st.sampled_from(["chat", "sms", "default"]),
+        "attributes": st.dictionaries(_texts(12), _texts(20), max_size=3),
+    }
+    required: dict[str, SearchStrategy[Any]] = {
+        "workspace_sid": _checked_sids(workspace_sid, _sids.WORKSPACE, "workspace_sid")
+    }
+    properties = st.fixed_dictionaries(required, optional=optional)
     return st.fixed_dictionaries(
         {
             "Channel": channel.map(json.dumps),
