@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -725,6 +725,45 @@ def chat_webhook_params(
     )
 
 
+class _Frame(NamedTuple):
+    """What every drawn webhook shares: its event, the bits its SIDs and date come from, the
+    account, the service, the acting identity, the date, the channel or conversation, and
+    whether the SDK acted (then the identity is the ``ClientIdentity``)."""
+
+    kind: str
+    bits: int
+    account: str
+    service: str
+    identity: str
+    moment: datetime
+    channel_sid: str
+    sdk: bool
+
+    def delivered(self, params: dict[str, str], **extra: str) -> dict[str, str]:
+        """``params`` as the fake delivers them: the event, its source, the webhook's SID."""
+        shown = {"EventType": self.kind, "Source": "SDK" if self.sdk else "API", **params}
+        if self.sdk:
+            shown["ClientIdentity"] = self.identity
+        shown.update(extra)
+        shown["WebhookSid"] = f"{_sids.WEBHOOK}{self.bits >> 40 & _MAX_SID:032x}"
+        return shown
+
+
+def _frame(draw: st.DrawFn, event: SearchStrategy[str], account_sid: SearchStrategy[str]) -> _Frame:
+    kind = draw(event)
+    bits = draw(_RENDERED_BITS)
+    return _Frame(
+        kind,
+        bits,
+        draw(account_sid),
+        f"{_sids.CHAT_SERVICE}{bits >> 328 & _MAX_SID:032x}",
+        draw(_TEXTS),
+        _EPOCH + timedelta(seconds=(bits >> 48 & 0xFFFFFFFF) % _SPAN),
+        f"{_sids.CHANNEL}{bits >> 200 & _MAX_SID:032x}",
+        draw(_BOOLEANS),
+    )
+
+
 _WEBHOOK_EVENTS = (
     "onMessageSent",
     "onMessageUpdated",
@@ -742,14 +781,9 @@ def _webhook_event(
     from .chat import events
     from .chat.state import ChatChannel, ChatMessage, Member
 
-    kind = draw(event)
-    bits = draw(_RENDERED_BITS)
-    account = draw(account_sid)
-    service = f"{_sids.CHAT_SERVICE}{bits >> 328 & _MAX_SID:032x}"
-    channel_sid = f"{_sids.CHANNEL}{bits >> 200 & _MAX_SID:032x}"
-    moment = _EPOCH + timedelta(seconds=(bits >> 48 & 0xFFFFFFFF) % _SPAN)
-    sdk = draw(_BOOLEANS)
-    identity = draw(_TEXTS)
+    frame = _frame(draw, event, account_sid)
+    kind, bits, account, service, identity, moment = frame[:6]
+    channel_sid = frame.channel_sid
     params: dict[str, str]
     if kind.startswith("onMessage"):
         message = ChatMessage(
@@ -806,12 +840,7 @@ def _webhook_event(
             1,
         )
         params = events.channel(channel)
-    params = {"EventType": kind, "Source": "SDK" if sdk else "API", **params}
-    if sdk:
-        params["ClientIdentity"] = identity
-    params["WebhookType"] = "webhook"
-    params["WebhookSid"] = f"{_sids.WEBHOOK}{bits >> 40 & _MAX_SID:032x}"
-    return params
+    return frame.delivered(params, WebhookType="webhook")
 
 
 def chat_webhook_events(
@@ -1062,15 +1091,10 @@ def _conversation_event(
     from .conversations import events
     from .conversations.state import Binding, Conversation, ConversationMessage, Participant
 
-    kind = draw(event)
-    bits = draw(_RENDERED_BITS)
-    account = draw(account_sid)
-    service = f"{_sids.CHAT_SERVICE}{bits >> 328 & _MAX_SID:032x}"
-    conversation_sid = f"{_sids.CHANNEL}{bits >> 200 & _MAX_SID:032x}"
+    frame = _frame(draw, event, account_sid)
+    kind, bits, account, service, identity, moment = frame[:6]
+    conversation_sid = frame.channel_sid
     messaging = f"{_sids.MESSAGING_SERVICE}{bits >> 100 & _MAX_SID:032x}"
-    moment = _EPOCH + timedelta(seconds=(bits >> 48 & 0xFFFFFFFF) % _SPAN)
-    sdk = draw(_BOOLEANS)
-    identity = draw(_TEXTS)
     participant_sid = f"{_sids.MEMBER}{bits >> 72 & _MAX_SID:032x}"
     params: dict[str, str]
     if kind.startswith("onMessage"):
@@ -1133,11 +1157,7 @@ def _conversation_event(
         )
         reason = draw(st.sampled_from(["API", "TIMER", "EVENT"]))
         params = events.state(before, before._replace(state=moved), reason)
-    params = {"EventType": kind, "Source": "SDK" if sdk else "API", **params}
-    if sdk:
-        params["ClientIdentity"] = identity
-    params["WebhookSid"] = f"{_sids.WEBHOOK}{bits >> 40 & _MAX_SID:032x}"
-    return params
+    return frame.delivered(params)
 
 
 def conversation_webhook_events(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,48 @@ def check_answer(response: Any, kind: str) -> None:
         body = response.json()
         validate_body("error", body)
         assert body["status"] == response.status_code
+
+
+def fuzz(
+    operation: Any,
+    mode: Any,
+    examples: int,
+    base_url: str,
+    kind: str,
+    point: Callable[[FlexChannelsMock, Any], None],
+) -> Counter[int]:
+    """Schemathesis' cases of ``operation`` (``mode``: positive or negative), each sent over
+    ``requests`` to a fresh fake after ``point(fake, case)`` made the world its path names,
+    and each answer checked (``check_answer(..., kind)``); the statuses seen."""
+    import requests
+    from hypothesis import HealthCheck, given, settings
+
+    statuses: Counter[int] = Counter()
+
+    @settings(deadline=None, max_examples=examples, suppress_health_check=[HealthCheck.too_slow])
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def check(case: Any) -> None:
+        with FlexChannelsMock(seed=1, allow_unmatched=True) as fake:
+            point(fake, case)
+            request = case.as_transport_kwargs(base_url=base_url)
+            request["auth"] = (fake.account_sid, fake.auth_token)
+            response = requests.request(**request)
+        statuses[response.status_code] += 1
+        check_answer(response, kind)
+
+    check()
+    return statuses
+
+
+class JsonBody:
+    """A JSON operation's body as the helper library takes it (anything with ``to_dict``): an
+    interaction transfer's."""
+
+    def __init__(self, **fields: str) -> None:
+        self.fields = fields
+
+    def to_dict(self) -> dict[str, str]:
+        return self.fields
 
 
 def create_form(fake: FlexChannelsMock, **fields: str) -> dict[str, str]:

@@ -12,15 +12,9 @@ import pytest
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.registry import REGISTRY
 
+from .helpers import JsonBody
+
 WORKSPACE = "WS" + "a" * 32
-
-
-class _Body:
-    def __init__(self, **fields: str) -> None:
-        self.fields = fields
-
-    def to_dict(self) -> dict[str, str]:
-        return self.fields
 
 
 async def _conversation_walk(root: Any, label: str) -> str:
@@ -103,12 +97,12 @@ async def test_every_new_operation_answers_the_async_client(
         routing={"properties": {"workspace_sid": WORKSPACE}}
     )
     assert invite.sid in [i.sid for i in await channel.invites.list_async()]
-    transfer = await channel.transfers.create_async(_Body(type="warm", **{"from": guest.sid}))
+    transfer = await channel.transfers.create_async(JsonBody(type="warm", **{"from": guest.sid}))
     assert (await channel.transfers(transfer.sid).fetch_async()).status == "active"
     sent = flex_channels.calls.filter("create_interaction_transfer")[0].request
     assert sent.headers["Content-Type"] == "application/json"
     assert sent.body == f"type=warm&from={guest.sid}".encode()  # what the async client sends
-    done = await channel.transfers(transfer.sid).update_async(_Body(status="completed"))
+    done = await channel.transfers(transfer.sid).update_async(JsonBody(status="completed"))
     assert done.status == "completed"
     assert (await channel.update_async(status="closed")).status == "closed"
 

@@ -6,18 +6,15 @@ the description says, every 4xx body Twilio's error shape."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Any
 
 import pytest
-import requests
-from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, openapi
 
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.registry import REGISTRY
 
-from .helpers import REFERENCE, check_answer
+from .helpers import REFERENCE, fuzz
 
 SPEC = REFERENCE / "twilio_chat_v2.json"
 if not SPEC.exists():
@@ -67,21 +64,11 @@ def _point(case: Any, label: str, world: dict[str, str], every: bool) -> None:
 def test_every_chat_operation_answers_as_described(label: str, mode: GenerationMode) -> None:
     operation = SCHEMA.find_operation_by_label(label)
     assert operation is not None
-    statuses: Counter[int] = Counter()
 
-    @settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
-    @given(case=operation.as_strategy(generation_mode=mode))
-    def check(case: Any) -> None:
-        with FlexChannelsMock(seed=1, allow_unmatched=True) as fake:
-            world = _world(fake)
-            _point(case, label, world, mode is GenerationMode.POSITIVE)
-            request = case.as_transport_kwargs(base_url="https://chat.twilio.com")
-            request["auth"] = (fake.account_sid, fake.auth_token)
-            response = requests.request(**request)
-        statuses[response.status_code] += 1
-        check_answer(response, OPERATIONS[label])
+    def point(fake: FlexChannelsMock, case: Any) -> None:
+        _point(case, label, _world(fake), mode is GenerationMode.POSITIVE)
 
-    check()
+    statuses = fuzz(operation, mode, 40, "https://chat.twilio.com", OPERATIONS[label], point)
     assert sum(statuses.values()) > 0
     if mode is GenerationMode.POSITIVE:  # the world the SIDs name makes valid cases succeed
         assert any(status < 300 for status in statuses), statuses

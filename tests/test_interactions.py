@@ -17,7 +17,7 @@ from twilio.rest import Client
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.webhooks import WebhookRequest
 
-from .helpers import INNER_INI, error_body
+from .helpers import INNER_INI, JsonBody, error_body
 
 FLEX = "https://flex-api.twilio.com/v1"
 WORKSPACE = "WS" + "a" * 32
@@ -323,14 +323,9 @@ def test_invites_route_new_tasks_and_transfers_take_a_json_body(
     assert len(channel.invites.list()) == 2
     customer = channel.participants.list()[0]
 
-    class Body:
-        def __init__(self, **fields: str) -> None:
-            self.fields = fields
-
-        def to_dict(self) -> dict[str, str]:
-            return self.fields
-
-    transfer = channel.transfers.create(Body(type="cold", **{"from": customer.sid, "to": WORKFLOW}))
+    transfer = channel.transfers.create(
+        JsonBody(type="cold", **{"from": customer.sid, "to": WORKFLOW})
+    )
     assert (transfer.type, transfer.status, transfer._from, transfer.to) == (
         "cold",
         "active",
@@ -338,7 +333,7 @@ def test_invites_route_new_tasks_and_transfers_take_a_json_body(
         WORKFLOW,
     )
     assert transfer.instance_sid.startswith("GO")
-    done = channel.transfers(transfer.sid).update(Body(status="completed"))
+    done = channel.transfers(transfer.sid).update(JsonBody(status="completed"))
     assert done.status == "completed" == channel.transfers(transfer.sid).fetch().status
     (created,) = flex_channels.calls.filter("create_interaction_transfer")
     assert created.status_code == 201
@@ -352,7 +347,7 @@ def test_invites_route_new_tasks_and_transfers_take_a_json_body(
     again = fake_client.flex_api.v1.interaction(interaction.sid).channels(
         interaction.channel["sid"]
     )
-    assert again.transfers.create(Body(type="external")).type == "external"
+    assert again.transfers.create(JsonBody(type="external")).type == "external"
 
 
 def test_web_chats_open_a_conversation_through_an_address_configuration(
