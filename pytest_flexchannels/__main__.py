@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         default=10_000,
         help="recorded calls kept, the oldest dropped first (default 10000)",
     )
+    serve.add_argument(
+        "--max-webhooks",
+        type=int,
+        default=10_000,
+        help="webhook delivery attempts kept, the oldest dropped first (default 10000)",
+    )
     serve.add_argument("--threads", type=int, default=4, help="threads answering (default 4)")
     serve.add_argument(
         "--idle-timeout",
@@ -59,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         integration_type=args.integration_type,
         channel_type=args.channel_type,
         max_calls=args.max_calls,
+        max_webhooks=args.max_webhooks,
     )
     stop = threading.Event()
     for name in ("SIGINT", "SIGTERM"):  # Ctrl-C, or a test harness ending the process

@@ -10,6 +10,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from functools import partial
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
@@ -30,7 +31,7 @@ from .order import records as _records
 from .pages import PageSpec, View
 from .registry import REGISTRY
 from .store import Store
-from .webhooks import Dispatcher, Webhook
+from .webhooks import Dispatcher, Outbox, Webhook
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -70,9 +71,14 @@ CONTROL_PREFIX = "/__flex/"
 
 class Served(Protocol):
     """What a transport that serves a fake (WSGI, the server) needs of it: its request path,
-    and its control API (``path`` relative to ``CONTROL_PREFIX``; status, headers, body)."""
+    its control API (``path`` relative to ``CONTROL_PREFIX``; status, headers, body), and a way
+    to deliver the webhooks a request fires off the thread that answers it (the server's)."""
 
     def handle(self, request: Request) -> Response: ...
+
+    def outbox(self) -> Outbox: ...
+
+    def deferring(self, outbox: Outbox) -> AbstractContextManager[None]: ...
 
     def control(
         self, method: str, path: str, query: str, host: str, body: bytes, *, self_url: str

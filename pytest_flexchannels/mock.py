@@ -8,6 +8,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -42,7 +43,7 @@ from .options import FlexChannelsOptions
 from .registry import REGISTRY
 from .store import Store
 from .values import fill_channel_defaults
-from .webhooks import Dispatcher, Webhook, WebhookLog
+from .webhooks import Dispatcher, Outbox, Webhook, WebhookLog
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -73,7 +74,7 @@ class FlexChannelsMock:
         self.clock = Clock(self.options.now)
         self.calls = CallLog(self.options.max_calls)
         # Every webhook the fake sent (each attempt), and where it sends them in process.
-        self.webhooks = WebhookLog()
+        self.webhooks = WebhookLog(self.options.max_webhooks)
         self._dispatcher = Dispatcher(self.webhooks)
         self._faults = FaultPlan()
         self._lock = threading.RLock()  # a reset never meets a request half answered
@@ -189,6 +190,15 @@ class FlexChannelsMock:
             answer = self._api.handle(request)
         self._api.flush()  # the webhooks it fired, once the fake's locks are released
         return answer
+
+    def deferring(self, outbox: Outbox) -> AbstractContextManager[None]:
+        """Within the block, the webhooks this thread fires go to ``outbox`` instead of being
+        delivered before the call returns: what a served fake does with each request."""
+        return self._dispatcher.deferred(outbox)
+
+    def outbox(self) -> Outbox:
+        """A new outbox delivering this fake's webhooks on a thread of its own (a server's)."""
+        return Outbox(self._dispatcher)
 
     def control(
         self, method: str, path: str, query: str, host: str, body: bytes, *, self_url: str

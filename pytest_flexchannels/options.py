@@ -28,6 +28,8 @@ class FlexChannelsOptions:
         instead of failing the test at teardown.
     max_calls: keep only the latest this many recorded calls (a long-running server); all when
         None.
+    max_webhooks: keep only the latest this many webhook delivery attempts in ``fc.webhooks``;
+        all when None.
     aiohttp: deprecated and ignored: aiohttp is always answered once it is imported.
     check_orphans: fail the test at teardown naming every conversation and interaction channel
         it left open (the leak Twilio warns about), as ``verify()`` does for refused requests.
@@ -46,6 +48,7 @@ class FlexChannelsOptions:
     now: datetime | str | None = None
     allow_unmatched: bool = False
     max_calls: int | None = None
+    max_webhooks: int | None = None
     aiohttp: bool | None = None
     check_orphans: bool = False
     interaction_setup_fetches: int = 1

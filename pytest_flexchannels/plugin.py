@@ -21,10 +21,10 @@ MARKER = "flex_channels"
 MARKER_SIGNATURE = (
     "flex_channels(*, seed=None, account_sid=None, auth_token=None, flex_flow_sid=None, "
     "integration_type='task', channel_type='web', long_lived=False, now=None, "
-    "allow_unmatched=False, max_calls=None, check_orphans=False, interaction_setup_fetches=1, "
-    "interaction_setup_seconds=None): options of the flex_channels fixture for this "
-    "test; the closest marker wins, and options it leaves out come from the flex_channels_* ini "
-    "options."
+    "allow_unmatched=False, max_calls=None, max_webhooks=None, check_orphans=False, "
+    "interaction_setup_fetches=1, interaction_setup_seconds=None): options of the flex_channels "
+    "fixture for this test; the closest marker wins, and options it leaves out come from the "
+    "flex_channels_* ini options."
 )
 
 

@@ -4,31 +4,48 @@ network, and recorded.
 Every webhook the fake sends goes through one ``Dispatcher``. It signs the request with the
 account's auth token (``X-Twilio-Signature``, as ``twilio.request_validator.RequestValidator``
 checks it). A URL that starts with an origin the test routed (``fc.route_webhooks``) goes, in
-process, to a WSGI application or a plain callable. A loopback URL (an app in a subprocess, or
-beside a served fake) goes over HTTP. Any other URL is never contacted: the delivery is recorded
-as undelivered. A failed attempt (no answer, 429 or 5xx) is tried again as often as the
-webhook's retry count says. Every attempt is recorded in ``fc.webhooks``.
+process, to a WSGI application or a plain callable. A URL whose host is a loopback address or
+``localhost`` (an app in a subprocess, or beside a served fake) goes over HTTP, to an address
+found without any resolver. Any other URL is never contacted, nor its name looked up: the
+delivery is recorded as undelivered. A failed attempt (no answer, 429 or 5xx) is tried again as
+often as the webhook's retry count says. Every attempt is recorded in ``fc.webhooks``, which a cap
+keeps bounded.
+
+An attempt over HTTP has one deadline (``TIMEOUT``) for connecting, sending and reading, and
+reads at most ``MAX_HEAD`` bytes of status line and headers and ``MAX_BODY`` of body, whatever
+the app does. In process, webhooks are delivered on the thread that fired them, before the call
+returns; a served fake hands them to an ``Outbox``, which delivers them on a thread of its own.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.client
 import inspect
 import io
 import ipaddress
+import socket
+import ssl
 import sys
 import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlencode, urlsplit
 
 USER_AGENT = "TwilioProxy/1.1"
 FORM = "application/x-www-form-urlencoded"
-TIMEOUT = 5.0  # seconds Twilio waits for an answer (as documented for Chat's webhooks)
+# Seconds Twilio gives an attempt (as documented for Chat's webhooks): here for all of it,
+# connecting, sending and reading the answer, so an app trickling its answer holds no longer.
+TIMEOUT = 5.0
+MAX_HEAD = 64 * 1024  # bytes of status line and headers read from an app's answer
+MAX_BODY = 64 * 1024  # bytes of an answer's body read: a TwiML or JSON answer, not a stream
 
 
 def signature(auth_token: str, url: str, params: Mapping[str, str] | None) -> str:
@@ -109,8 +126,10 @@ def _is_wsgi(target: Target) -> bool:
 
 
 def is_loopback(host: str) -> bool:
-    """A host name that names this machine without asking DNS: ``localhost`` (a fully
-    qualified one too) or a loopback address (an IPv6 one with or without brackets)."""
+    """Whether a ``Host`` header's name can only mean this machine to a browser: ``localhost``
+    and its subdomains (a fully qualified one too) or a loopback address (an IPv6 one with or
+    without brackets). What the control API's guard against DNS rebinding accepts; webhooks go
+    to fewer names (``loopback_addresses``)."""
     host = host.strip("[]").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
@@ -120,19 +139,49 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class WebhookLog(Sequence[Delivery]):
-    """Every delivery attempt, in order, with assertion helpers in the style of ``calls``."""
+_LOCALHOST = ("127.0.0.1", "::1")
 
-    def __init__(self) -> None:
-        self._deliveries: list[Delivery] = []
+
+def loopback_addresses(host: str) -> tuple[str, ...]:
+    """The addresses a webhook to ``host`` may connect to, found without any resolver: a
+    loopback address itself, and for ``localhost`` 127.0.0.1 then ::1. Nothing for any other
+    name, ``localhost.`` and ``app.localhost`` included: looking one up could ask a nameserver
+    off this machine, and its answer could be any address."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return _LOCALHOST
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return ()
+    return (str(address),) if address.is_loopback else ()
+
+
+class WebhookLog(Sequence[Delivery]):
+    """Every delivery attempt, in order (with ``max_webhooks``, the latest that many, and in
+    ``dropped`` how many older ones made room), with assertion helpers in the style of
+    ``calls``."""
+
+    def __init__(self, max_webhooks: int | None = None) -> None:
+        if max_webhooks is not None and (isinstance(max_webhooks, bool) or max_webhooks < 1):
+            raise ValueError(
+                f"max_webhooks must be a positive integer or None, got {max_webhooks!r}"
+            )
+        self._deliveries: deque[Delivery] = deque(maxlen=max_webhooks)
         self._lock = threading.Lock()
+        self.max_webhooks = max_webhooks
+        self.dropped = 0
 
     def record(self, delivery: Delivery) -> None:
         with self._lock:
+            if len(self._deliveries) == self.max_webhooks:
+                self.dropped += 1
             self._deliveries.append(delivery)
 
     def __getitem__(self, index: Any) -> Any:
         with self._lock:
+            if isinstance(index, slice):
+                return list(self._deliveries)[index]
             return self._deliveries[index]
 
     def __len__(self) -> int:
@@ -143,8 +192,10 @@ class WebhookLog(Sequence[Delivery]):
             return iter(list(self._deliveries))
 
     def clear(self) -> None:
+        """Forget every attempt (and the count of attempts the cap dropped)."""
         with self._lock:
             self._deliveries.clear()
+            self.dropped = 0
 
     def filter(self, event: str | None = None, *, url: str | None = None) -> list[Delivery]:
         """The attempts of an event (any when None), to URLs that start with ``url``."""
@@ -187,7 +238,44 @@ class WebhookLog(Sequence[Delivery]):
             f"{d.status if d.status is not None else d.error}"
             for d in self
         ]
+        if self.dropped:
+            lines.insert(0, f"  ({self.dropped} older attempts dropped: max_webhooks)")
         return "Webhooks sent:\n" + ("\n".join(lines) if lines else "  (none)")
+
+
+class Abandon:
+    """Lets a served fake's stop abandon its deliveries: once ``set``, no attempt starts, the
+    sockets of attempts in flight are shut down, and no socket can be registered again, so
+    nothing is sent after the stop returns."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()
+        self.reason: str | None = None
+
+    def set(self, reason: str) -> None:
+        with self._lock:
+            self.reason = reason
+            for sock in self._sockets:
+                # One not connected yet raises here: ``check`` stops it once connected.
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def watch(self, sock: socket.socket) -> None:
+        """Register an attempt's socket (or refuse it, after ``set``)."""
+        with self._lock:
+            if self.reason is not None:
+                raise ConnectionAbortedError(self.reason)
+            self._sockets.add(sock)
+
+    def check(self) -> None:
+        """Refuse to go on after ``set``: called between connecting and sending."""
+        if self.reason is not None:
+            raise ConnectionAbortedError(self.reason)
+
+    def forget(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.discard(sock)
 
 
 class Dispatcher:
@@ -197,6 +285,7 @@ class Dispatcher:
         self.log = log
         self._routes: list[tuple[str, Target, bool]] = []
         self._lock = threading.Lock()
+        self._local = threading.local()  # the outbox this thread's webhooks go to, if any
 
     def route(self, origin: str, target: Target) -> None:
         """Deliver every webhook whose URL starts with ``origin`` to ``target`` in process."""
@@ -207,18 +296,44 @@ class Dispatcher:
         with self._lock:
             self._routes.clear()
 
-    def send(self, webhook: Webhook, account_sid: str, auth_token: str) -> list[Delivery]:
-        """Deliver one webhook: again while an attempt fails and retries are left."""
+    @contextmanager
+    def deferred(self, outbox: Outbox) -> Iterator[None]:
+        """Webhooks this thread sends inside the block go to ``outbox`` instead of being
+        delivered now: what a served fake's request threads do, so that none waits on an app."""
+        previous = getattr(self._local, "outbox", None)
+        self._local.outbox = outbox
+        try:
+            yield
+        finally:
+            self._local.outbox = previous
+
+    def send(self, webhook: Webhook, account_sid: str, auth_token: str) -> None:
+        """Deliver one webhook now, or hand it to this thread's outbox."""
+        outbox: Outbox | None = getattr(self._local, "outbox", None)
+        if outbox is not None:
+            outbox.put(webhook, account_sid, auth_token)
+        else:
+            self.deliver(webhook, account_sid, auth_token)
+
+    def deliver(
+        self, webhook: Webhook, account_sid: str, auth_token: str, abandon: Abandon | None = None
+    ) -> list[Delivery]:
+        """Deliver one webhook: again while an attempt fails and retries are left (none once
+        ``abandon`` is set)."""
         # The same for every attempt of one webhook (what receivers de-duplicate retries by).
         token = str(
             uuid.uuid5(uuid.NAMESPACE_URL, webhook.url + urlencode(sorted(webhook.params.items())))
         )
         attempts: list[Delivery] = []
         for attempt in range(1, max(0, webhook.retry_count) + 2):
+            if abandon is not None and abandon.reason is not None:
+                break
             params = dict(webhook.params)
             if attempt > 1:
                 params["RetryCount"] = str(attempt - 1)
-            delivery = self._attempt(webhook, params, attempt, account_sid, auth_token, token)
+            delivery = self._attempt(
+                webhook, params, attempt, account_sid, auth_token, token, abandon
+            )
             self.log.record(delivery)
             attempts.append(delivery)
             if not delivery.failed:
@@ -233,6 +348,7 @@ class Dispatcher:
         account_sid: str,
         auth_token: str,
         idempotency: str,
+        abandon: Abandon | None,
     ) -> Delivery:
         method = webhook.method.upper()
         url, body = webhook.url, b""
@@ -250,7 +366,7 @@ class Dispatcher:
         }
         if method != "GET":
             headers["Content-Type"] = FORM
-        status, error, delivered = self._deliver(method, url, headers, params, body)
+        status, error, delivered = self._deliver(method, url, headers, params, body, abandon)
         return Delivery(
             webhook.event,
             url,
@@ -265,7 +381,13 @@ class Dispatcher:
         )
 
     def _deliver(
-        self, method: str, url: str, headers: dict[str, str], params: dict[str, str], body: bytes
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        params: dict[str, str],
+        body: bytes,
+        abandon: Abandon | None,
     ) -> tuple[int | None, str | None, bool]:
         with self._lock:
             routes = list(self._routes)
@@ -278,9 +400,85 @@ class Dispatcher:
                     return 500, f"the app raised {error!r}", True
                 return status, None, True
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not is_loopback(parts.hostname or ""):
+        try:
+            addresses = loopback_addresses(parts.hostname or "")
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:  # a port out of range, or not a number
+            addresses = ()
+        if parts.scheme not in ("http", "https") or not addresses:
             return None, "not delivered: neither routed to an app nor on this machine", False
-        return _over_http(method, url, headers, body)
+        return _over_http(method, parts, addresses, port, headers, body, abandon or Abandon())
+
+
+class Outbox:
+    """A served fake's webhooks, delivered on a thread of its own one after another, in the
+    order they were sent: a request is answered without waiting for an app, so an app that calls
+    the fake back, or never answers, holds none of the server's threads. ``close`` drops what
+    is queued and abandons what is in flight."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self._dispatcher = dispatcher
+        self._abandon = Abandon()
+        self._changed = threading.Condition()
+        self._queue: deque[tuple[int, Webhook, str, str]] = deque()
+        self._sent = 0  # sequence number of the last webhook put
+        self._done = 0  # ... and of the last one delivered (or dropped)
+        self._local = threading.local()
+        self._thread: threading.Thread | None = None
+
+    def put(self, webhook: Webhook, account_sid: str, auth_token: str) -> None:
+        with self._changed:
+            if self._abandon.reason is not None:
+                return
+            self._sent += 1
+            self._local.last = self._sent
+            self._queue.append((self._sent, webhook, account_sid, auth_token))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="flex-channels-webhooks", daemon=True
+                )
+                self._thread.start()
+            self._changed.notify_all()
+
+    def track(self) -> None:
+        """Forget what this thread put so far: ``wait`` then waits for what it puts next."""
+        self._local.last = 0
+
+    def wait(self) -> None:
+        """Wait until every webhook this thread put since ``track`` is delivered (or the outbox
+        closed): what a control request waits for, so that ``agent_reply`` over HTTP returns
+        after its webhooks, as it does in process."""
+        last = getattr(self._local, "last", 0)
+        with self._changed:
+            self._changed.wait_for(lambda: self._done >= last or self._abandon.reason is not None)
+
+    def close(self, reason: str = "abandoned: the server stopped") -> None:
+        """Deliver nothing more: drop what is queued and shut the sockets of attempts in flight
+        (no attempt starts again, so nothing is sent after this returns)."""
+        with self._changed:
+            self._abandon.set(reason)
+            self._queue.clear()
+            self._changed.notify_all()
+
+    def join(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the delivery thread to end, after ``close``."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._queue or self._abandon.reason is not None)
+                if not self._queue:
+                    return
+                number, webhook, account_sid, auth_token = self._queue.popleft()
+            try:
+                self._dispatcher.deliver(webhook, account_sid, auth_token, self._abandon)
+            finally:
+                with self._changed:
+                    self._done = number
+                    self._changed.notify_all()
 
 
 def _call(target: Target, request: WebhookRequest) -> int:
@@ -329,8 +527,11 @@ def _call_wsgi(app: Target, request: WebhookRequest) -> int:
 
     answer = app(environ, start_response)
     try:
-        for _ in answer:  # the body, read as a server reads it
-            pass
+        size = 0
+        for chunk in answer:  # the body, read as a server reads it, up to a bound
+            size += len(chunk)
+            if size > MAX_BODY:
+                break
     finally:
         close = getattr(answer, "close", None)
         if close is not None:
@@ -338,21 +539,131 @@ def _call_wsgi(app: Target, request: WebhookRequest) -> int:
     return int(started[0].split()[0]) if started else 500
 
 
+class _Reader(io.RawIOBase):
+    """An answer's bytes from its socket, each read given only what is left of the attempt's
+    deadline, and no more than ``limit`` bytes in all: what ``http.client`` parses from."""
+
+    def __init__(self, sock: socket.socket, deadline: float, limit: int) -> None:
+        self._sock = sock
+        self._deadline = deadline
+        self._left = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._left <= 0:
+            raise _TooLong
+        self._sock.settimeout(_remaining(self._deadline))
+        view = memoryview(buffer).cast("B")[: self._left]
+        count = self._sock.recv_into(view)
+        self._left -= count
+        return count
+
+
+class _TooLong(Exception):
+    """An answer's head went past ``MAX_HEAD``."""
+
+
+class _Socket:
+    """What ``http.client.HTTPResponse`` reads from: a bounded ``_Reader``."""
+
+    def __init__(self, reader: _Reader) -> None:
+        self._reader = reader
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(self._reader)
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError(f"no answer within {TIMEOUT:g} s")
+    return left
+
+
+def _connect(
+    addresses: tuple[str, ...], port: int, deadline: float, abandon: Abandon
+) -> socket.socket:
+    """A connection to the first of ``addresses`` that accepts one (no resolver is asked)."""
+    failure: OSError = ConnectionRefusedError(f"nothing listens on port {port}")
+    for address in addresses:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as error:  # no IPv6 on this machine
+            failure = error
+            continue
+        try:
+            abandon.watch(sock)
+            sock.settimeout(_remaining(deadline))
+            sock.connect((address, port))
+            abandon.check()
+            return sock
+        except OSError as error:
+            abandon.forget(sock)
+            sock.close()
+            if isinstance(error, ConnectionAbortedError | TimeoutError):
+                raise
+            failure = error
+    raise failure
+
+
 def _over_http(
-    method: str, url: str, headers: dict[str, str], body: bytes
+    method: str,
+    parts: Any,
+    addresses: tuple[str, ...],
+    port: int,
+    headers: dict[str, str],
+    body: bytes,
+    abandon: Abandon,
 ) -> tuple[int | None, str | None, bool]:
-    parts = urlsplit(url)
-    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = kind(parts.hostname or "localhost", parts.port, timeout=TIMEOUT)
+    """One attempt over HTTP/1.1, within ``TIMEOUT`` in all: (status, error, delivered)."""
+    deadline = time.monotonic() + TIMEOUT
     target = parts.path or "/"
     if parts.query:
         target += f"?{parts.query}"
+    head = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}"]
+    head += [f"{name}: {value}" for name, value in headers.items()]
+    if body or method != "GET":
+        head.append(f"Content-Length: {len(body)}")
+    head.append("Connection: close")
+    request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
     try:
-        connection.request(method, target, body=body or None, headers=headers)
-        answer = connection.getresponse()
-        answer.read()
-        return answer.status, None, True
-    except (OSError, http.client.HTTPException) as error:
+        sock = _connect(addresses, port, deadline, abandon)
+    except (OSError, ValueError) as error:
+        return None, f"no answer: {error!r}", False
+    status: int | None = None
+    try:
+        if parts.scheme == "https":
+            sock.settimeout(_remaining(deadline))
+            abandon.forget(sock)
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=parts.hostname)
+            abandon.watch(sock)
+        sock.settimeout(_remaining(deadline))
+        sock.sendall(request)
+        answer = http.client.HTTPResponse(
+            _Socket(_Reader(sock, deadline, MAX_HEAD + MAX_BODY)),  # type: ignore[arg-type]
+            method=method,
+        )
+        answer.begin()
+        status = answer.status
+        if len(answer.read(MAX_BODY + 1)) > MAX_BODY:
+            return status, f"the answer's body passed {MAX_BODY} bytes: the rest was not read", True
+        return status, None, True
+    except _TooLong:
+        if status is not None:
+            return status, f"the answer's body passed {MAX_BODY} bytes: the rest was not read", True
+        return None, f"no answer: its head passed {MAX_HEAD} bytes", True
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        reason = abandon.reason
+        if reason is not None:
+            return None, reason, False
+        if isinstance(error, TimeoutError):
+            error = TimeoutError(f"no answer within {TIMEOUT:g} s")
+        if status is not None:  # the app answered, but its answer did not end
+            return None, f"no whole answer: status {status}, then {error!r}", True
         return None, f"no answer: {error!r}", False
     finally:
-        connection.close()
+        abandon.forget(sock)
+        sock.close()

@@ -127,6 +127,8 @@ def test_control_routes(flex_channels: FlexChannelsMock, flex_channels_server: F
         "channels": 0,
         "calls": 0,
         "dropped_calls": 0,
+        "webhooks": 0,
+        "dropped_webhooks": 0,
     }
     seeded = requests.post(f"{base}/channels", json={"identity": "+15005550100"})
     assert seeded.status_code == 201

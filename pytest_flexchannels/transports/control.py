@@ -84,6 +84,8 @@ def _state(fake: FlexChannelsMock, _: dict[str, Any]) -> tuple[int, Any]:
         "channels": len(fake.channels),
         "calls": len(fake.calls),
         "dropped_calls": fake.calls.dropped,
+        "webhooks": len(fake.webhooks),
+        "dropped_webhooks": fake.webhooks.dropped,
     }
 
 

@@ -5,7 +5,8 @@ waitress does the HTTP: HTTP/1.1 keep-alive with ``TCP_NODELAY``, chunked bodies
 ``Connection: close`` both ways, 413/431 for a body or head over the limits (answered from the
 declared length, without reading the rest), idle connections closed after ``idle_timeout``, and
 an event loop in which idle connections hold no thread. This module adds a stop that ends every
-connection at once and answers nothing after it.
+connection at once and answers nothing after it, and delivers the webhooks requests fire on a
+thread of its own (``webhooks.Outbox``), so that no request thread waits on an app.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import time
 from collections.abc import Iterable
 from typing import Any, cast
 
-from ..api import Served, to_served
+from ..api import CONTROL_PREFIX, Served, to_served
 from .wsgi import Dropped, Environ, FlexWsgiApp, StartResponse
 
 MAX_BODY = 10 * 1024 * 1024  # Flex requests are a few hundred bytes
 MAX_HEAD = 64 * 1024
-_STOP_WAIT = 0.5  # seconds stop() gives requests already inside the fake to finish
+_STOP_WAIT = 0.9  # seconds stop() takes at most: requests inside the fake finish meanwhile
 _LINGER = 2.0  # seconds a closing connection reads and discards what the client still sends
 
 
@@ -102,6 +103,10 @@ def _hardened_channel() -> Any:
     return Channel
 
 
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
+
+
 class FlexServer:
     """Serves one fake on ``host:port`` (port 0: any free port) from a background thread.
 
@@ -133,6 +138,8 @@ class FlexServer:
         self._stopping = threading.Event()
         self._busy = threading.Condition()
         self._inside = 0  # requests being answered by the fake right now
+        self._fake = fake
+        self._outbox = fake.outbox()  # the webhooks requests fire, delivered off their threads
         self.app = FlexWsgiApp(fake, sleep=self._stopping.wait)
         _quiet("waitress", logging.ERROR)
         # One host and port: a single TcpWSGIServer, not waitress' multi-socket server.
@@ -171,15 +178,18 @@ class FlexServer:
 
     def stop(self) -> None:
         """Stop within a second: no request is answered by the fake after this returns, injected
-        delays are cut short, and every connection, idle or kept alive, is closed."""
+        delays are cut short, every connection, idle or kept alive, is closed, and webhooks still
+        queued or being delivered are abandoned (nothing is sent after this returns)."""
         if self._stopping.is_set():
             return
+        deadline = time.monotonic() + _STOP_WAIT
         self._stopping.set()
+        self._outbox.close()
         with self._busy:
-            self._busy.wait_for(lambda: self._inside == 0, timeout=_STOP_WAIT)
+            self._busy.wait_for(lambda: self._inside == 0, timeout=_left(deadline))
         # Then let waitress' threads finish what they were writing (answers are refused now),
         # so that no socket closes under a thread still sending on it.
-        tasks, deadline = self._server.task_dispatcher, time.monotonic() + _STOP_WAIT
+        tasks = self._server.task_dispatcher
         while (tasks.active_count or tasks.queue) and time.monotonic() < deadline:
             time.sleep(0.002)
         closing = self._started and self._thread.is_alive()
@@ -189,10 +199,11 @@ class FlexServer:
             except OSError:  # its wake-up pipe is gone: the loop is not listening any more
                 closing = False
             else:
-                self._thread.join(timeout=_STOP_WAIT)
+                self._thread.join(timeout=_left(deadline))
         if not closing or self._thread.is_alive():
             self._close_all()
-        self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=0.2)
+        tasks.shutdown(cancel_pending=True, timeout=min(0.05, _left(deadline)))
+        self._outbox.join(_left(deadline))
 
     def _close_all(self) -> None:
         for dispatcher in list(self._server._map.values()):
@@ -209,7 +220,14 @@ class FlexServer:
                 raise self._disconnected("the server is stopping")
             self._inside += 1
         try:
-            return self.app(environ, start_response)
+            self._outbox.track()
+            with self._fake.deferring(self._outbox):
+                answer = self.app(environ, start_response)
+            if str(environ.get("PATH_INFO", "")).startswith(CONTROL_PREFIX):
+                # A control verb (agent_reply, advance, ...) answers once its webhooks are
+                # delivered, as the fake's method does in process.
+                self._outbox.wait()
+            return answer
         except Dropped:
             raise self._disconnected("injected: dropped") from None
         finally:
