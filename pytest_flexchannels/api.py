@@ -75,7 +75,16 @@ class Served(Protocol):
     def handle(self, request: Request) -> Response: ...
 
     def control(
-        self, method: str, path: str, query: str, host: str, body: bytes, *, self_url: str
+        self,
+        method: str,
+        path: str,
+        query: str,
+        host: str,
+        body: bytes,
+        *,
+        self_url: str,
+        headers: Mapping[str, str] | None = None,
+        control_token: str | None = None,
     ) -> tuple[int, dict[str, str], bytes]: ...
 
 

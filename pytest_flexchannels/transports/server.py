@@ -107,6 +107,8 @@ class FlexServer:
 
     ``threads`` answer requests; connections idle longer than ``idle_timeout`` seconds are
     closed; ``max_body`` and ``max_head`` bound what a request may send (413, 431).
+    ``cors_origins`` and ``control_token`` are ``FlexWsgiApp``'s: the pages besides loopback ones
+    a browser may call the Flex API from, and the token the control API requires.
     """
 
     def __init__(
@@ -120,6 +122,8 @@ class FlexServer:
         max_body: int = MAX_BODY,
         max_head: int = MAX_HEAD,
         connection_limit: int = 1000,
+        cors_origins: str | Iterable[str] | None = None,
+        control_token: str | None = None,
     ) -> None:
         try:
             from waitress.channel import ClientDisconnected
@@ -133,7 +137,12 @@ class FlexServer:
         self._stopping = threading.Event()
         self._busy = threading.Condition()
         self._inside = 0  # requests being answered by the fake right now
-        self.app = FlexWsgiApp(fake, sleep=self._stopping.wait)
+        self.app = FlexWsgiApp(
+            fake,
+            sleep=self._stopping.wait,
+            cors_origins=cors_origins,
+            control_token=control_token,
+        )
         _quiet("waitress", logging.ERROR)
         # One host and port: a single TcpWSGIServer, not waitress' multi-socket server.
         self._server: Any = cast(Any, create_server)(
