@@ -465,6 +465,9 @@ def test_a_page_elsewhere_is_refused_before_authentication(
         headers={"Origin": origin},
     )
     assert (posted.status_code, posted.json()) == (403, _api_refusal(origin))
+    head = requests.head(f"{flex_channels_server.url}/v1/Channels", headers={"Origin": origin})
+    assert (head.status_code, head.content) == (403, b"")
+    assert head.headers["Content-Length"] == posted.headers["Content-Length"]
     assert flex_channels.channels == [] and list(flex_channels.calls) == []
 
 
