@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -15,6 +16,9 @@ from .models import CHANNEL_TYPES, INTEGRATION_TYPES
 from .registry import REGISTRY
 from .transports.server import FlexServer
 
+# Where ``serve`` reads its control token from when --control-token is not given.
+CONTROL_TOKEN_VARIABLE = "PYTEST_FLEXCHANNELS_CONTROL_TOKEN"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pytest_flexchannels")
@@ -22,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser(
         "serve",
         help="serve the fake on loopback; prints one JSON line: url, account_sid, auth_token, "
-        "flex_flow_sid, seed",
+        "flex_flow_sid, seed, control_token_required",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
@@ -50,6 +54,21 @@ def main(argv: list[str] | None = None) -> int:
         default=60,
         help="seconds before an idle connection is closed (default 60)",
     )
+    serve.add_argument(
+        "--control-token",
+        default=os.environ.get(CONTROL_TOKEN_VARIABLE) or None,
+        help="a token every control request (/__flex/) must carry as Authorization: Bearer, for "
+        f"a machine others use (default: ${CONTROL_TOKEN_VARIABLE}, which keeps it out of the "
+        "process list; none when unset)",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        dest="cors_origins",
+        metavar="ORIGIN",
+        help="also let pages on ORIGIN (https://app.test:3000, null, or * for any) call the Flex "
+        "API; repeatable (default: loopback pages only)",
+    )
     commands.add_parser(
         "operations", help="print the table of every operation the fake answers (Markdown)"
     )
@@ -70,14 +89,26 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for name in ("SIGINT", "SIGTERM"):  # Ctrl-C, or a test harness ending the process
         signal.signal(getattr(signal, name), lambda *_: stop.set())
-    settings = {"threads": args.threads, "idle_timeout": args.idle_timeout}
-    with FlexServer(fake, args.host, args.port, **settings) as server:
+    try:
+        server = FlexServer(
+            fake,
+            args.host,
+            args.port,
+            threads=args.threads,
+            idle_timeout=args.idle_timeout,
+            cors_origins=args.cors_origins,
+            control_token=args.control_token,
+        )
+    except ValueError as wrong:
+        parser.error(str(wrong))
+    with server:
         state = {
             "url": server.url,
             "account_sid": fake.account_sid,
             "auth_token": fake.auth_token,
             "flex_flow_sid": fake.flex_flow_sid,
             "seed": fake.seed,
+            "control_token_required": args.control_token is not None,
         }
         print(json.dumps(state), flush=True)
         print(f"Flex Channels fake on {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)

@@ -81,7 +81,16 @@ class Served(Protocol):
     def deferring(self, outbox: Outbox) -> AbstractContextManager[None]: ...
 
     def control(
-        self, method: str, path: str, query: str, host: str, body: bytes, *, self_url: str
+        self,
+        method: str,
+        path: str,
+        query: str,
+        host: str,
+        body: bytes,
+        *,
+        self_url: str,
+        headers: Mapping[str, str] | None = None,
+        control_token: str | None = None,
     ) -> tuple[int, dict[str, str], bytes]: ...
 
 

@@ -89,6 +89,21 @@ def invalid_page_token() -> FlexApiError:
     return FlexApiError(400, 21481, "Invalid PageToken")
 
 
+def http_error(status: int, message: str) -> FlexApiError:
+    """An error in Twilio's generic form for its HTTP status: code 20000 + the status (20403,
+    20415, ...), as the control API and the served fake's own refusals answer."""
+    return FlexApiError(status, 20000 + status, message)
+
+
+def foreign_origin(origin: str) -> FlexApiError:
+    """A browser request from a page the served fake does not answer (``cors_origins``)."""
+    return http_error(
+        403,
+        f"Origin {origin!r} may not call this fake: it answers pages on loopback origins "
+        f"(localhost, 127.0.0.1, [::1]); serve it with cors_origins to allow others",
+    )
+
+
 def injected(status: int, code: int | None = None, message: str | None = None) -> FlexApiError:
     """An injected failure: Twilio's code is 20000 + the status and its message the status's
     reason (429 -> 20429 "Too Many Requests", 500 -> 20500, 503 -> 20503, ...)."""

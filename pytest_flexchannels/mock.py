@@ -154,7 +154,8 @@ class FlexChannelsMock:
     def serve(self, host: str = "127.0.0.1", port: int = 0, **settings: Any) -> FlexServer:
         """Also answer over HTTP on ``host:port`` (0: any free port) from a background thread,
         until ``.stop()`` or the fake's own stop; ``.url`` is the base URL. Same store, calls and
-        faults. ``settings`` go to ``FlexServer`` (threads, idle_timeout, max_body, ...)."""
+        faults. ``settings`` go to ``FlexServer`` (threads, idle_timeout, max_body, cors_origins,
+        control_token, ...)."""
         from .transports.server import FlexServer
 
         server = FlexServer(self, host, port, **settings).start()
@@ -201,15 +202,34 @@ class FlexChannelsMock:
         return Outbox(self._dispatcher)
 
     def control(
-        self, method: str, path: str, query: str, host: str, body: bytes, *, self_url: str
+        self,
+        method: str,
+        path: str,
+        query: str,
+        host: str,
+        body: bytes,
+        *,
+        self_url: str,
+        headers: Mapping[str, str] | None = None,
+        control_token: str | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
         """Answer one request of the control API (``path`` under ``/__flex/``): status, headers
-        and JSON body. What the WSGI application and the server hand control requests to."""
+        and JSON body. What the WSGI application and the server hand control requests to, with
+        the request's headers and the token they require (the fake itself holds none)."""
         from .transports.control import Control
 
         if self._control is None:
             self._control = Control(self)
-        return self._control(method, path, query, host, body, self_url=self_url)
+        return self._control(
+            method,
+            path,
+            query,
+            host,
+            body,
+            self_url=self_url,
+            headers=headers,
+            control_token=control_token,
+        )
 
     def refuse(self, method: str, url: str) -> str | None:
         """Why a request to a Twilio host is refused (None for Flex hosts); the refusal is kept

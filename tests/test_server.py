@@ -129,13 +129,17 @@ def test_control_routes(flex_channels: FlexChannelsMock, flex_channels_server: F
         "dropped_calls": 0,
         "webhooks": 0,
         "dropped_webhooks": 0,
+        "control_token_required": False,
     }
     seeded = requests.post(f"{base}/channels", json={"identity": "+15005550100"})
     assert seeded.status_code == 201
     assert seeded.json()["sid"] == flex_channels.channels[0].sid
     bad = requests.post(f"{base}/channels", json={"colour": "blue"})
     assert bad.status_code == 400
-    assert bad.json()["error"].startswith("unknown fields ['colour']; known: ['account_sid', ")
+    refused = bad.json()
+    assert (refused["code"], refused["status"]) == (20400, 400)
+    assert refused["message"].startswith("unknown fields ['colour']; known: ['account_sid', ")
+    assert refused["error"] == refused["message"]  # where earlier releases put it
     assert requests.post(f"{base}/reset").status_code == 204
     assert flex_channels.channels == []
     assert requests.get(f"{base}/nothing").status_code == 404

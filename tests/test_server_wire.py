@@ -254,26 +254,25 @@ def test_a_head_over_the_limit_is_431(flex_channels: FlexChannelsMock, server: F
 def test_a_cors_preflight_is_answered_before_authentication(
     flex_channels: FlexChannelsMock, server: FlexServer
 ) -> None:
+    page = b"Origin: http://localhost:5173\r\n"  # a front-end's dev server: a loopback page
     with _connect(server) as sock:
-        sock.sendall(
-            b"OPTIONS /v1/Channels HTTP/1.1\r\nHost: localhost\r\nOrigin: http://app.test\r\n"
-            b"Access-Control-Request-Method: POST\r\n"
-            b"Access-Control-Request-Headers: authorization, content-type\r\n\r\n"
-        )
+        asks = b"Access-Control-Request-Method: POST\r\n"
+        asks += b"Access-Control-Request-Headers: authorization, content-type\r\n\r\n"
+        sock.sendall(b"OPTIONS /v1/Channels HTTP/1.1\r\nHost: localhost\r\n" + page + asks)
         status, headers, body = _answer(sock, "OPTIONS")
         assert (status, body) == (204, b"")
-        assert headers["access-control-allow-origin"] == "*"
+        assert headers["access-control-allow-origin"] == "http://localhost:5173"
+        assert headers["vary"] == "Origin"
         assert headers["access-control-allow-methods"] == "GET, POST, OPTIONS"
         assert headers["access-control-allow-headers"] == "authorization, content-type"
         assert headers["access-control-max-age"] == "600"
         # waitress ends the connection after a 204 (it says so), as after every bodiless answer.
         assert headers["connection"] == "close"
     with _connect(server) as sock:
-        sock.sendall(
-            _post(flex_channels, _create(flex_channels, "browser"), b"Origin: http://app.test\r\n")
-        )
+        sock.sendall(_post(flex_channels, _create(flex_channels, "browser"), page))
         status, headers, _ = _answer(sock, "POST")
-        assert (status, headers["access-control-allow-origin"]) == (201, "*")
+        assert (status, headers["access-control-allow-origin"]) == (201, "http://localhost:5173")
+        assert headers["vary"] == "Origin"
         assert headers["access-control-expose-headers"] == "Twilio-Request-Id, Retry-After"
     assert [c.operation for c in flex_channels.calls] == [
         "create_channel"
@@ -341,10 +340,8 @@ def test_control_routes_answer_only_loopback_hosts(
             answered, _, body = _answer(sock)
             assert answered == status
             if status == 403:
-                assert json.loads(body) == {
-                    "error": "control routes answer only loopback Host headers, not "
-                    "'attacker.example'"
-                }
+                refused = "control routes answer only loopback Host headers, not 'attacker.example'"
+                assert json.loads(body) == {**error_body(403, 20403, refused), "error": refused}
             else:
                 assert json.loads(body)["auth_token"] == flex_channels.auth_token
 
@@ -353,11 +350,18 @@ def test_deeply_nested_json_to_the_control_api_is_a_400(
     flex_channels: FlexChannelsMock, server: FlexServer
 ) -> None:
     body = b"[" * 100000 + b"]" * 100000
-    request = b"POST /__flex/channels HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n\r\n"
+    request = (
+        b"POST /__flex/channels HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n"
+    )
     with _connect(server) as sock:
         sock.sendall(request % len(body) + body)
         status, _, answer = _answer(sock, "POST")
-    assert (status, json.loads(answer)) == (400, {"error": "the body is not JSON"})
+    refused = "the body is not JSON"
+    assert (status, json.loads(answer)) == (
+        400,
+        {**error_body(400, 20400, refused), "error": refused},
+    )
 
 
 def test_stop_closes_a_kept_alive_connection_and_answers_nothing_after(

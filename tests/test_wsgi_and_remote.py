@@ -39,7 +39,9 @@ def test_httpx_wsgi_transport(flex_channels: FlexChannelsMock) -> None:
         assert created.status_code == 201
         sid = created.json()["sid"]
         assert created.json()["url"] == f"http://localhost/v1/Channels/{sid}"
-        assert created.headers["access-control-allow-origin"] == "*"
+        # No Origin, no browser: nothing to grant, and caches told the answer depends on it.
+        assert "access-control-allow-origin" not in created.headers
+        assert created.headers["vary"] == "Origin"
         assert http.get(f"/v1/Channels/{sid}").json() == created.json()
         assert http.delete(f"/v1/Channels/{sid}").status_code == 204
         missing = http.get(f"/v1/Channels/{sid}")
@@ -337,9 +339,15 @@ def test_control_refusals_say_why(
 ) -> None:
     client = WerkzeugClient(flex_channels.wsgi_app)
     data = body if isinstance(body, str) else json.dumps(body) if body is not None else None
-    answer = client.open(f"/__flex/{path}", method=method, data=data)
+    answer = client.open(
+        f"/__flex/{path}", method=method, data=data, content_type="application/json"
+    )
     assert answer.status_code == status
-    assert answer.get_json()["error"].startswith(error)
+    refused = answer.get_json()
+    assert refused.keys() == {"code", "message", "more_info", "status", "error"}
+    assert (refused["status"], refused["code"]) == (status, 20000 + status)
+    assert refused["message"].startswith(error)
+    assert refused["error"] == refused["message"]
 
 
 def test_a_fault_raising_an_exception_shows_it(flex_channels: FlexChannelsMock) -> None:

@@ -4,9 +4,14 @@ agent and the webhooks it sent).
 
 Each route is declared once in ``ROUTES``: its method and path, the JSON fields it takes with
 their types, and the fake's method it calls. Bodies are JSON objects; a field the route does not
-take, a value of the wrong type or a value the fake refuses is a 400 naming it. Routes answer only
-requests whose ``Host`` is a loopback name, so that a web page cannot reach them through DNS
-rebinding.
+take, a value of the wrong type or a value the fake refuses is a 400 naming it.
+
+A web page must not drive the fake. Routes answer only requests whose ``Host`` is a loopback name
+(a page cannot reach them through DNS rebinding) and that carry no ``Origin`` but a loopback one
+(a browser sends one on every cross-origin ``POST`` and ``DELETE``, even without a body); a body
+must be declared JSON, which a page cannot send without a preflight, and preflights are granted
+nothing. A served fake may also require a token (``Authorization: Bearer``). Every refusal is a
+Twilio error body (code 20000 + the status), its message also under ``error``.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from urllib.parse import parse_qsl
 
 from ..api import CONTROL_PREFIX
 from ..calls import Call
-from ..errors import FlexApiError, UnknownSidError
+from ..errors import FlexApiError, UnknownSidError, http_error
 from ..faults import ConnectionDropped, Fault
 from ..flex.channels import CREATE_FIELDS
 from ..webhooks import is_loopback
+from .guard import bearer, loopback_origin, token_matches
 
 if TYPE_CHECKING:
     from ..mock import FlexChannelsMock
@@ -60,12 +66,14 @@ _FAULT_KINDS = {
     "delay": ("seconds",),
 }
 _SID = re.compile(r"[A-Za-z0-9]{1,64}")
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="pytest-flexchannels control API"'}
 
 
 class ControlError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = dict(headers or {})
 
 
 class Route(NamedTuple):
@@ -352,6 +360,33 @@ _KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a b
 _KIND_NAMES.update({dict: "an object", list: "an array"})
 
 
+def _admit(host: str, headers: Mapping[str, str], body: bytes, control_token: str | None) -> None:
+    """Refuse what a web page could send, and, when the served fake has a token, whoever does not
+    know it. ``headers`` by lower-case name."""
+    if not loopback(host):
+        raise ControlError(403, f"control routes answer only loopback Host headers, not {host!r}")
+    origin = headers.get("origin")
+    if origin is not None and not loopback_origin(origin):
+        raise ControlError(
+            403, f"control routes answer only loopback Origin headers, not {origin!r}"
+        )
+    if control_token is not None:
+        given = bearer(headers)
+        if given is None or not token_matches(given, control_token):
+            said = "the control token is wrong" if given is not None else "no control token"
+            message = f"{said}: this fake's control routes take Authorization: Bearer <token>"
+            raise ControlError(401, message, _CHALLENGE)
+    media = headers.get("content-type", "").partition(";")[0].strip().lower()
+    if body and media != "application/json":
+        raise ControlError(415, "a control route's body must be Content-Type: application/json")
+
+
+def _error(status: int, message: str) -> dict[str, Any]:
+    """A refusal as Twilio words its errors; ``error`` repeats the message, where earlier
+    releases put it."""
+    return {**http_error(status, message).body(), "error": message}
+
+
 class Control:
     """Answers the control routes of one fake: (status, headers, JSON body)."""
 
@@ -359,15 +394,27 @@ class Control:
         self._fake = fake
 
     def __call__(
-        self, method: str, path: str, query: str, host: str, body: bytes, *, self_url: str
+        self,
+        method: str,
+        path: str,
+        query: str,
+        host: str,
+        body: bytes,
+        *,
+        self_url: str,
+        headers: Mapping[str, str] | None = None,
+        control_token: str | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
+        """``headers`` (any case) and the token the serving transport requires, if any."""
+        seen = {name.lower(): value for name, value in (headers or {}).items()}
+        extra: dict[str, str] = {}
         try:
-            if not loopback(host):
-                raise ControlError(
-                    403, f"control routes answer only loopback Host headers, not {host!r}"
-                )
+            _admit(host, seen, body, control_token)
             lookup = "GET" if method == "HEAD" else method
             route, path_fields, allowed = _match(lookup, path)
+            if route is None and method == "OPTIONS" and allowed:
+                # A preflight is answered, and granted nothing: no Access-Control-Allow-*.
+                return 204, {"Allow": ", ".join([*allowed, "OPTIONS"])}, b""
             if route is None:
                 if allowed:
                     raise ControlError(405, f"{method} is not allowed here; use {allowed}")
@@ -381,15 +428,17 @@ class Control:
                 fields["sid"] = sid
             status, payload = route.run(self._fake, fields)
             if route.path == "state":
-                payload = {"url": self_url, **payload}
+                required = {"control_token_required": control_token is not None}
+                payload = {"url": self_url, **payload, **required}
         except ControlError as refused:
-            status, payload = refused.status, {"error": str(refused)}
+            status, payload = refused.status, _error(refused.status, str(refused))
+            extra = refused.headers
         except UnknownSidError as unknown:
-            status, payload = 404, {"error": str(unknown)}
+            status, payload = 404, _error(404, str(unknown))
         except (TypeError, ValueError, KeyError, FlexApiError) as refused:
             # What the fake refused, as it would have raised it in process.
-            status, payload = 400, {"error": f"{type(refused).__name__}: {refused}"}
+            status, payload = 400, _error(400, f"{type(refused).__name__}: {refused}")
         if status == 204:
             return 204, {}, b""
         text = json.dumps(payload).encode()
-        return status, {**_JSON, "Content-Length": str(len(text))}, text
+        return status, {**_JSON, "Content-Length": str(len(text)), **extra}, text

@@ -112,6 +112,8 @@ class FlexServer:
 
     ``threads`` answer requests; connections idle longer than ``idle_timeout`` seconds are
     closed; ``max_body`` and ``max_head`` bound what a request may send (413, 431).
+    ``cors_origins`` and ``control_token`` are ``FlexWsgiApp``'s: the pages besides loopback ones
+    a browser may call the Flex API from, and the token the control API requires.
     """
 
     def __init__(
@@ -125,6 +127,8 @@ class FlexServer:
         max_body: int = MAX_BODY,
         max_head: int = MAX_HEAD,
         connection_limit: int = 1000,
+        cors_origins: str | Iterable[str] | None = None,
+        control_token: str | None = None,
     ) -> None:
         try:
             from waitress.channel import ClientDisconnected
@@ -140,7 +144,12 @@ class FlexServer:
         self._inside = 0  # requests being answered by the fake right now
         self._fake = fake
         self._outbox = fake.outbox()  # the webhooks requests fire, delivered off their threads
-        self.app = FlexWsgiApp(fake, sleep=self._stopping.wait)
+        self.app = FlexWsgiApp(
+            fake,
+            sleep=self._stopping.wait,
+            cors_origins=cors_origins,
+            control_token=control_token,
+        )
         _quiet("waitress", logging.ERROR)
         # One host and port: a single TcpWSGIServer, not waitress' multi-socket server.
         self._server: Any = cast(Any, create_server)(

@@ -5,28 +5,29 @@ A request becomes the fake's plain ``Request`` and goes down the one request pat
 back with the CORS headers browsers need. Paths under ``/__flex/`` are the control API
 (``transports/control.py``). Headers arrive as PEP 3333 gives them (Latin-1 text), as the
 in-memory transports hand them over.
+
+Browsers are answered from loopback pages only unless ``cors_origins`` says otherwise: a request
+carrying another ``Origin`` is refused before authentication, and its preflight granted nothing
+(``transports/guard.py`` says why).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
 from ..api import CONTROL_PREFIX, Request, Served, allowed_methods
+from ..errors import foreign_origin
 from ..faults import ConnectionDropped
+from .guard import CorsOrigins, checked_token
 from .wire import answer_headers, status_line
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
 
-# On every answer: a browser page on any origin may read it (the official description declares
-# these headers on the answers of Flex's operations).
-CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "Twilio-Request-Id, Retry-After",
-}
 _PREFLIGHT_HEADERS = "Authorization, Content-Type, Accept, Accept-Charset, User-Agent"
 _RENAMED = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
 
@@ -38,11 +39,25 @@ class Dropped(ConnectionError):
 
 class FlexWsgiApp:
     """The WSGI application of one fake. ``sleep`` waits out injected latency; a server passes
-    one that its ``stop()`` cuts short, returning True, and the answer is then dropped."""
+    one that its ``stop()`` cuts short, returning True, and the answer is then dropped.
 
-    def __init__(self, fake: Served, *, sleep: Callable[[float], bool | None] = time.sleep) -> None:
+    ``cors_origins``: the pages besides loopback ones a browser may call the Flex API from
+    (``"*"``: any). ``control_token``: what every control request must carry as
+    ``Authorization: Bearer``, for a fake served on a machine others use.
+    """
+
+    def __init__(
+        self,
+        fake: Served,
+        *,
+        sleep: Callable[[float], bool | None] = time.sleep,
+        cors_origins: str | Iterable[str] | None = None,
+        control_token: str | None = None,
+    ) -> None:
         self._fake = fake
         self._sleep = sleep
+        self._cors = CorsOrigins(cors_origins)
+        self._control_token = checked_token(control_token)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
@@ -55,13 +70,20 @@ class FlexWsgiApp:
                 _host(environ),
                 _read(environ),
                 self_url=_origin(environ),
+                headers=_headers(environ),
+                control_token=self._control_token,
             )
             start_response(status_line(status), list(headers.items()))
             return [] if method == "HEAD" else [body]
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and not self._cors.allows(origin):
+            # Before authentication: a form a foreign page posts is not processed at all.
+            return self._refuse(origin, method, start_response)
+        cors = self._cors.grant(origin)
         if method == "OPTIONS":
             allowed = allowed_methods(_origin(environ) + path)
             if allowed is not None:  # a CORS preflight, answered before any authentication
-                return self._preflight(environ, allowed, start_response)
+                return self._preflight(environ, allowed, cors, start_response)
         answer = self._fake.handle(_request(environ, method, path))
         if answer.delay and self._sleep(answer.delay):
             raise Dropped("the server stopped during an injected delay")
@@ -69,17 +91,25 @@ class FlexWsgiApp:
             if answer.exception not in (None, ConnectionDropped):
                 raise Dropped(f"injected: {answer.exception!r}")
             raise Dropped("injected: the connection closed without an answer")
-        headers = {**answer_headers(answer), **CORS}
+        headers = {**answer_headers(answer), **cors}
         start_response(status_line(answer.status), list(headers.items()))
         return [answer.body] if answer.body else []
 
+    def _refuse(self, origin: str, method: str, start_response: StartResponse) -> Iterable[bytes]:
+        refused = foreign_origin(origin)
+        body = json.dumps(refused.body()).encode()
+        headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+        headers.update(self._cors.grant(None))  # Vary, and no grant
+        start_response(status_line(refused.status), list(headers.items()))
+        return [] if method == "HEAD" else [body]
+
     @staticmethod
     def _preflight(
-        environ: Environ, allowed: str, start_response: StartResponse
+        environ: Environ, allowed: str, cors: dict[str, str], start_response: StartResponse
     ) -> Iterable[bytes]:
         asked = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
         headers = {
-            **CORS,
+            **cors,
             "Access-Control-Allow-Methods": f"{allowed}, OPTIONS",
             "Access-Control-Allow-Headers": asked or _PREFLIGHT_HEADERS,
             "Access-Control-Max-Age": "600",
@@ -125,12 +155,16 @@ def _read(environ: Environ) -> bytes:
     return bytes(stream.read()) if environ.get("wsgi.input_terminated") else b""
 
 
-def _request(environ: Environ, method: str, path: str) -> Request:
+def _headers(environ: Environ) -> dict[str, str]:
     headers: dict[str, str] = {}
     for key, value in environ.items():
         if key.startswith("HTTP_"):
             headers[key[5:].replace("_", "-").title()] = value
         elif key in _RENAMED and value:
             headers[_RENAMED[key]] = value
+    return headers
+
+
+def _request(environ: Environ, method: str, path: str) -> Request:
     url = _origin(environ) + _target(environ, path)
-    return Request(method, url, headers, _read(environ))
+    return Request(method, url, _headers(environ), _read(environ))
