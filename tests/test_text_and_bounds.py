@@ -127,6 +127,7 @@ def test_json_text_parameters_holding_a_lone_surrogate_get_their_not_json_answer
     attributes = (400, 50304, "Attributes not valid JSON")
     assert _refused(lambda: conversations.create(attributes=json.dumps({"a": CUT}))) == (attributes)
     assert _refused(lambda: conversations.create(attributes='{"a": Infinity}')) == attributes
+    assert _refused(lambda: conversations.create(attributes='{"a": 1e400}')) == attributes
     assert (
         _refused(
             lambda: conversations(made.sid).messages.create(
@@ -389,6 +390,7 @@ def test_an_interaction_channel_that_settles_past_the_clocks_end_is_made(
         (float("nan"), "the clock advances by a finite number of seconds, at least 0, not nan"),
         (float("inf"), "the clock advances by a finite number of seconds, at least 0, not inf"),
         (-1, "the clock advances by a finite number of seconds, at least 0, not -1"),
+        (True, "the clock advances by a finite number of seconds, at least 0, not True"),
         (timedelta(seconds=-1), "the clock advances forward, not by"),
     ],
 )
@@ -454,6 +456,8 @@ def test_the_control_apis_clock_refuses_moves_past_its_range(
         (lambda fc: fc.fail_next(times=10**8), "times must be an integer from 1 to 1,000,000 "),
         (lambda fc: fc.fail_interaction_setup(times=10**8), "times must be an integer from 1 "),
         (lambda fc: fc.fail_interaction_setup(times=0), "times must be an integer from 1 "),
+        (lambda fc: fc.fail_interaction_setup(code="45352"), "code must be an integer, got '4"),
+        (lambda fc: fc.fail_interaction_setup(message=None), "message must be text, got None"),
     ],
 )
 def test_fault_waits_and_counts_are_bounded(
@@ -540,7 +544,8 @@ def test_the_interaction_lifecycle_options_are_bounded(
 
 
 def test_concurrent_advances_all_count(flex_channels: FlexChannelsMock) -> None:
-    """Eight threads advancing 2,000 seconds each, one at a time, move the clock 16,000 s."""
+    """Eight threads advancing 2,000 seconds each, one at a time, move the clock 16,000 s (the
+    interpreter switching threads as often as it can, so that an unlocked move loses some)."""
     flex_channels.clock.set("2026-06-01T10:00:00Z")
     threads, moves = 8, 2000
     start = threading.Barrier(threads)
@@ -551,12 +556,56 @@ def test_concurrent_advances_all_count(flex_channels: FlexChannelsMock) -> None:
             flex_channels.advance(1)
 
     workers = [threading.Thread(target=advance) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=120)
+    finally:
+        sys.setswitchinterval(interval)
     moved = flex_channels.clock.now() - datetime(2026, 6, 1, 10, tzinfo=timezone.utc)
     assert moved == timedelta(seconds=threads * moves)
+
+
+def test_an_advance_interrupted_anywhere_by_another_loses_neither() -> None:
+    """At every line of one thread's move, and as each function of it returns, another thread
+    advances the clock too (given a tenth of a second to finish: with the lock it finishes
+    once the first move is done): every advance counts."""
+    clock = Clock("2026-06-01T10:00:00Z")
+    others: list[threading.Thread] = []
+    moves = (Clock.advance.__code__, Clock.now.__code__)
+
+    def another() -> None:
+        other = threading.Thread(target=clock.advance, args=(1,))
+        others.append(other)
+        other.start()
+        other.join(timeout=0.1)
+
+    def trace(frame: FrameType, event: str, arg: Any) -> Any:
+        if frame.f_code not in moves:
+            return None
+
+        def each_step(frame: FrameType, event: str, arg: Any) -> Any:
+            if event in ("line", "return"):
+                another()
+            return each_step
+
+        return each_step
+
+    before = sys.gettrace()
+    sys.settrace(trace)
+    try:
+        clock.advance(1)
+    finally:
+        sys.settrace(before)
+    for other in others:
+        other.join(timeout=60)
+    assert len(others) > 3
+    assert clock.now() == datetime(2026, 6, 1, 10, tzinfo=timezone.utc) + timedelta(
+        seconds=1 + len(others)
+    )
 
 
 def test_a_reader_never_sees_real_time_go_back_across_a_second(
@@ -602,3 +651,4 @@ def test_a_reader_never_sees_real_time_go_back_across_a_second(
     assert turned.timestamp() == 1001
     assert len(seen) > 3
     assert seen == [1000.0] * len(seen)
+    assert clock._second[0] == 1001  # and the late readers did not put the cache back
