@@ -16,6 +16,15 @@ from .errors import FlexApiError
 # client's timeout.
 MAX_TIMES = 1_000_000
 MAX_WAIT = 3600
+MAX_CODE = 99_999  # Twilio's error codes have five digits; a longer int may not even render
+
+
+def shown(value: object) -> str:
+    """``repr(value)``, except for an integer too long to write (past 4,300 digits Python
+    refuses): its size instead."""
+    if isinstance(value, int) and not -(10**15) < value < 10**15:
+        return f"an integer of {value.bit_length()} bits"
+    return repr(value)
 
 
 def check_count(name: str, value: object, *, sticky: bool = False) -> None:
@@ -24,7 +33,15 @@ def check_count(name: str, value: object, *, sticky: bool = False) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TIMES:
         also = " (or None: sticky)" if sticky else ""
-        raise ValueError(f"{name} must be an integer from 1 to {MAX_TIMES:,}{also}, got {value!r}")
+        raise ValueError(
+            f"{name} must be an integer from 1 to {MAX_TIMES:,}{also}, got {shown(value)}"
+        )
+
+
+def check_code(value: object) -> None:
+    """Refuse an error ``code`` that is not an integer from 1 to ``MAX_CODE``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CODE:
+        raise ValueError(f"code must be an integer from 1 to {MAX_CODE:,}, got {shown(value)}")
 
 
 def check_wait(name: str, value: object, *, whole: bool = False) -> None:
@@ -38,7 +55,9 @@ def check_wait(name: str, value: object, *, whole: bool = False) -> None:
         or not 0 <= value <= MAX_WAIT
     ):
         number = "a whole number" if whole else "a number"
-        raise ValueError(f"{name} must be {number} of seconds from 0 to {MAX_WAIT}, got {value!r}")
+        raise ValueError(
+            f"{name} must be {number} of seconds from 0 to {MAX_WAIT}, got {shown(value)}"
+        )
 
 
 class ConnectionDropped(Exception):
@@ -141,6 +160,8 @@ class FaultPlan:
         if fault.retry_after is not None:
             check_wait("retry_after", fault.retry_after, whole=True)
         check_wait("latency", fault.latency)
+        if fault.code is not None:
+            check_code(fault.code)
         surrogates.check("message", fault.message)
         with self._lock:
             self._faults.append(_Pending(fault))

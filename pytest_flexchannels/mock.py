@@ -26,7 +26,7 @@ from .conversations.state import (
     sweep,
 )
 from .errors import EXPECTED_TEXT, UnknownSidError, injected, invalid_parameter
-from .faults import ConnectionDropped, Fault, FaultPlan, check_count, check_wait
+from .faults import ConnectionDropped, Fault, FaultPlan, check_code, check_count, check_wait
 from .flex import interactions as _interactions
 from .flex.channels import CREATE_FIELDS, new_channel
 from .flex.interactions import DEFAULT_FAILURE, OPEN, InteractionsState, Lifecycle
@@ -442,6 +442,8 @@ class FlexChannelsMock:
         processed (and stored) first and only its answer is replaced. ``retry_after`` adds a
         ``Retry-After`` header of that many seconds, which urllib3's ``Retry`` honours.
         """
+        if code is not None:
+            check_code(code)
         injected(status, code, message)  # refuse a bad status now, not at the request
         return self._add_fault(
             Fault(
@@ -638,10 +640,9 @@ class FlexChannelsMock:
         """Make the channels of the next ``times`` interactions created settle as ``failed``
         with this error (``error_code``, ``error_message``) instead of ``active``: the app's
         error branch. By default Twilio's "Channel validation error" (19025). ``times`` is
-        kept as a count (1 to ``faults.MAX_TIMES``); a bad value is a ``ValueError`` naming
-        it."""
-        if isinstance(code, bool) or not isinstance(code, int):
-            raise ValueError(f"code must be an integer, got {code!r}")
+        kept as a count (1 to ``faults.MAX_TIMES``), ``code`` has at most five digits; a bad
+        value is a ``ValueError`` naming it."""
+        check_code(code)
         if not isinstance(message, str):
             raise ValueError(f"message must be text, got {message!r}")
         surrogates.check("message", message)

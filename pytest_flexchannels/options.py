@@ -6,6 +6,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
+from .faults import shown
 from .models import ChannelType, IntegrationType, check_flow_types
 
 # Bounds of the interaction lifecycle's options: as many reads as a fault's ``times`` (a count,
@@ -68,7 +69,7 @@ class FlexChannelsOptions:
         ):
             raise ValueError(
                 f"interaction_setup_fetches must be an integer from 0 to {MAX_SETUP_FETCHES:,}, "
-                f"got {fetches!r}"
+                f"got {shown(fetches)}"
             )
         seconds = self.interaction_setup_seconds
         if seconds is not None and (
@@ -78,7 +79,7 @@ class FlexChannelsOptions:
         ):
             raise ValueError(
                 f"interaction_setup_seconds must be a number of seconds from 0 to "
-                f"{MAX_SETUP_SECONDS:,} (100 years), got {seconds!r}"
+                f"{MAX_SETUP_SECONDS:,} (100 years), got {shown(seconds)}"
             )
         if self.seed is not None and (
             isinstance(self.seed, bool) or not isinstance(self.seed, int)

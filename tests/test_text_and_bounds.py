@@ -456,7 +456,9 @@ def test_the_control_apis_clock_refuses_moves_past_its_range(
         (lambda fc: fc.fail_next(times=10**8), "times must be an integer from 1 to 1,000,000 "),
         (lambda fc: fc.fail_interaction_setup(times=10**8), "times must be an integer from 1 "),
         (lambda fc: fc.fail_interaction_setup(times=0), "times must be an integer from 1 "),
-        (lambda fc: fc.fail_interaction_setup(code="45352"), "code must be an integer, got '4"),
+        (lambda fc: fc.fail_interaction_setup(code="45352"), "code must be an integer from 1 "),
+        (lambda fc: fc.fail_interaction_setup(code=10**5000), "code must be an integer from 1"),
+        (lambda fc: fc.fail_next(code=10**5000), "code must be an integer from 1 to 99,999, "),
         (lambda fc: fc.fail_interaction_setup(message=None), "message must be text, got None"),
     ],
 )
