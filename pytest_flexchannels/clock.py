@@ -73,14 +73,13 @@ class Clock:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
         try:  # 9999-12-31T23:00:00-05:00 is past datetime's own range in UTC
-            inside = START <= moment.astimezone(timezone.utc) <= END
+            utc: datetime | None = moment.astimezone(timezone.utc).replace(microsecond=0)
         except OverflowError:
-            inside = False
-        if not inside:
+            utc = None
+        if utc is None or not START <= utc <= END:
             raise ValueError(f"the clock's range is {_iso(START)} to {_iso(END)}, not {at!s}")
-        moment = moment.astimezone(timezone.utc)
         with self._lock:
-            self._frozen = moment.replace(microsecond=0)
+            self._frozen = utc
 
     def advance(self, delta: timedelta | float = 1.0) -> None:
         """Move the clock forward by ``delta`` (a timedelta, or seconds: finite, at least 0),
