@@ -289,13 +289,13 @@ def test_over_the_server_a_refused_surrogate_leaves_every_list_rendering(
         20001,
         f"Invalid parameter to: {TEXT}",
     )
-    for fields, named in [
-        ({"body": CUT}, "body"),
-        ({"body": "hi", "attributes": {"nested": [CUT]}}, "attributes"),
-        ({"body": "hi", "author": "agent " + CUT}, "author"),
+    for body, fields, named in [
+        (CUT, {}, "body"),
+        ("hi", {"attributes": {"nested": [CUT]}}, "attributes"),
+        ("hi", {"author": "agent " + CUT}, "author"),
     ]:
         with pytest.raises(RemoteFakeError) as refused:
-            remote._call("POST", f"channels/{conversation_sid}/agent_reply", fields)
+            remote.agent_reply(conversation_sid, body, **fields)
         assert (refused.value.status, refused.value.message) == (400, f"{named} {TEXT}")
     with pytest.raises(RemoteFakeError) as refused:
         remote.create_channel(identity=CUT)
@@ -417,22 +417,22 @@ def test_the_clock_is_set_only_within_its_range() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("seconds", "message"),
     [
-        ({"seconds": 1e300}, "seconds is out of range: the clock cannot advance 1e+300 seconds "),
-        ({"seconds": float("inf")}, "seconds must be a finite number, got inf"),
-        ({"seconds": float("nan")}, "seconds must be a finite number, got nan"),
-        ({"seconds": -1}, "seconds (a number, at least 0) is required"),
+        (1e300, "seconds is out of range: the clock cannot advance 1e+300 seconds "),
+        (float("inf"), "seconds must be a finite number, got inf"),
+        (float("nan"), "seconds must be a finite number, got nan"),
+        (-1, "seconds (a number, at least 0) is required"),
     ],
     ids=["1e300", "Infinity", "NaN", "negative"],
 )
 def test_the_control_apis_clock_refuses_moves_past_its_range(
-    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer, body: Any, message: str
+    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer, seconds: float, message: str
 ) -> None:
     flex_channels.clock.set("2026-06-01T10:00:00Z")
     remote = RemoteFake(flex_channels_server.url)
     with pytest.raises(RemoteFakeError) as refused:
-        remote._call("POST", "clock/advance", body)  # json.dumps writes Infinity and NaN
+        remote.advance(seconds)  # json.dumps writes Infinity and NaN as such
     assert refused.value.status == 400
     assert refused.value.message.startswith(message)
     assert flex_channels.clock.now() == datetime(2026, 6, 1, 10, tzinfo=timezone.utc)
@@ -473,26 +473,25 @@ def test_fault_waits_and_counts_are_bounded(
 
 
 @pytest.mark.parametrize(
-    ("route", "body", "message"),
+    ("call", "message"),
     [
-        ("faults", {"kind": "fail", "latency": 1e300}, "ValueError: latency must be a number "),
-        ("faults", {"kind": "drop", "latency": float("inf")}, "latency must be a finite number"),
-        ("faults", {"kind": "delay", "seconds": 1e300}, "ValueError: seconds must be a number "),
-        ("faults", {"kind": "fail", "times": 10**8}, "ValueError: times must be an integer from"),
-        ("faults", {"kind": "fail", "retry_after": 10**6}, "ValueError: retry_after must be a "),
-        ("interactions/fail_setup", {"times": 10**8}, "ValueError: times must be an integer"),
+        (lambda remote: remote.fail_next(latency=1e300), "ValueError: latency must be a number "),
+        (lambda remote: remote.drop_next(latency=float("inf")), "latency must be a finite number"),
+        (lambda remote: remote.delay_next(seconds=1e300), "ValueError: seconds must be a number "),
+        (lambda remote: remote.fail_next(times=10**8), "ValueError: times must be an integer from"),
+        (lambda remote: remote.fail_next(retry_after=10**6), "ValueError: retry_after must be a "),
+        (
+            lambda remote: remote.fail_interaction_setup(times=10**8),
+            "ValueError: times must be an ",
+        ),
     ],
 )
 def test_the_control_api_bounds_faults_naming_the_field(
-    flex_channels: FlexChannelsMock,
-    flex_channels_server: FlexServer,
-    route: str,
-    body: Any,
-    message: str,
+    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer, call: Any, message: str
 ) -> None:
     remote = RemoteFake(flex_channels_server.url)
     with pytest.raises(RemoteFakeError) as refused:
-        remote._call("POST", route, body)
+        call(remote)
     assert refused.value.status == 400
     assert refused.value.message.startswith(message)
     assert remote.faults() == []
