@@ -362,7 +362,6 @@ class FlexApi:
             name = operation.name
             kind = operation.body
             raw = parts.query if kind == "query" else request.body.decode("utf-8", "replace")
-            params = _json_fields(raw) if kind == "json" else _fields(raw)
             if values:
                 values = tuple(unquote(value) for value in values)
         try:
@@ -376,6 +375,8 @@ class FlexApi:
                     raise errors.not_found(REGISTRY.resource(path, place.domain))
                 raise errors.method_not_allowed()
             else:
+                # A JSON body may be refused (a lone surrogate): after authentication.
+                params = _json_fields(raw) if operation.body == "json" else _fields(raw)
                 args = operation.parse(params) if operation.params else {}
                 context = Context(
                     self, account_sid, values, args, params, place.origin, place.root, path

@@ -133,6 +133,8 @@ EXPECTED_RETRY_COUNT = "must be an integer from 0 to 3"
 EXPECTED_URL = "must be an absolute http(s) URL"
 EXPECTED_DATE = "must be an ISO 8601 date and time with a time zone"
 EXPECTED_ONE_OF = "must be one of {values}"
+# A lone UTF-16 surrogate in a JSON body (Twilio documents nothing: modelled).
+EXPECTED_TEXT = "must be Unicode text without lone UTF-16 surrogates"
 
 
 # --- Programmable Chat -------------------------------------------------------------------------

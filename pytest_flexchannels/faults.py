@@ -2,12 +2,62 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import errors
+from . import errors, surrogates
 from .errors import FlexApiError
+
+# Bounds of what a test asks of a fault (and of ``fail_interaction_setup``): a count of requests
+# (``times=None`` is the way to say "every one"), and a wait a client is made to sit through
+# (injected latency, ``Retry-After``), which reaches ``time.sleep``: an hour is past any
+# client's timeout.
+MAX_TIMES = 1_000_000
+MAX_WAIT = 3600
+MAX_CODE = 99_999  # Twilio's error codes have five digits; a longer int may not even render
+
+
+def shown(value: object) -> str:
+    """``repr(value)``, except for an integer too long to write (past 4,300 digits Python
+    refuses): its size instead."""
+    if isinstance(value, int) and not -(10**15) < value < 10**15:
+        return f"an integer of {value.bit_length()} bits"
+    return repr(value)
+
+
+def check_count(name: str, value: object, *, sticky: bool = False) -> None:
+    """Refuse a count that is not an integer from 1 to ``MAX_TIMES`` (``sticky``: or None)."""
+    if sticky and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TIMES:
+        also = " (or None: sticky)" if sticky else ""
+        raise ValueError(
+            f"{name} must be an integer from 1 to {MAX_TIMES:,}{also}, got {shown(value)}"
+        )
+
+
+def check_code(value: object) -> None:
+    """Refuse an error ``code`` that is not an integer from 1 to ``MAX_CODE``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CODE:
+        raise ValueError(f"code must be an integer from 1 to {MAX_CODE:,}, got {shown(value)}")
+
+
+def check_wait(name: str, value: object, *, whole: bool = False) -> None:
+    """Refuse a wait that is not a (whole, when ``whole``) number of seconds from 0 to
+    ``MAX_WAIT`` (negative, NaN, infinite, or long enough to overflow ``time.sleep``)."""
+    kinds = int if whole else (int, float)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, kinds)
+        or not math.isfinite(value)
+        or not 0 <= value <= MAX_WAIT
+    ):
+        number = "a whole number" if whole else "a number"
+        raise ValueError(
+            f"{name} must be {number} of seconds from 0 to {MAX_WAIT}, got {shown(value)}"
+        )
 
 
 class ConnectionDropped(Exception):
@@ -104,18 +154,15 @@ class FaultPlan:
         self._lock = threading.Lock()
 
     def add(self, fault: Fault) -> Fault:
-        if fault.times is not None and fault.times < 1:
-            raise ValueError(f"times must be at least 1, or None for sticky, got {fault.times}")
-        if fault.retry_after is not None and (
-            isinstance(fault.retry_after, bool)
-            or not isinstance(fault.retry_after, int)
-            or fault.retry_after < 0
-        ):
-            raise ValueError(
-                f"retry_after must be a whole number of seconds, got {fault.retry_after!r}"
-            )
-        if fault.latency < 0:
-            raise ValueError(f"latency must not be negative, got {fault.latency}")
+        """Keep ``fault`` pending, its values checked first (``ValueError`` naming the one
+        refused): every one is bounded and its text encodes."""
+        check_count("times", fault.times, sticky=True)
+        if fault.retry_after is not None:
+            check_wait("retry_after", fault.retry_after, whole=True)
+        check_wait("latency", fault.latency)
+        if fault.code is not None:
+            check_code(fault.code)
+        surrogates.check("message", fault.message)
         with self._lock:
             self._faults.append(_Pending(fault))
         return fault

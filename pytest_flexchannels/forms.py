@@ -8,6 +8,7 @@ import re
 from typing import Any, NamedTuple
 from urllib.parse import SplitResult, unquote_plus
 
+from . import errors, surrogates
 from .models import API_ROOT, PUBLIC_ORIGIN
 from .registry import FLEX, REGISTRY, Domain
 
@@ -63,13 +64,20 @@ class Place(NamedTuple):
 
 def json_fields(raw: str) -> dict[str, Any]:
     """A JSON body's members, nested values as JSON text; a body that is not JSON is read as a
-    form (the async helper library sends its JSON operations' data form-encoded)."""
+    form (the async helper library sends its JSON operations' data form-encoded). A member that
+    holds a lone UTF-16 surrogate, in its name or anywhere in its value, is 400/20001 naming it:
+    stored, it would fail every answer that shows it."""
     try:
         value = json.loads(raw) if raw.strip() else {}
     except (ValueError, RecursionError):
         return fields(raw)
     if not isinstance(value, dict):
         return {}
+    if surrogates.escaped(raw):
+        for name, member in value.items():
+            if surrogates.found(name) or surrogates.found(member):
+                shown = surrogates.shown(name)
+                raise errors.invalid_parameter(shown, errors.EXPECTED_TEXT)
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
 
 

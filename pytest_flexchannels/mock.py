@@ -13,7 +13,7 @@ from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import interception, sids
+from . import interception, sids, surrogates
 from .api import FlexApi, Request, Response, refusal
 from .calls import Call, CallLog
 from .chat import agent as _agent
@@ -26,8 +26,8 @@ from .conversations.state import (
     ConversationsState,
     sweep,
 )
-from .errors import UnknownSidError, injected
-from .faults import ConnectionDropped, Fault, FaultPlan
+from .errors import EXPECTED_TEXT, UnknownSidError, injected, invalid_parameter
+from .faults import ConnectionDropped, Fault, FaultPlan, check_code, check_count, check_wait
 from .flex import interactions as _interactions
 from .flex.channels import CREATE_FIELDS, new_channel
 from .flex.interactions import DEFAULT_FAILURE, OPEN, InteractionsState, Lifecycle
@@ -390,7 +390,9 @@ class FlexChannelsMock:
     ) -> FlexFlow:
         """A new flow. ``integration`` holds its ``Integration.*`` fields by snake_case name
         (``{"url": ..., "retry_count": 1}`` for an external flow); by default, what its type
-        requires."""
+        requires. Text holding a lone UTF-16 surrogate is a ``ValueError`` naming it."""
+        surrogates.check("friendly_name", friendly_name)
+        surrogates.check("integration", integration)
         return self._store.add_flex_flow(
             account_sid or self.account.sid,
             integration_type=integration_type,
@@ -409,18 +411,22 @@ class FlexChannelsMock:
         Fields are the create parameters by their Python names (``identity``, ``flex_flow_sid``,
         ``chat_friendly_name``, ``long_lived``, ...). Omitted required ones get realistic values;
         ``pre_engagement_data`` and ``task_attributes`` may be dicts. Invalid values raise the
-        ``FlexApiError`` the API would answer with. Not recorded in ``calls``.
+        ``FlexApiError`` the API would answer with; text holding a lone UTF-16 surrogate, the
+        400/20001 a JSON body holding one gets (a form cannot carry one). Not recorded in
+        ``calls``.
         """
         if not fields.keys() <= _FIELD_NAMES:
             unknown = sorted(fields.keys() - _FIELD_NAMES)
             raise TypeError(f"unknown channel fields {unknown}; known: {list(CREATE_FIELDS)}")
         for name, value in fields.items():  # what the caller gave, as a form would carry it
-            if name == "long_lived" or value is None or isinstance(value, str):
+            if name == "long_lived" or value is None:
                 continue
             if isinstance(value, Mapping | list):
-                fields[name] = json.dumps(value)
-            else:
-                fields[name] = str(value)
+                value = fields[name] = json.dumps(value)  # escaped: the JSON check sees it
+            elif not isinstance(value, str):
+                value = fields[name] = str(value)
+            if not value.isascii() and not surrogates.whole(value):
+                raise invalid_parameter(CREATE_FIELDS[name], EXPECTED_TEXT)
         account = account_sid or self.account.sid
         flow_sid = fields.get("flex_flow_sid")
         if flow_sid is None:
@@ -466,6 +472,8 @@ class FlexChannelsMock:
         processed (and stored) first and only its answer is replaced. ``retry_after`` adds a
         ``Retry-After`` header of that many seconds, which urllib3's ``Retry`` honours.
         """
+        if code is not None:
+            check_code(code)
         injected(status, code, message)  # refuse a bad status now, not at the request
         return self._add_fault(
             Fault(
@@ -504,7 +512,9 @@ class FlexChannelsMock:
     def delay_next(
         self, operation: str | None = None, *, seconds: float, times: int | None = 1
     ) -> Fault:
-        """Answer the next matching request(s) normally, after ``seconds`` of real time."""
+        """Answer the next matching request(s) normally, after ``seconds`` of real time (0 to
+        ``faults.MAX_WAIT``, an hour)."""
+        check_wait("seconds", seconds)
         return self._add_fault(Fault(operation, latency=seconds, times=times))
 
     def clear_faults(self) -> None:
@@ -565,13 +575,18 @@ class FlexChannelsMock:
         joining it first as an agent accepting the task does, as ``author`` (``"agent"`` when
         not given). Its webhooks that hear the message (``onMessageSent`` in a chat,
         ``onMessageAdded`` in a conversation) receive it, signed, before this returns; the
-        stored message is returned."""
+        stored message is returned. Invalid values raise the ``FlexApiError`` the API would
+        answer with (``attributes`` that are not JSON: Chat's 50304; ``body`` or ``author``
+        holding a lone UTF-16 surrogate: 400/20001 naming ``Body`` or ``Author``)."""
         account = account_sid or self.account.sid
+        for wire, value in (("Body", body), ("Author", author)):
+            if value is not None and not value.isascii() and not surrogates.whole(value):
+                raise invalid_parameter(wire, EXPECTED_TEXT)
         text = attributes if attributes is None or isinstance(attributes, str) else None
+        if text is None and attributes is not None:
+            text = json.dumps(attributes)
         if text is not None:
             attributes_json("attributes", text)  # Chat's 50304 for text that is not JSON
-        elif attributes is not None:
-            text = json.dumps(attributes)
         store = self._store
         with store.lock:
             found = self._conversation(account, sid)
@@ -630,7 +645,10 @@ class FlexChannelsMock:
 
     def advance(self, seconds: float | timedelta = 1.0) -> None:
         """Move the fake's clock forward (freezing it first if it runs) and fire what falls
-        due: conversation timers (``inactive``, ``closed``), with their webhooks."""
+        due: conversation timers (``inactive``, ``closed``), with their webhooks. ``seconds``
+        is finite, at least 0, and keeps the clock within its range (to year 9999), else
+        ``ValueError`` and the clock stays; the move is the clock's own (one lock: concurrent
+        advances add up), the timers fire after it."""
         self.clock.advance(seconds)
         store = self._store
         with store.lock:
@@ -651,10 +669,17 @@ class FlexChannelsMock:
     ) -> None:
         """Make the channels of the next ``times`` interactions created settle as ``failed``
         with this error (``error_code``, ``error_message``) instead of ``active``: the app's
-        error branch. By default Twilio's "Channel validation error" (19025)."""
+        error branch. By default Twilio's "Channel validation error" (19025). ``times`` is
+        kept as a count (1 to ``faults.MAX_TIMES``), ``code`` has at most five digits; a bad
+        value is a ``ValueError`` naming it."""
+        check_code(code)
+        if not isinstance(message, str):
+            raise ValueError(f"message must be text, got {message!r}")
+        surrogates.check("message", message)
+        check_count("times", times)
         lifecycle = self._store.shared(Lifecycle)
         with self._store.lock:
-            lifecycle.failures.extend([(code, message)] * times)
+            lifecycle.fail(code, message, times)
 
     def route_webhooks(self, origin: str, app: Callable[..., Any]) -> None:
         """Deliver every webhook whose URL starts with ``origin`` (``"https://bridge.example"``)

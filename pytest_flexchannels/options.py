@@ -6,7 +6,13 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
+from .faults import shown
 from .models import ChannelType, IntegrationType, check_flow_types
+
+# Bounds of the interaction lifecycle's options: as many reads as a fault's ``times`` (a count,
+# never a list), and as long as the longest conversation timer.
+MAX_SETUP_FETCHES = 1_000_000
+MAX_SETUP_SECONDS = 36500 * 86400
 
 AIOHTTP_DEPRECATED = (
     "the aiohttp option of pytest-flexchannels is deprecated and does nothing: the async client "
@@ -59,13 +65,25 @@ class FlexChannelsOptions:
             warnings.warn(AIOHTTP_DEPRECATED, DeprecationWarning, stacklevel=3)
         check_flow_types(self.integration_type, self.channel_type)
         fetches = self.interaction_setup_fetches
-        if isinstance(fetches, bool) or not isinstance(fetches, int) or fetches < 0:
-            raise ValueError(f"interaction_setup_fetches must be an integer >= 0, got {fetches!r}")
+        if (
+            isinstance(fetches, bool)
+            or not isinstance(fetches, int)
+            or not 0 <= fetches <= MAX_SETUP_FETCHES
+        ):
+            raise ValueError(
+                f"interaction_setup_fetches must be an integer from 0 to {MAX_SETUP_FETCHES:,}, "
+                f"got {shown(fetches)}"
+            )
         seconds = self.interaction_setup_seconds
         if seconds is not None and (
-            isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 0 <= seconds <= MAX_SETUP_SECONDS  # NaN too: it compares False
         ):
-            raise ValueError(f"interaction_setup_seconds must be a number >= 0, got {seconds!r}")
+            raise ValueError(
+                f"interaction_setup_seconds must be a number of seconds from 0 to "
+                f"{MAX_SETUP_SECONDS:,} (100 years), got {shown(seconds)}"
+            )
         if self.seed is not None and (
             isinstance(self.seed, bool) or not isinstance(self.seed, int)
         ):

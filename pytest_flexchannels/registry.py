@@ -9,7 +9,6 @@ moto's split of each service into models, responses and URLs.
 
 from __future__ import annotations
 
-import json
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import errors, sids
+from . import errors, sids, surrogates
 
 if TYPE_CHECKING:
     from .api import Context
@@ -59,24 +58,29 @@ def url(wire: str, raw: Any) -> str:
 
 
 def date_time(wire: str, raw: Any) -> datetime:
-    """An ISO 8601 date and time with a time zone (``2026-06-01T10:00:00Z``), in UTC."""
+    """An ISO 8601 date and time with a time zone (``2026-06-01T10:00:00Z``), in UTC; one that
+    is not in UTC's years 1000 to 9999 is refused as not a date."""
+    moment: datetime | None
     try:
-        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError:
+        given = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+        # In UTC: 9999-12-31T23:00:00-05:00 is past the last date Python (and Twilio) can write.
+        moment = given.astimezone(timezone.utc) if given.tzinfo is not None else None
+    except (ValueError, OverflowError):
         moment = None
     # Twilio's dates have four-digit years (a date before 1000 has no such form).
-    if moment is None or moment.tzinfo is None or moment.year < 1000:
+    if moment is None or moment.year < 1000:
         raise errors.invalid_parameter(wire, errors.EXPECTED_DATE)
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
+    return moment.replace(microsecond=0)
 
 
 date_time.__name__ = "ISO 8601 date"
 
 
 def json_text(wire: str, raw: Any) -> str:
-    """A string that must hold JSON; kept as the text given."""
+    """A string that must hold JSON (no lone surrogate, NaN or Infinity: see ``surrogates``);
+    kept as the text given."""
     try:
-        json.loads(raw)
+        surrogates.loads(raw)
     except (ValueError, RecursionError):
         raise errors.invalid_parameter(wire, errors.EXPECTED_JSON) from None
     return str(raw)

@@ -10,7 +10,7 @@ from itertools import count
 from operator import attrgetter, itemgetter
 from typing import Any, Final, TypeVar
 
-from . import errors, sids
+from . import errors, sids, surrogates
 from .clock import Clock
 from .models import (
     Account,
@@ -172,6 +172,7 @@ class Store:
 
     def add_account(self, sid: str | None = None, auth_token: str | None = None) -> Account:
         _check_given(sid, sids.ACCOUNT, "account SID")
+        surrogates.check("auth_token", auth_token)  # it signs webhooks: it must encode
         with self._lock:
             account = Account(
                 sid=sid or self._sids.new(sids.ACCOUNT),
@@ -186,6 +187,7 @@ class Store:
         self, account_sid: str, sid: str | None = None, secret: str | None = None
     ) -> ApiKey:
         _check_given(sid, sids.API_KEY, "API key SID")
+        surrogates.check("secret", secret)
         with self._lock:
             self._state(account_sid)
             key = ApiKey(

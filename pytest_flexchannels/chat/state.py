@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
-from .. import errors, sids
+from .. import errors, sids, surrogates
 from ..models import FlexFlow, flex_attributes, format_date
 from ..order import Order
 from ..registry import Param
@@ -357,9 +357,9 @@ def user_of(
 
 
 def attributes_json(wire: str, raw: Any) -> str:
-    """Attributes: JSON text, or Chat's own error."""
+    """Attributes: JSON text (no lone surrogate, NaN or Infinity), or Chat's own error."""
     try:
-        json.loads(raw)
+        surrogates.loads(raw)
     except (ValueError, RecursionError):
         raise errors.attributes_not_json() from None
     return str(raw)

@@ -8,6 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .. import errors, sids
+from ..clock import later
 from ..pages import PageSpec, window_of
 from ..registry import Param, date_time, one_of, sid
 from . import events, state
@@ -75,15 +76,16 @@ def _unique(chat: ConversationsState, service_sid: str, name: Any, sid: str) -> 
 
 
 def _timed(conversation: Conversation, args: dict[str, Any], now: datetime) -> Conversation:
-    """``conversation`` with the timers a request sets (``PT0S``: off), counted from ``now``."""
+    """``conversation`` with the timers a request sets (``PT0S``: off), counted from ``now``
+    (saturated at the clock's end: see ``clock.later``)."""
     changes: dict[str, Any] = {}
     if "timer_inactive" in args:
         timer = changes["timer_inactive"] = args["timer_inactive"]
         if conversation.state == "active":
-            changes["date_inactive"] = None if timer is None else now + timer
+            changes["date_inactive"] = None if timer is None else later(now, timer)
     if "timer_closed" in args:
         timer = changes["timer_closed"] = args["timer_closed"]
-        changes["date_closed"] = None if timer is None else now + timer
+        changes["date_closed"] = None if timer is None else later(now, timer)
     return conversation._replace(**changes) if changes else conversation
 
 

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, Protocol
 
 from .. import errors, sids
 from ..chat.state import ATTRIBUTES_PARAM, derived_sid
+from ..clock import later
 from ..models import format_date
 from ..registry import Operation, Param, register
 from ..store import Store
@@ -238,11 +239,11 @@ def set_state(
 
 def restarted(conversation: Conversation, at: datetime) -> Conversation:
     """``conversation`` with its timers counted again from ``at`` (its last activity; a timer
-    not set stays unset)."""
+    not set stays unset; one that would fall past the clock's end falls due at it)."""
     inactive, closed = conversation.timer_inactive, conversation.timer_closed
     return conversation._replace(
-        date_inactive=None if inactive is None else at + inactive,
-        date_closed=None if closed is None else at + closed,
+        date_inactive=None if inactive is None else later(at, inactive),
+        date_closed=None if closed is None else later(at, closed),
     )
 
 

@@ -18,7 +18,8 @@ from collections import deque
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .. import errors, sids
+from .. import errors, sids, surrogates
+from ..clock import later
 from ..conversations import agent as conversation_agent
 from ..conversations import state as conversations
 from ..conversations.conversations import create as create_conversation
@@ -129,15 +130,38 @@ class InteractionsState:
         self.transfers: dict[str, dict[str, Transfer]] = {}
 
 
+class _Failure:
+    """A failure the test asked for, and how many more channels settle as it."""
+
+    __slots__ = ("error", "left")
+
+    def __init__(self, error: tuple[int, str], left: int) -> None:
+        self.error, self.left = error, left
+
+
 class Lifecycle:
     """How new interaction channels settle (the fake's options, then the test's word): the
     reads they answer ``setup`` to, the seconds before they may be ``active``, and the
-    failures the next ones settle as."""
+    failures the next ones settle as, in order, each with a count (never one entry a
+    channel: ``times`` may be large)."""
 
     def __init__(self) -> None:
         self.fetches = 1
         self.seconds: float | None = None
-        self.failures: deque[tuple[int, str]] = deque()
+        self.failures: deque[_Failure] = deque()
+
+    def fail(self, code: int, message: str, times: int) -> None:
+        self.failures.append(_Failure((code, message), times))
+
+    def next_failure(self) -> tuple[int, str] | None:
+        """The failure the next channel settles as (counted as used), or None."""
+        if not self.failures:
+            return None
+        first = self.failures[0]
+        first.left -= 1
+        if first.left <= 0:
+            self.failures.popleft()
+        return first.error
 
 
 def of(context: Any) -> InteractionsState:
@@ -149,9 +173,10 @@ def of(context: Any) -> InteractionsState:
 
 
 def json_object(wire: str, raw: Any) -> dict[str, Any]:
-    """A JSON object, given as JSON text (how the helper library sends ``Channel``)."""
+    """A JSON object, given as JSON text (how the helper library sends ``Channel``); one that
+    holds a lone surrogate, NaN or Infinity is not one."""
     try:
-        value = json.loads(raw)
+        value = surrogates.loads(raw)
     except (ValueError, RecursionError):
         value = None
     if not isinstance(value, dict):
@@ -348,8 +373,8 @@ def _create(context: Context) -> Answer:
             for member in members:
                 add_participant(context, chat, made, member)
             conversation_sid = made.sid
-        if failure is None and lifecycle.failures:
-            failure = lifecycle.failures.popleft()
+        if failure is None:
+            failure = lifecycle.next_failure()
         interaction_sid = store.sids.new(sids.INTERACTION)
         channel_sid = store.sids.new(sids.INTERACTION_CHANNEL)
         invite_sid = store.sids.new(sids.INTERACTION_INVITE)
@@ -374,7 +399,7 @@ def _create(context: Context) -> Answer:
             None,
             conversation_sid,
             lifecycle.fetches,
-            None if seconds is None else now + timedelta(seconds=seconds),
+            None if seconds is None else later(now, timedelta(seconds=seconds)),
             failure,
             store.next_seq(),
         )

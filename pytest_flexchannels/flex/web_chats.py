@@ -11,7 +11,7 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from .. import errors
+from .. import errors, surrogates
 from ..conversations import state as conversations
 from ..conversations import webhooks as conversation_webhooks
 from ..conversations.addresses import find as find_address
@@ -44,7 +44,7 @@ def _create(context: Context) -> Answer:
             raise errors.address_studio_flow_missing()
         text = args.get("pre_engagement_data")
         try:
-            engagement = json.loads(text) if text is not None else {}
+            engagement = surrogates.loads(text) if text is not None else {}
         except (ValueError, RecursionError):
             engagement = text
         service = auto.get("conversation_service_sid") or conversations.default_service(

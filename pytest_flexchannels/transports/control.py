@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl
 
+from .. import surrogates
 from ..api import CONTROL_PREFIX
 from ..calls import Call
-from ..errors import FlexApiError, UnknownSidError, http_error
+from ..errors import EXPECTED_TEXT, FlexApiError, UnknownSidError, http_error
 from ..faults import ConnectionDropped, Fault
 from ..flex.channels import CREATE_FIELDS
 from ..webhooks import is_loopback
@@ -135,14 +137,15 @@ def _advance(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
     seconds = fields.get("seconds")
     if seconds is None or seconds < 0:
         raise ControlError(400, "seconds (a number, at least 0) is required")
-    fake.advance(seconds)
+    try:
+        fake.advance(seconds)
+    except ValueError as refused:  # past the clock's range: it stays where it was
+        raise ControlError(400, f"seconds is out of range: {refused}") from None
     return 204, None
 
 
 def _fail_interaction_setup(fake: FlexChannelsMock, fields: dict[str, Any]) -> tuple[int, Any]:
-    if fields.get("times", 1) < 1:
-        raise ControlError(400, "times must be at least 1")
-    fake.fail_interaction_setup(**fields)
+    fake.fail_interaction_setup(**fields)  # times bounded there (a count, never a list)
     return 204, None
 
 
@@ -347,12 +350,19 @@ def _fields(route: Route, body: bytes, query: str) -> dict[str, Any]:
     unknown = sorted(fields.keys() - route.fields.keys())
     if unknown:
         raise ControlError(400, f"unknown fields {unknown}; known: {sorted(route.fields)}")
+    # Stored, a lone surrogate would fail every answer that shows it: only a body that holds a
+    # surrogate escape at all is walked.
+    escaped = surrogates.escaped(body)
     for name, value in fields.items():
         kinds = route.fields[name]
         wrong_bool = isinstance(value, bool) and bool not in kinds
         if value is not None and (wrong_bool or not isinstance(value, kinds)):
             names = " or ".join(_KIND_NAMES[kind] for kind in kinds)
             raise ControlError(400, f"{name} must be {names} or null, got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):  # JSON's NaN, Infinity, 1e400
+            raise ControlError(400, f"{name} must be a finite number, got {value!r}")
+        if escaped and surrogates.found(value):
+            raise ControlError(400, f"{name} {EXPECTED_TEXT}")
     return {name: value for name, value in fields.items() if value is not None}
 
 
