@@ -71,7 +71,7 @@ CONTROL_PREFIX = "/__flex/"
 
 class Served(Protocol):
     """What a transport that serves a fake (WSGI, the server) needs of it: its request path,
-    its control API (``path`` relative to ``CONTROL_PREFIX``; status, headers, body), and a way
+    its control API (requests under ``CONTROL_PREFIX``; status, headers, body), and a way
     to deliver the webhooks a request fires off the thread that answers it (the server's)."""
 
     def handle(self, request: Request) -> Response: ...
@@ -81,16 +81,7 @@ class Served(Protocol):
     def deferring(self, outbox: Outbox) -> AbstractContextManager[None]: ...
 
     def control(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        host: str,
-        body: bytes,
-        *,
-        self_url: str,
-        headers: Mapping[str, str] | None = None,
-        control_token: str | None = None,
+        self, request: Request, *, control_token: str | None = None
     ) -> tuple[int, dict[str, str], bytes]: ...
 
 

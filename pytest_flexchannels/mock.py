@@ -202,34 +202,16 @@ class FlexChannelsMock:
         return Outbox(self._dispatcher)
 
     def control(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        host: str,
-        body: bytes,
-        *,
-        self_url: str,
-        headers: Mapping[str, str] | None = None,
-        control_token: str | None = None,
+        self, request: Request, *, control_token: str | None = None
     ) -> tuple[int, dict[str, str], bytes]:
-        """Answer one request of the control API (``path`` under ``/__flex/``): status, headers
+        """Answer one request of the control API (a path under ``/__flex/``): status, headers
         and JSON body. What the WSGI application and the server hand control requests to, with
-        the request's headers and the token they require (the fake itself holds none)."""
+        the token they require (the fake itself holds none)."""
         from .transports.control import Control
 
         if self._control is None:
             self._control = Control(self)
-        return self._control(
-            method,
-            path,
-            query,
-            host,
-            body,
-            self_url=self_url,
-            headers=headers,
-            control_token=control_token,
-        )
+        return self._control(request, control_token=control_token)
 
     def refuse(self, method: str, url: str) -> str | None:
         """Why a request to a Twilio host is refused (None for Flex hosts); the refusal is kept

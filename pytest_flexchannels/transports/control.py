@@ -23,10 +23,10 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .. import surrogates
-from ..api import CONTROL_PREFIX
+from ..api import CONTROL_PREFIX, Request, header
 from ..calls import Call
 from ..errors import EXPECTED_TEXT, FlexApiError, UnknownSidError, http_error
 from ..faults import ConnectionDropped, Fault
@@ -404,19 +404,17 @@ class Control:
         self._fake = fake
 
     def __call__(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        host: str,
-        body: bytes,
-        *,
-        self_url: str,
-        headers: Mapping[str, str] | None = None,
-        control_token: str | None = None,
+        self, request: Request, *, control_token: str | None = None
     ) -> tuple[int, dict[str, str], bytes]:
-        """``headers`` (any case) and the token the serving transport requires, if any."""
-        seen = {name.lower(): value for name, value in (headers or {}).items()}
+        """A control request (its URL's path under ``CONTROL_PREFIX``), and the token the
+        serving transport requires, if any."""
+        parts = urlsplit(request.url)
+        method, body, query = request.method.upper(), request.body, parts.query
+        path = unquote(parts.path)[len(CONTROL_PREFIX) :]
+        self_url = f"{parts.scheme}://{parts.netloc}"
+        headers = request.headers
+        host = header(headers, "Host") or parts.netloc
+        seen = {name.lower(): value for name, value in headers.items()}
         extra: dict[str, str] = {}
         try:
             _admit(host, seen, body, control_token)

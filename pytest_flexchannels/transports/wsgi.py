@@ -64,14 +64,7 @@ class FlexWsgiApp:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if path.startswith(CONTROL_PREFIX):
             status, headers, body = self._fake.control(
-                method,
-                path[len(CONTROL_PREFIX) :],
-                environ.get("QUERY_STRING", ""),
-                _host(environ),
-                _read(environ),
-                self_url=_origin(environ),
-                headers=_headers(environ),
-                control_token=self._control_token,
+                _request(environ, method, path), control_token=self._control_token
             )
             start_response(status_line(status), list(headers.items()))
             return [] if method == "HEAD" else [body]
