@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
@@ -221,6 +223,15 @@ def create(
         chat_friendly_name=kwargs.pop("chat_friendly_name", "Chat with Ada"),
         **kwargs,
     )
+
+
+def twilio_error(call: Callable[[], Any]) -> tuple[int, int, str]:
+    """The status, code and message (without the helper library's prefix) of the Twilio error
+    ``call`` raises through the client."""
+    with pytest.raises(TwilioRestException) as raised:
+        call()
+    error = raised.value
+    return error.status, error.code, error.msg.partition(": ")[2]
 
 
 def error_body(status: int, code: int, message: str) -> dict[str, Any]:

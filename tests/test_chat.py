@@ -14,20 +14,13 @@ from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 
-from .helpers import create, error_body
+from .helpers import create, error_body, twilio_error
 
 CHAT = "https://chat.twilio.com/v2"
 
 
 def _service(client: Client, fake: FlexChannelsMock) -> Any:
     return client.chat.v2.services(fake.flex_flow.chat_service_sid)
-
-
-def _refused(call: Any) -> tuple[int, int, str]:
-    with pytest.raises(TwilioRestException) as raised:
-        call()
-    error = raised.value
-    return error.status, error.code, error.msg.partition(": ")[2]
 
 
 def test_a_flex_channel_is_a_chat_channel_of_its_flows_service(
@@ -144,13 +137,13 @@ def test_deleting_either_view_deletes_the_one_channel(
     through_flex = create(client, flex_channels, "gus")
     service = _service(client, flex_channels)
     service.channels(through_chat.sid).delete()
-    assert _refused(client.flex_api.v1.channel(through_chat.sid).fetch) == (
+    assert twilio_error(client.flex_api.v1.channel(through_chat.sid).fetch) == (
         404,
         20404,
         f"The requested resource /Channels/{through_chat.sid} was not found",
     )
     client.flex_api.v1.channel(through_flex.sid).delete()
-    assert _refused(service.channels(through_flex.sid).fetch) == (
+    assert twilio_error(service.channels(through_flex.sid).fetch) == (
         404,
         20404,
         f"The requested resource /Services/{channel_service(flex_channels)}/Channels/"
@@ -174,12 +167,12 @@ def test_channels_made_through_chat_by_unique_name_and_type(
     assert service.channels("ops").fetch().sid == made.sid
     assert [c.sid for c in service.channels.list()] == [flex.sid, made.sid, private.sid]
     assert [c.sid for c in service.channels.list(type="private")] == [flex.sid, private.sid]
-    assert _refused(lambda: service.channels.create(unique_name="ops")) == (
+    assert twilio_error(lambda: service.channels.create(unique_name="ops")) == (
         409,
         50307,
         "Channel with provided unique name already exists",
     )
-    assert _refused(lambda: service.channels("ops").update(attributes="{nope")) == (
+    assert twilio_error(lambda: service.channels("ops").update(attributes="{nope")) == (
         400,
         50304,
         "Attributes not valid JSON",
@@ -199,12 +192,12 @@ def test_members_and_users(flex_channels: FlexChannelsMock, client: Client) -> N
         '{"member_type": "agent"}',
         True,
     )
-    assert _refused(lambda: members.create(identity="agent-1")) == (
+    assert twilio_error(lambda: members.create(identity="agent-1")) == (
         409,
         50404,
         "Member already exists",
     )
-    assert _refused(lambda: members.create(identity="")) == (
+    assert twilio_error(lambda: members.create(identity="")) == (
         400,
         20001,
         "Missing required parameter Identity in the post body",
@@ -214,7 +207,7 @@ def test_members_and_users(flex_channels: FlexChannelsMock, client: Client) -> N
     assert service.channels(channel.sid).fetch().members_count == 2
     # The new member's identity became a user of the service.
     assert [u.identity for u in service.users.list()] == ["ivy", "agent-1"]
-    assert _refused(lambda: service.users.create(identity="ivy")) == (
+    assert twilio_error(lambda: service.users.create(identity="ivy")) == (
         409,
         50201,
         "User already exists",
@@ -227,7 +220,7 @@ def test_members_and_users(flex_channels: FlexChannelsMock, client: Client) -> N
     assert (made.joined_channels_count, made.attributes, made.is_online) == (0, "{}", None)
     service.users("zoe").delete()
     gone = f"/Services/{channel_service(flex_channels)}/Users/zoe"
-    assert _refused(service.users("zoe").fetch) == (
+    assert twilio_error(service.users("zoe").fetch) == (
         404,
         20404,
         f"The requested resource {gone} was not found",
@@ -258,21 +251,21 @@ def test_channel_webhooks_and_their_rules(flex_channels: FlexChannelsMock, clien
     assert changed.configuration["method"] == "GET"
     assert changed.configuration["filters"] == ["onMessageSent", "onChannelUpdated"]
     url = "https://bridge.example.com/x"
-    assert _refused(lambda: webhooks.create(type="webhook")) == (
+    assert twilio_error(lambda: webhooks.create(type="webhook")) == (
         400,
         50329,
         "Channel webhook url not provided",
     )
     bad_filter = webhooks.create
-    assert _refused(
+    assert twilio_error(
         lambda: bad_filter(type="webhook", configuration_url=url, configuration_filters=["oops"])
     ) == (400, 50325, "Invalid channel webhook filter")
-    assert _refused(
+    assert twilio_error(
         lambda: webhooks.create(type="webhook", configuration_url=url, configuration_retry_count=4)
     ) == (400, 50065, "Invalid webhook retry count")
     for _ in range(4):
         webhooks.create(type="webhook", configuration_url=url)
-    assert _refused(lambda: webhooks.create(type="webhook", configuration_url=url)) == (
+    assert twilio_error(lambda: webhooks.create(type="webhook", configuration_url=url)) == (
         403,
         50321,
         "Too many channel webhooks",
@@ -298,8 +291,8 @@ def test_chat_is_isolated_between_accounts(flex_channels: FlexChannelsMock, clie
     channel = create(client, flex_channels, "lee")
     other = flex_channels.add_account()
     theirs = Client(other.sid, other.auth_token).chat.v2.services(channel_service(flex_channels))
-    assert _refused(theirs.fetch)[:2] == (404, 20404)
-    assert _refused(theirs.channels(channel.sid).fetch)[:2] == (404, 20404)
+    assert twilio_error(theirs.fetch)[:2] == (404, 20404)
+    assert twilio_error(theirs.channels(channel.sid).fetch)[:2] == (404, 20404)
 
 
 def test_an_unknown_chat_path_is_404_and_a_wrong_method_405(
@@ -343,7 +336,7 @@ def test_faults_cover_chat_as_they_cover_flex(
     channel = create(client, flex_channels, "nia")
     messages = _service(client, flex_channels).channels(channel.sid).messages
     flex_channels.fail_next("create_chat_message", status=429)
-    assert _refused(lambda: messages.create(body="first try")) == (
+    assert twilio_error(lambda: messages.create(body="first try")) == (
         429,
         20429,
         "Too Many Requests",

@@ -6,28 +6,19 @@ Every body is checked against the official description (conftest)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 import requests
-from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.webhooks import WebhookRequest
 
-from .helpers import error_body
+from .helpers import error_body, twilio_error
 
 API = "https://conversations.twilio.com/v1"
 BRIDGE = "https://bridge.example.com"
-
-
-def _refused(call: Any) -> tuple[int, int, str]:
-    with pytest.raises(TwilioRestException) as raised:
-        call()
-    error = raised.value
-    return error.status, error.code, error.msg.partition(": ")[2]
 
 
 def _received(fake: FlexChannelsMock) -> list[WebhookRequest]:
@@ -81,19 +72,19 @@ def test_a_unique_name_is_one_conversations_and_an_unknown_one_is_404(
 ) -> None:
     conversations = client.conversations.v1.conversations
     conversations.create(unique_name="taken")
-    assert _refused(lambda: conversations.create(unique_name="taken")) == (
+    assert twilio_error(lambda: conversations.create(unique_name="taken")) == (
         409,
         50353,
         "Conversation with provided unique name already exists",
     )
-    assert _refused(lambda: conversations("nobody").fetch()) == (
+    assert twilio_error(lambda: conversations("nobody").fetch()) == (
         404,
         20404,
         "The requested resource /Conversations/nobody was not found",
     )
     service = "IS" + "0" * 32
     scoped = client.conversations.v1.services(service).conversations
-    assert _refused(lambda: scoped("taken").fetch()) == (
+    assert twilio_error(lambda: scoped("taken").fetch()) == (
         404,
         20404,
         f"The requested resource /Services/{service}/Conversations/taken was not found",
@@ -126,14 +117,14 @@ def test_state_moves_with_timers_on_the_fakes_clock_and_closed_is_final(
     closed = conversations(made.sid).fetch()
     assert (closed.state, closed.timers) == ("closed", {})
     final = (400, 50377, "Can't update conversation as it's in final closed state")
-    assert _refused(lambda: conversations(made.sid).update(state="active")) == final
-    assert _refused(lambda: conversations(made.sid).update(friendly_name="again")) == final
+    assert twilio_error(lambda: conversations(made.sid).update(state="active")) == final
+    assert twilio_error(lambda: conversations(made.sid).update(friendly_name="again")) == final
     assert (
-        _refused(lambda: conversations(made.sid).messages.create(author="ada", body="hello?"))
+        twilio_error(lambda: conversations(made.sid).messages.create(author="ada", body="hello?"))
         == final
     )
-    assert _refused(lambda: conversations(made.sid).participants.create(identity="x")) == final
-    assert _refused(lambda: conversations.create(state="closed")) == (
+    assert twilio_error(lambda: conversations(made.sid).participants.create(identity="x")) == final
+    assert twilio_error(lambda: conversations.create(state="closed")) == (
         400,
         50384,
         "Initial state can't be 'closed'",
@@ -191,12 +182,12 @@ def test_participants_by_identity_or_messaging_binding(
     assert whatsapp.messaging_binding["type"] == "whatsapp"
     assert participants("ada").fetch().sid == chat.sid
     assert [p.sid for p in participants.list()] == [chat.sid, sms.sid, whatsapp.sid]
-    assert _refused(lambda: participants.create(identity="ada")) == (
+    assert twilio_error(lambda: participants.create(identity="ada")) == (
         409,
         50433,
         "Participant already exists",
     )
-    assert _refused(
+    assert twilio_error(
         lambda: participants.create(
             messaging_binding_address="+15550100001",
             messaging_binding_proxy_address="+15550199999",
@@ -233,7 +224,11 @@ def test_participants_by_identity_or_messaging_binding(
             "Participant address equals proxy address",
         ),
     ]:
-        assert _refused(lambda kwargs=kwargs: participants.create(**kwargs)) == (400, code, message)
+        assert twilio_error(lambda kwargs=kwargs: participants.create(**kwargs)) == (
+            400,
+            code,
+            message,
+        )
     group = participants.create(identity="gus", messaging_binding_projected_address="+15550199999")
     assert group.messaging_binding == {"type": "sms", "projected_address": "+15550199999"}
     updated = participants(chat.sid).update(last_read_message_index=3)
@@ -265,7 +260,7 @@ def test_messages_take_the_next_index_and_list_either_way(
     assert [m.index for m in messages.list(order="asc", page_size=1)] == [1, 2]
     edited = messages(third.sid).update(body="again, edited")
     assert (edited.body, messages(third.sid).fetch().body) == ("again, edited", "again, edited")
-    assert _refused(lambda: messages.create(author="ada")) == (
+    assert twilio_error(lambda: messages.create(author="ada")) == (
         400,
         50503,
         "Message body not provided",
@@ -323,34 +318,34 @@ def test_a_conversation_takes_five_webhooks_and_checks_their_configuration(
 ) -> None:
     conversation = client.conversations.v1.conversations.create()
     webhooks = client.conversations.v1.conversations(conversation.sid).webhooks
-    assert _refused(lambda: webhooks.create(target="webhook")) == (
+    assert twilio_error(lambda: webhooks.create(target="webhook")) == (
         400,
         50369,
         "Conversation webhook URL not provided",
     )
-    assert _refused(lambda: webhooks.create(target="pigeon")) == (
+    assert twilio_error(lambda: webhooks.create(target="pigeon")) == (
         400,
         50364,
         "Invalid conversation webhook type",
     )
-    assert _refused(lambda: webhooks.create(target="trigger", configuration_url=BRIDGE)) == (
+    assert twilio_error(lambda: webhooks.create(target="trigger", configuration_url=BRIDGE)) == (
         400,
         50371,
         "Conversation webhook trigger not provided",
     )
-    assert _refused(
+    assert twilio_error(
         lambda: webhooks.create(
             target="trigger",
             configuration_url=BRIDGE,
             configuration_triggers=["a", "b", "c", "d", "e", "f"],
         )
     ) == (400, 50362, "Too many conversation webhook triggers")
-    assert _refused(lambda: webhooks.create(target="studio")) == (
+    assert twilio_error(lambda: webhooks.create(target="studio")) == (
         400,
         50367,
         "Invalid conversation webhook flow SID",
     )
-    assert _refused(
+    assert twilio_error(
         lambda: webhooks.create(
             target="webhook", configuration_url=BRIDGE, configuration_filters=["onNothing"]
         )
@@ -361,7 +356,7 @@ def test_a_conversation_takes_five_webhooks_and_checks_their_configuration(
         )
         for n in range(5)
     ]
-    assert _refused(lambda: webhooks.create(target="webhook", configuration_url=BRIDGE)) == (
+    assert twilio_error(lambda: webhooks.create(target="webhook", configuration_url=BRIDGE)) == (
         400,
         50361,
         "Too many conversation webhooks",
@@ -431,7 +426,7 @@ def test_address_configurations_by_sid_or_address(
         "webhook_filters": ["onMessageAdded"],
     }
     assert addresses("+15550100000").fetch().sid == made.sid
-    assert _refused(lambda: addresses.create(type="sms", address="+15550100000")) == (
+    assert twilio_error(lambda: addresses.create(type="sms", address="+15550100000")) == (
         409,
         20409,
         "Address configuration for +15550100000 already exists",
@@ -450,7 +445,7 @@ def test_an_account_sees_only_its_own_conversations(
     other = flex_channels.add_account()
     theirs = flex_channels.client(other)
     assert theirs.conversations.v1.conversations.list() == []
-    assert _refused(lambda: theirs.conversations.v1.conversations(mine.sid).fetch()) == (
+    assert twilio_error(lambda: theirs.conversations.v1.conversations(mine.sid).fetch()) == (
         404,
         20404,
         f"The requested resource /Conversations/{mine.sid} was not found",

@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 import requests
-from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.webhooks import WebhookRequest
 
-from .helpers import INNER_INI, JsonBody, error_body
+from .helpers import INNER_INI, JsonBody, error_body, twilio_error
 
 FLEX = "https://flex-api.twilio.com/v1"
 WORKSPACE = "WS" + "a" * 32
@@ -25,13 +24,6 @@ WORKFLOW = "WW" + "b" * 32
 QUEUE = "WQ" + "c" * 32
 WORKER = "WK" + "d" * 32
 BRIDGE = "https://bridge.example.com"
-
-
-def _refused(call: Any) -> tuple[int, int, str]:
-    with pytest.raises(TwilioRestException) as raised:
-        call()
-    error = raised.value
-    return error.status, error.code, error.msg.partition(": ")[2]
 
 
 def _routing(**attributes: Any) -> dict[str, Any]:
@@ -254,12 +246,12 @@ def test_closing_the_channel_closes_its_conversation_and_wraps_its_task_up(
     interaction = _inbound(client, conversation.sid)
     sid = interaction.channel["sid"]
     channel = client.flex_api.v1.interaction(interaction.sid).channels(sid)
-    assert _refused(lambda: channel.update(status="paused")) == (
+    assert twilio_error(lambda: channel.update(status="paused")) == (
         400,
         45359,
         f"Failed to close Channel {sid}. The channel status provided was invalid.",
     )
-    assert _refused(lambda: channel.update(status="inactive")) == (
+    assert twilio_error(lambda: channel.update(status="inactive")) == (
         400,
         20001,
         'Invalid parameter Routing: must be {"status": "closed"} (required when Status is '
@@ -273,13 +265,15 @@ def test_closing_the_channel_closes_its_conversation_and_wraps_its_task_up(
     assert RequestValidator(flex_channels.auth_token).validate(
         got[0].url, got[0].params, got[0].headers["X-Twilio-Signature"]
     )
-    assert _refused(lambda: channel.update(status="inactive", routing={"status": "closed"})) == (
+    assert twilio_error(
+        lambda: channel.update(status="inactive", routing={"status": "closed"})
+    ) == (
         400,
         45359,
         f"Failed to close Channel {sid}. The channel status provided was invalid.",
     )
     # A closed conversation takes no new interaction.
-    assert _refused(lambda: _inbound(client, conversation.sid)) == (
+    assert twilio_error(lambda: _inbound(client, conversation.sid)) == (
         400,
         45354,
         "Cannot create a Channel for a closed Conversation.",
@@ -381,12 +375,12 @@ def test_web_chats_open_a_conversation_through_an_address_configuration(
     conversation.messages.create(author="guest-ada", body="Hi", x_twilio_webhook_enabled="true")
     assert [(r.url, r.params["Body"]) for r in got] == [(f"{BRIDGE}/inbound", "Hi")]
     off = addresses.create(type="chat", address="off")
-    assert _refused(lambda: client.flex_api.v2.web_channels.create(address_sid=off.sid)) == (
+    assert twilio_error(lambda: client.flex_api.v2.web_channels.create(address_sid=off.sid)) == (
         400,
         45761,
         "Failed to validate address configuration. Auto create not enabled.",
     )
-    assert _refused(
+    assert twilio_error(
         lambda: client.flex_api.v2.web_channels.create(address_sid="IG" + "0" * 32)
     ) == (400, 45765, "Address configuration data not found")
 
@@ -415,13 +409,15 @@ def test_an_account_sees_only_its_own_interactions_and_addresses(
         type="chat", address="web", auto_creation_enabled=True
     )
     theirs = flex_channels.client(flex_channels.add_account())
-    assert _refused(lambda: theirs.flex_api.v1.interaction(interaction.sid).fetch()) == (
+    assert twilio_error(lambda: theirs.flex_api.v1.interaction(interaction.sid).fetch()) == (
         404,
         20404,
         f"The requested resource /Interactions/{interaction.sid} was not found",
     )
     assert theirs.conversations.v1.address_configurations.list() == []
-    assert _refused(lambda: theirs.flex_api.v2.web_channels.create(address_sid=address.sid)) == (
+    assert twilio_error(
+        lambda: theirs.flex_api.v2.web_channels.create(address_sid=address.sid)
+    ) == (
         400,
         45765,
         "Address configuration data not found",

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import requests
-from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexApiError, FlexChannelsMock, FlexServer, RemoteFake
@@ -23,7 +22,7 @@ from pytest_flexchannels.flex.interactions import Lifecycle
 from pytest_flexchannels.forms import fields as form_fields
 from pytest_flexchannels.remote import RemoteFakeError
 
-from .helpers import JsonBody, error_body
+from .helpers import JsonBody, error_body, twilio_error
 
 FLEX = "https://flex-api.twilio.com/v1"
 CONVERSATIONS = "https://conversations.twilio.com/v1/Conversations"
@@ -34,13 +33,6 @@ TEXT = "must be Unicode text without lone UTF-16 surrogates"
 NOT_A_DATE = "must be an ISO 8601 date and time with a time zone"
 # UTF-8's bytes of a surrogate (what a form would carry): not UTF-8, so each byte is replaced.
 SURROGATE_BYTES = "%ED%A0%BD"
-
-
-def _refused(call: Any) -> tuple[int, int, str]:
-    with pytest.raises(TwilioRestException) as raised:
-        call()
-    error = raised.value
-    return error.status, error.code, error.msg.partition(": ")[2]
 
 
 def _routing(**attributes: Any) -> dict[str, Any]:
@@ -80,7 +72,7 @@ def test_a_json_body_holding_a_lone_surrogate_is_a_400_naming_its_member(
     name) is 400/20001 naming it; nothing is made; an emoji's pair is text."""
     channel = _inbound(client)
     customer = channel.participants.list()[0].sid
-    refused = _refused(lambda: channel.transfers.create(JsonBody(type="cold", to=CUT)))
+    refused = twilio_error(lambda: channel.transfers.create(JsonBody(type="cold", to=CUT)))
     assert refused == (400, 20001, f"Invalid parameter to: {TEXT}")
     url = channel._uri.replace("/Interactions", f"{FLEX}/Interactions", 1) + "/Transfers"
     for body, member in [
@@ -111,25 +103,27 @@ def test_json_text_parameters_holding_a_lone_surrogate_get_their_not_json_answer
     outbound = _routing(customerName="Ada")
     channel_refused = (400, 20001, "Invalid parameter Channel: must be a JSON object")
     create = client.flex_api.v1.interaction.create
-    assert _refused(lambda: create(channel=agent, routing=outbound)) == channel_refused
+    assert twilio_error(lambda: create(channel=agent, routing=outbound)) == channel_refused
     bad_routing = {
         "type": "sms",
         "initiated_by": "customer",
         "properties": {"media_channel_sid": made.sid},
     }
     routing_refused = (400, 20001, "Invalid parameter Routing: must be a JSON object")
-    assert _refused(lambda: create(channel=bad_routing, routing=_routing(x=CUT))) == (
+    assert twilio_error(lambda: create(channel=bad_routing, routing=_routing(x=CUT))) == (
         routing_refused
     )
-    assert _refused(lambda: create(channel=bad_routing, routing=_routing(x=float("nan")))) == (
+    assert twilio_error(lambda: create(channel=bad_routing, routing=_routing(x=float("nan")))) == (
         routing_refused
     )
     attributes = (400, 50304, "Attributes not valid JSON")
-    assert _refused(lambda: conversations.create(attributes=json.dumps({"a": CUT}))) == (attributes)
-    assert _refused(lambda: conversations.create(attributes='{"a": Infinity}')) == attributes
-    assert _refused(lambda: conversations.create(attributes='{"a": 1e400}')) == attributes
+    assert twilio_error(lambda: conversations.create(attributes=json.dumps({"a": CUT}))) == (
+        attributes
+    )
+    assert twilio_error(lambda: conversations.create(attributes='{"a": Infinity}')) == attributes
+    assert twilio_error(lambda: conversations.create(attributes='{"a": 1e400}')) == attributes
     assert (
-        _refused(
+        twilio_error(
             lambda: conversations(made.sid).messages.create(
                 body="hi", attributes=json.dumps({"a": CUT})
             )
@@ -137,7 +131,7 @@ def test_json_text_parameters_holding_a_lone_surrogate_get_their_not_json_answer
         == attributes
     )
     flex = client.flex_api.v1.channel.create
-    assert _refused(
+    assert twilio_error(
         lambda: flex(
             flex_flow_sid=flex_channels.flex_flow_sid,
             identity="ada",
@@ -281,10 +275,10 @@ def test_over_the_server_a_refused_surrogate_leaves_every_list_rendering(
             "worker_sid": "WK" + "d" * 32,
         }
     }
-    assert _refused(
+    assert twilio_error(
         lambda: client.flex_api.v1.interaction.create(channel=outbound, routing=routing)
     ) == (400, 20001, "Invalid parameter Channel: must be a JSON object")
-    assert _refused(lambda: channel.transfers.create(JsonBody(type="cold", to=CUT))) == (
+    assert twilio_error(lambda: channel.transfers.create(JsonBody(type="cold", to=CUT))) == (
         400,
         20001,
         f"Invalid parameter to: {TEXT}",
