@@ -47,18 +47,23 @@ def _no_network() -> Iterator[None]:
     patch.undo()
 
 
+# Markers whose tests run only when their option is given: (marker, what they are).
+_OPT_IN = {
+    "slow": "the tests marked slow (load on a served fake; CI runs them)",
+    "fuzz": "the long fuzzing runs (every operation, thousands of cases; CI runs them)",
+}
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--slow",
-        action="store_true",
-        help="also run the tests marked slow (load on a served fake; CI runs them)",
-    )
+    for marker, what in _OPT_IN.items():
+        parser.addoption(f"--{marker}", action="store_true", help=f"also run {what}")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--slow"):
-        return
-    skip = pytest.mark.skip(reason="slow: run with --slow")
-    for item in items:
-        if item.get_closest_marker("slow") is not None:
-            item.add_marker(skip)
+    for marker in _OPT_IN:
+        if config.getoption(f"--{marker}"):
+            continue
+        skip = pytest.mark.skip(reason=f"{marker}: run with --{marker}")
+        for item in items:
+            if item.get_closest_marker(marker) is not None:
+                item.add_marker(skip)

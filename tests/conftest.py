@@ -17,8 +17,18 @@ from pytest_flexchannels import FlexChannelsMock
 
 from .helpers import INNER_INI, SPEC_PATH, VALIDATORS, Validate, validate_body
 
-# `--hypothesis-profile=thorough` (CI runs the model-based test with it): thousands of sequences.
+# The project's own runs default to `quick` (20 cases a property) to stay well under a minute and
+# a half; CI runs everything again with `--hypothesis-profile=full` (Hypothesis' own 100) and the
+# model-based test with `thorough` (thousands of sequences). Examples keep Hypothesis' default
+# when they run alone, as users' suites would.
+settings.register_profile("quick", max_examples=20)
+settings.register_profile("full", max_examples=100)
 settings.register_profile("thorough", max_examples=2500)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("hypothesis_profile", None):
+        settings.load_profile("quick")
 
 
 @pytest.fixture

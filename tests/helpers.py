@@ -6,11 +6,13 @@ import json
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.mark import ParameterSet
+from hypothesis import settings
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -156,6 +158,22 @@ def check_answer(response: Any, kind: str) -> None:
         body = response.json()
         validate_body("error", body)
         assert body["status"] == response.status_code
+
+
+def examples(full: int) -> int:
+    """A property's case count: ``full`` under Hypothesis' own count (the ``full`` profile CI
+    runs), a fifth of it under ``quick`` (the project's default run)."""
+    return max(1, full * min(settings.default.max_examples, 100) // 100)
+
+
+def fuzz_params(labels: Iterable[str], *smoke: str) -> list[ParameterSet]:
+    """The operations a fuzz suite tries: the ``smoke`` ones in every run, the rest marked
+    ``fuzz`` (run with ``--fuzz``, as CI does), so the default run stays short."""
+    assert set(smoke) <= set(labels), set(smoke) - set(labels)
+    return [
+        pytest.param(label, marks=() if label in smoke else pytest.mark.fuzz, id=label)
+        for label in labels
+    ]
 
 
 def fuzz(

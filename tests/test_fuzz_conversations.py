@@ -15,7 +15,7 @@ from schemathesis import GenerationMode, openapi
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.registry import REGISTRY
 
-from .helpers import REFERENCE, SPECS, JsonBody, fuzz
+from .helpers import REFERENCE, SPECS, JsonBody, examples, fuzz, fuzz_params
 
 HOSTS = {"conversations": "https://conversations.twilio.com", "flex": "https://flex-api.twilio.com"}
 FAMILY = [op for op in REGISTRY if op.domain == "conversations" or "Interactions" in op.path]
@@ -87,9 +87,17 @@ def _world(fake: FlexChannelsMock) -> dict[str, str]:
     }
 
 
+# Body fields a positive case points at the world (a made-up service would be a 404).
+POINTED_FIELDS = {
+    "AddressSid": "AddressSid",
+    "AutoCreation.ConversationServiceSid": "ChatServiceSid",
+}
+
+
 def _point(case: Any, label: str, world: dict[str, str], every: bool, domain: str) -> None:
     """The path's SIDs name the world's: all of them (positive cases), or those of a SID's
-    length (negative ones: the others stay, a 404). A positive web chat names the address."""
+    length (negative ones: the others stay, a 404). A positive case's body names the world's
+    address and service."""
     parameters = case.path_parameters or {}
     for name, value in list(parameters.items()):
         if not every and (not isinstance(value, str) or len(value) != 34):
@@ -99,12 +107,21 @@ def _point(case: Any, label: str, world: dict[str, str], every: bool, domain: st
         elif name == "Sid":
             collection = label.rsplit("/", 2)[-2]
             parameters[name] = world.get(f"{collection}@{domain}", world[collection])
-    if every and isinstance(case.body, dict) and "AddressSid" in case.body:
-        case.body["AddressSid"] = world["AddressSid"]
+    if every and isinstance(case.body, dict):
+        for name, world_name in POINTED_FIELDS.items():
+            if name in case.body:
+                case.body[name] = world[world_name]
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
-@pytest.mark.parametrize("label", sorted(OPERATIONS))
+@pytest.mark.parametrize(
+    "label",
+    fuzz_params(
+        sorted(OPERATIONS),
+        "POST /v1/Conversations/{ConversationSid}/Participants",
+        "POST /v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Transfers",
+    ),
+)
 def test_every_conversations_and_interactions_operation_answers_as_described(
     label: str, mode: GenerationMode
 ) -> None:
@@ -116,7 +133,7 @@ def test_every_conversations_and_interactions_operation_answers_as_described(
     def point(fake: FlexChannelsMock, case: Any) -> None:
         _point(case, label, _world(fake), mode is GenerationMode.POSITIVE, op.domain)
 
-    statuses = fuzz(operation, mode, 20, HOSTS[op.domain], op.name, point)
+    statuses = fuzz(operation, mode, examples(100), HOSTS[op.domain], op.name, point)
     assert sum(statuses.values()) > 0
     if mode is GenerationMode.POSITIVE and op.name not in OPEN_BODIES:
         assert any(status < 300 for status in statuses), statuses

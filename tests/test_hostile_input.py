@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.api import Request, _fields
 
-from .helpers import basic_auth, post_form
+from .helpers import basic_auth, examples, post_form
 
 
 def _fresh() -> tuple[FlexChannelsMock, str]:
@@ -55,7 +55,7 @@ bodies = st.one_of(encoded.map(str.encode), st.binary(max_size=200))
 auths = st.one_of(st.just(AUTH), st.text(max_size=40), st.none())
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(methods, paths, encoded, bodies, auths)
 def test_any_request_gets_a_twilio_answer(
     method: str, path: str, query: str, body: bytes, authorization: str | None
@@ -83,7 +83,7 @@ def test_any_request_gets_a_twilio_answer(
     assert len(fake.calls) == 1
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(pairs)
 def test_any_create_form_is_answered_and_only_201_stores(form: list[tuple[str, str]]) -> None:
     with FlexChannelsMock(seed=4) as fake:
@@ -125,7 +125,7 @@ def test_odd_encodings_are_answered(identity: bytes) -> None:
     assert fake.get_channel(str(answer["sid"])).identity
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.text(alphabet=st.sampled_from("ab=&%+;2F0é \x00"), max_size=40) | st.text(max_size=40))
 def test_form_fields_read_as_parse_qsl_reads_them(text: str) -> None:
     expected: dict[str, str] = {}

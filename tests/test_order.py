@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from pytest_flexchannels.order import CAPACITY, EMPTY, Order, records
 
+from .helpers import examples
+
 Row = tuple[int, str]
 _steps = st.lists(
     st.one_of(
@@ -24,7 +26,7 @@ _steps = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(_steps)
 def test_spans_keep_their_records_and_positions_match_a_list(steps: list[tuple[int, ...]]) -> None:
     order: Order[Row] = Order(itemgetter(0))

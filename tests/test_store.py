@@ -13,7 +13,7 @@ from pytest_flexchannels.clock import Clock
 from pytest_flexchannels.sids import SidSource
 from pytest_flexchannels.store import NewChannel, Store
 
-from .helpers import error_body
+from .helpers import error_body, examples
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_positions_survive_deleting_the_channel_at_them(store: Store) -> None:
     assert [c.seq for c in before] == seqs[:2]
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.data())
 def test_deletes_anywhere_keep_every_page_in_creation_order(data: st.DataObject) -> None:
     """Against a plain list: deletes at any positions (the order spans several of the sorted
