@@ -261,7 +261,7 @@ def test_remote_fake_reads_any_refusal(answer: bytes, message: str, code: int | 
             pass
 
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse) as stub:
-        threading.Thread(target=stub.serve_forever, daemon=True).start()
+        threading.Thread(target=stub.serve_forever, args=(0.01,), daemon=True).start()
         try:
             with pytest.raises(RemoteFakeError) as refused:
                 RemoteFake(f"http://127.0.0.1:{stub.server_address[1]}").state()

@@ -410,7 +410,7 @@ def test_apps_that_call_the_fake_back_do_not_starve_the_server(
             pass
 
     app = ThreadingHTTPServer(("127.0.0.1", 0), App)
-    threading.Thread(target=app.serve_forever, daemon=True).start()
+    threading.Thread(target=app.serve_forever, args=(0.01,), daemon=True).start()
     try:
         conversations = []
         for _ in range(8):
