@@ -212,6 +212,23 @@ def test_bad_channels_and_routings_get_flexs_answers(
             "workspace_sid (and, for an agent-initiated contact, a queue_sid and a worker_sid)",
         ),
     ]
+    # TaskRouter's description: a task's priority is 0 to 2^31 - 1, its timeout at most two weeks.
+    for name, value, bounds in [
+        ("priority", -1, "0 to 2,147,483,647"),
+        ("priority", 2**31, "0 to 2,147,483,647"),
+        ("timeout", 0, "1 to 1,209,600"),
+        ("timeout", 1_209_601, "1 to 1,209,600"),
+        ("timeout", 10**400, "1 to 1,209,600"),
+    ]:
+        routing = {"properties": {"workspace_sid": WORKSPACE, name: value}}
+        cases.append(
+            (
+                {"Channel": json.dumps(sms), "Routing": json.dumps(routing)},
+                400,
+                20001,
+                f"Invalid parameter Routing: {name} must be {bounds}",
+            )
+        )
     outbound = {
         "type": "sms",
         "initiated_by": "agent",
@@ -230,6 +247,25 @@ def test_bad_channels_and_routings_get_flexs_answers(
         answer = http.post(url, data=form)
         assert (answer.status_code, answer.json()) == (status, error_body(status, code, message))
     assert flex_channels.orphans == []  # nothing was made by a refused create
+
+
+@pytest.mark.parametrize(("priority", "timeout"), [(0, 1), (2**31 - 1, 1_209_600)])
+def test_a_routing_takes_a_task_priority_and_timeout_at_either_end_of_their_ranges(
+    client: Client, priority: int, timeout: int
+) -> None:
+    routing = _routing()
+    routing["properties"].update(priority=priority, timeout=timeout)
+    conversation = _sms_conversation(client)
+    interaction = client.flex_api.v1.interaction.create(
+        channel={
+            "type": "sms",
+            "initiated_by": "customer",
+            "properties": {"media_channel_sid": conversation.sid},
+        },
+        routing=routing,
+    )
+    task = interaction.routing["properties"]
+    assert (task["priority"], task["timeout"]) == (priority, timeout)
 
 
 def test_closing_the_channel_closes_its_conversation_and_wraps_its_task_up(

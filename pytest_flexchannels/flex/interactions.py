@@ -200,7 +200,15 @@ def routing_of(wire: str, routing: dict[str, Any], outbound: bool = False) -> di
         value = properties.get(name)
         if not isinstance(value, str) or not sids.is_sid(value, prefix):
             raise errors.invalid_parameter(wire, errors.EXPECTED_ROUTING)
+    for name, (low, high) in TASK_BOUNDS.items():
+        value = properties.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and not low <= value <= high:
+            raise errors.invalid_parameter(wire, f"{name} must be {low:,} to {high:,}")
     return properties
+
+
+# The ranges TaskRouter's description gives a task's priority and timeout (seconds: two weeks).
+TASK_BOUNDS = {"priority": (0, 2**31 - 1), "timeout": (1, 1_209_600)}
 
 
 def new_task(context: Any, properties: dict[str, Any], flex: dict[str, str], kind: str) -> Task:
