@@ -793,7 +793,7 @@ def test_the_short_run_left_the_server_answering(served: Served) -> None:
     _alive(served)
 
 
-LONG_EXAMPLES = 200
+LONG_EXAMPLES = 300
 
 
 @pytest.mark.fuzz
