@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from . import errors, sids, surrogates
 
@@ -52,8 +53,14 @@ def integer(wire: str, raw: Any) -> int:
 
 
 def url(wire: str, raw: Any) -> str:
+    """An absolute http(s) URL that ``urlsplit`` splits, as delivery does: one it cannot split
+    (``http://[/``, ``http://a]b/``) would fail every webhook sent to it."""
     if not _URL.fullmatch(raw):
         raise errors.invalid_parameter(wire, errors.EXPECTED_URL)
+    try:
+        urlsplit(raw)
+    except ValueError:
+        raise errors.invalid_parameter(wire, errors.EXPECTED_URL) from None
     return str(raw)
 
 

@@ -346,6 +346,21 @@ def test_control_routes_answer_only_loopback_hosts(
                 assert json.loads(body)["auth_token"] == flex_channels.auth_token
 
 
+@pytest.mark.parametrize("host", [b"[", b"a]b", b"[not-an-address]"])
+def test_a_host_urlsplit_cannot_split_is_refused_by_the_control_api(
+    server: FlexServer, host: bytes
+) -> None:
+    """The server fuzz found these answered 500 (``urlsplit``'s "Invalid IPv6 URL")."""
+    with _connect(server) as sock:
+        sock.sendall(b"POST /__flex/reset HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
+        status, _, body = _answer(sock, "POST")
+    refused = f"control routes answer only loopback Host headers, not {host.decode()!r}"
+    assert (status, json.loads(body)) == (
+        403,
+        {**error_body(403, 20403, refused), "error": refused},
+    )
+
+
 def test_deeply_nested_json_to_the_control_api_is_a_400(
     flex_channels: FlexChannelsMock, server: FlexServer
 ) -> None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -21,9 +22,11 @@ from pytest_flexchannels import FlexChannelsMock, FlexServer, RemoteFake
 from pytest_flexchannels import webhooks as webhooks_module
 from pytest_flexchannels.webhooks import loopback_addresses
 
-from .helpers import basic_auth, create, serve_process
+from .helpers import basic_auth, create, error_body, serve_process
 
 REFUSED = "not delivered: neither routed to an app nor on this machine"
+CHAT = "https://chat.twilio.com/v2/Services"
+CONVERSATIONS = "https://conversations.twilio.com/v1"
 
 
 class Listener:
@@ -542,3 +545,53 @@ def test_a_control_verb_answers_after_its_webhooks_are_delivered(
     )
     RemoteFake(flex_channels_server.url).agent_reply(conversation.sid, "Over the control API")
     assert seen == ["flex-channels-webhooks"]
+
+
+# Every parameter a webhook URL enters by: its path and the rest of a valid form, in a world.
+URL_PARAMETERS: dict[str, Callable[[Any], tuple[str, dict[str, str]]]] = {
+    "Configuration.Url": lambda w: (
+        f"{CHAT}/{w.service}/Channels/{w.channel}/Webhooks",
+        {"Type": "webhook"},
+    ),
+    "PreWebhookUrl": lambda w: (f"{CHAT}/{w.service}", {}),
+    "PostWebhookUrl": lambda w: (f"{CHAT}/{w.service}", {}),
+    "Configuration.Url@conversations": lambda w: (
+        f"{CONVERSATIONS}/Conversations/{w.conversation}/Webhooks",
+        {"Target": "webhook"},
+    ),
+    "AutoCreation.WebhookUrl": lambda w: (
+        f"{CONVERSATIONS}/Configuration/Addresses",
+        {"Type": "sms", "Address": "+15550100", "AutoCreation.Enabled": "true"},
+    ),
+    "Integration.Url": lambda w: (
+        "https://flex-api.twilio.com/v1/FlexFlows",
+        {"FriendlyName": "f", "ChatServiceSid": w.service, "ChannelType": "web"},
+    ),
+}
+
+
+@pytest.mark.parametrize("url", ["http://[/", "https://a]b/hook", "http://[not-an-address]/"])
+@pytest.mark.parametrize("parameter", sorted(URL_PARAMETERS))
+def test_a_url_urlsplit_cannot_split_is_refused_where_it_enters(
+    flex_channels: FlexChannelsMock,
+    client: Client,
+    http: requests.Session,
+    parameter: str,
+    url: str,
+) -> None:
+    """The server fuzz found a Chat webhook to ``http://[/`` taken, and its first delivery
+    raising ``ValueError`` on the served fake's delivery thread: the thread ended, and every
+    control verb after waited for it without end."""
+    channel = flex_channels.create_channel(identity="hooked")
+    conversation = client.conversations.v1.conversations.create()
+    world = SimpleNamespace(
+        service=channel.chat_service_sid, channel=channel.sid, conversation=conversation.sid
+    )
+    path, form = URL_PARAMETERS[parameter](world)
+    wire = parameter.partition("@")[0]
+    answer = http.post(path, data={**form, wire: url})
+    assert (answer.status_code, answer.json()) == (
+        400,
+        error_body(400, 20001, f"Invalid parameter {wire}: must be an absolute http(s) URL"),
+    )
+    assert list(flex_channels.webhooks) == []

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
 
 from .. import surrogates
 from ..api import CONTROL_PREFIX, Request, header
@@ -31,6 +31,7 @@ from ..calls import Call
 from ..errors import EXPECTED_TEXT, FlexApiError, UnknownSidError, http_error
 from ..faults import ConnectionDropped, Fault
 from ..flex.channels import CREATE_FIELDS
+from ..forms import split
 from ..webhooks import is_loopback
 from .guard import bearer, loopback_origin, token_matches
 
@@ -408,7 +409,8 @@ class Control:
     ) -> tuple[int, dict[str, str], bytes]:
         """A control request (its URL's path under ``CONTROL_PREFIX``), and the token the
         serving transport requires, if any."""
-        parts = urlsplit(request.url)
+        # Not urlsplit, which raises at a Host such as ``[`` (the guard refuses it: a 403).
+        parts = split(request.url)
         method, body, query = request.method.upper(), request.body, parts.query
         path = unquote(parts.path)[len(CONTROL_PREFIX) :]
         self_url = f"{parts.scheme}://{parts.netloc}"
