@@ -207,6 +207,18 @@ def fuzz(
     return statuses
 
 
+def chat_interaction(client: Client, conversation_sid: str) -> Any:
+    """A customer-initiated chat interaction routing ``conversation_sid`` (a fuzzed world's)."""
+    return client.flex_api.v1.interaction.create(
+        channel={
+            "type": "chat",
+            "initiated_by": "customer",
+            "properties": {"media_channel_sid": conversation_sid},
+        },
+        routing={"properties": {"workspace_sid": "WS" + "a" * 32}},
+    )
+
+
 class JsonBody:
     """A JSON operation's body as the helper library takes it (anything with ``to_dict``): an
     interaction transfer's."""

@@ -15,7 +15,7 @@ from schemathesis import GenerationMode, openapi
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.registry import REGISTRY
 
-from .helpers import REFERENCE, SPECS, JsonBody, examples, fuzz, fuzz_params
+from .helpers import REFERENCE, SPECS, JsonBody, chat_interaction, examples, fuzz, fuzz_params
 
 HOSTS = {"conversations": "https://conversations.twilio.com", "flex": "https://flex-api.twilio.com"}
 FAMILY = [op for op in REGISTRY if op.domain == "conversations" or "Interactions" in op.path]
@@ -44,7 +44,6 @@ OPEN_BODIES = {
         for kind in ("webhook", "message", "participant")
     ),
 }
-WORKSPACE = "WS" + "a" * 32
 
 
 def _world(fake: FlexChannelsMock) -> dict[str, str]:
@@ -58,14 +57,7 @@ def _world(fake: FlexChannelsMock) -> dict[str, str]:
     address = client.conversations.v1.address_configurations.create(
         type="chat", address="web", auto_creation_enabled=True
     )
-    interaction = client.flex_api.v1.interaction.create(
-        channel={
-            "type": "chat",
-            "initiated_by": "customer",
-            "properties": {"media_channel_sid": conversation.sid},
-        },
-        routing={"properties": {"workspace_sid": WORKSPACE}},
-    )
+    interaction = chat_interaction(client, conversation.sid)
     channel = client.flex_api.v1.interaction(interaction.sid).channels(interaction.channel["sid"])
     customer = channel.participants.list()[0]
     transfer = channel.transfers.create(JsonBody(type="warm"))

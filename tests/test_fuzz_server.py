@@ -38,7 +38,15 @@ from pytest_flexchannels.registry import REGISTRY, Operation
 from pytest_flexchannels.transports.control import ROUTES
 from pytest_flexchannels.transports.server import MAX_HEAD
 
-from .helpers import ERROR_KEYS, JsonBody, basic_auth, check_answer, examples, validate_body
+from .helpers import (
+    ERROR_KEYS,
+    JsonBody,
+    basic_auth,
+    chat_interaction,
+    check_answer,
+    examples,
+    validate_body,
+)
 
 WORKSPACE = "WS" + "a" * 32
 # Where each family is served (a served fake names the API by a path prefix; Flex's is empty).
@@ -87,14 +95,7 @@ def _world(fake: FlexChannelsMock, hook: str) -> dict[str, str]:
     conversation = conversations.conversations.create(unique_name="fuzzed")
     scoped = conversations.conversations(conversation.sid)
     participant = scoped.participants.create(identity="already-here")  # the interaction's too
-    interaction = client.flex_api.v1.interaction.create(
-        channel={
-            "type": "chat",
-            "initiated_by": "customer",
-            "properties": {"media_channel_sid": conversation.sid},
-        },
-        routing={"properties": {"workspace_sid": WORKSPACE}},
-    )
+    interaction = chat_interaction(client, conversation.sid)
     interaction_channel = client.flex_api.v1.interaction(interaction.sid).channels(
         interaction.channel["sid"]
     )
