@@ -27,6 +27,7 @@ import http.client
 import inspect
 import io
 import ipaddress
+import logging
 import socket
 import ssl
 import sys
@@ -475,6 +476,8 @@ class Outbox:
                 number, webhook, account_sid, auth_token = self._queue.popleft()
             try:
                 self._dispatcher.deliver(webhook, account_sid, auth_token, self._abandon)
+            except Exception:  # a bug: logged, and the webhooks behind it still go out
+                logging.getLogger(__name__).exception("a webhook delivery failed")
             finally:
                 with self._changed:
                     self._done = number

@@ -595,3 +595,37 @@ def test_a_url_urlsplit_cannot_split_is_refused_where_it_enters(
         error_body(400, 20001, f"Invalid parameter {wire}: must be an absolute http(s) URL"),
     )
     assert list(flex_channels.webhooks) == []
+
+
+def test_a_delivery_that_fails_inside_the_fake_does_not_end_the_delivery_thread(
+    flex_channels: FlexChannelsMock, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception out of one delivery ended a served fake's delivery thread, and every
+    control verb after it waited for its webhooks without end."""
+    got: list[str] = []
+    flex_channels.route_webhooks("https://bridge.example", lambda request: got.append("in") or 200)
+    channel = create(client, flex_channels, "cat")
+    service = flex_channels.flex_flow.chat_service_sid
+    client.chat.v2.services(service).channels(channel.sid).webhooks.create(
+        type="webhook",
+        configuration_url="https://bridge.example/in",
+        configuration_filters=["onMessageSent"],
+    )
+    deliver = webhooks_module.Dispatcher.deliver
+    failures = iter([True])
+
+    def once_broken(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if next(failures, False):
+            raise RuntimeError("a bug in delivery")
+        return deliver(self, *args, **kwargs)
+
+    monkeypatch.setattr(webhooks_module.Dispatcher, "deliver", once_broken)
+    server = flex_channels.serve()
+    try:
+        remote = RemoteFake(server.url)
+        with ThreadPoolExecutor(1) as pool:
+            for _ in range(2):
+                pool.submit(remote.agent_reply, channel.sid, "hello").result(timeout=10)
+    finally:
+        server.stop()
+    assert got == ["in"]  # the first reply's webhook failed inside the fake, the second went out
