@@ -635,7 +635,8 @@ def _over_http(
     try:
         sock = _connect(addresses, port, deadline, abandon)
     except (OSError, ValueError) as error:
-        return None, f"no answer: {error!r}", False
+        # Abandoned between connecting and sending: said as such, whichever step saw it first.
+        return None, abandon.reason or f"no answer: {error!r}", False
     status: int | None = None
     try:
         if parts.scheme == "https":

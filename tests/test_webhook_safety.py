@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -525,6 +526,33 @@ def test_stop_abandons_deliveries_and_nothing_is_sent_after_it_returns(
         False,
         "abandoned: the server stopped",
     )
+
+
+@pytest.mark.parametrize("when", ["before connecting", "between connecting and sending"])
+def test_an_attempt_abandoned_before_it_sends_says_so(when: str) -> None:
+    """CI saw the stop test record "no answer: ConnectionAbortedError(...)" once: the stop came
+    between the connection and the first byte. An abandoned attempt reads the same whenever the
+    stop comes."""
+    app = Listener(lambda connection: connection.recv(1))
+    abandon = webhooks_module.Abandon()
+    if when == "before connecting":
+        abandon.set("abandoned: the server stopped")
+    else:
+        check = abandon.check
+
+        def stopped_meanwhile() -> None:
+            abandon.set("abandoned: the server stopped")
+            check()
+
+        abandon.check = stopped_meanwhile  # type: ignore[method-assign]
+    try:
+        parts = urlsplit(f"http://127.0.0.1:{app.port}/in")
+        answer = webhooks_module._over_http(
+            "POST", parts, ("127.0.0.1",), app.port, {}, b"", abandon
+        )
+    finally:
+        app.close()
+    assert answer == (None, "abandoned: the server stopped", False)
 
 
 def test_a_control_verb_answers_after_its_webhooks_are_delivered(
