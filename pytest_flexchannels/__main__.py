@@ -11,9 +11,9 @@ import signal
 import sys
 import threading
 
+from .families import REGISTRY
 from .mock import FlexChannelsMock
 from .models import CHANNEL_TYPES, INTEGRATION_TYPES
-from .registry import REGISTRY
 from .transports.server import FlexServer
 
 # Where ``serve`` reads its control token from when --control-token is not given.

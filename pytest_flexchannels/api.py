@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlencode, urlsplit
 
-from . import chat, conversations, errors, flex, sids
+from . import errors, sids
 from .calls import Answer, Call, CallLog
 from .errors import FlexApiError
 from .faults import Fault, FaultPlan
@@ -94,22 +94,9 @@ class Answerer(Protocol):
     def refuse(self, method: str, url: str) -> str | None: ...
 
 
-def _served_origin() -> re.Pattern[str]:
-    """The origins of every API host the fake serves: ``flex-api.twilio.com``,
-    ``chat.us1.twilio.com``, ``flex-api.sydney.au1.twilio.com`` (as the helper library forms
-    edges and regions). Credentials in the URL and a fully qualified name's final dot change
-    nothing."""
-    hosts = "|".join(re.escape(domain.host) for domain in REGISTRY.domains.values())
-    return re.compile(
-        rf"https?://(?:[^/?#@]*@)?({hosts})(?:\.[a-z0-9-]+){{0,2}}\.twilio\.com\.?(?::\d+)?"
-        r"(?=[/?#]|$)",
-        re.IGNORECASE,
-    )
-
-
 def refusal(method: str, url: str) -> str | None:
     """Why a request to a Twilio host is refused (None for a host the fake serves)."""
-    if SERVED_ORIGIN.match(url):
+    if REGISTRY.served.match(url):
         return None
     served = ", ".join(f"{domain.host}.twilio.com" for domain in REGISTRY.domains.values())
     return errors.refused(method, url, urlsplit(url).hostname or url, served)
@@ -119,7 +106,7 @@ def to_served(url: str, base: str) -> str:
     """``url`` as a served fake at ``base`` takes it: a Twilio host of an API the fake serves
     becomes ``base`` and the API's prefix (``https://chat.twilio.com/v2/Services`` becomes
     ``{base}/chat/v2/Services``); any other URL is left as it is."""
-    match = SERVED_ORIGIN.match(url)
+    match = REGISTRY.served.match(url)
     if match is None:
         return url
     host = match.group(1).lower()
@@ -497,10 +484,3 @@ class FlexApi:
         # Bound to the account and the resource: a token is refused anywhere else.
         message = f"{account_sid}:{path}:{kind}:{position}".encode()
         return hmac.new(self._token_key, message, hashlib.sha256).hexdigest()[:16]
-
-
-# The families' operations (each family registers all of its own when first imported).
-flex.load()
-chat.load()
-conversations.load()
-SERVED_ORIGIN = _served_origin()

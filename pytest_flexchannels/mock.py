@@ -27,6 +27,7 @@ from .conversations.state import (
     sweep,
 )
 from .errors import EXPECTED_TEXT, UnknownSidError, injected, invalid_parameter
+from .families import REGISTRY
 from .faults import ConnectionDropped, Fault, FaultPlan, check_code, check_count, check_wait
 from .flex import interactions as _interactions
 from .flex.channels import CREATE_FIELDS, new_channel
@@ -40,7 +41,6 @@ from .models import (
     IntegrationType,
 )
 from .options import FlexChannelsOptions
-from .registry import REGISTRY
 from .store import Store
 from .values import fill_channel_defaults
 from .webhooks import Dispatcher, Outbox, Webhook, WebhookLog

@@ -2,8 +2,9 @@
 parameters and handler. Routing, validation, the names ``calls`` and faults accept, the text of
 what the fake supports and the README's table are all read from here.
 
-Families of APIs (``flex`` now) declare their operations with ``register``; the request path
-(``api.handle``) looks them up with ``route``. In the spirit of fakeredis' command registry and
+Each family of APIs declares its operations in a ``Family``; ``families`` (the one list of
+them) adds each to ``REGISTRY``, where the request path (``api.handle``) looks them up with
+``route``. In the spirit of fakeredis' command registry and
 moto's split of each service into models, responses and URLs.
 """
 
@@ -273,6 +274,28 @@ class _Node:
         self.allowed = ""  # the methods, as an Allow header lists them
 
 
+@dataclass(frozen=True)
+class Family:
+    """What a family of APIs declares (as ``FAMILY`` in its package): its name, the API host it
+    serves, and its operations in the order the table of operations reads them."""
+
+    name: str
+    domain: Domain
+    operations: tuple[Operation, ...]
+
+
+def _served(domains: Iterable[Domain]) -> re.Pattern[str]:
+    """The origins of ``domains``' hosts: ``flex-api.twilio.com``, ``chat.us1.twilio.com``,
+    ``flex-api.sydney.au1.twilio.com`` (as the helper library forms edges and regions).
+    Credentials in the URL and a fully qualified name's final dot change nothing."""
+    hosts = "|".join(re.escape(domain.host) for domain in domains)
+    return re.compile(
+        rf"https?://(?:[^/?#@]*@)?({hosts})(?:\.[a-z0-9-]+){{0,2}}\.twilio\.com\.?(?::\d+)?"
+        r"(?=[/?#]|$)",
+        re.IGNORECASE,
+    )
+
+
 class Registry:
     """Every operation, by name and by route."""
 
@@ -281,7 +304,13 @@ class Registry:
         self._legacy: dict[str, str] = {}
         self._roots: dict[str, _Node] = {}
         self.domains: dict[str, Domain] = {}
+        self.served: re.Pattern[str]  # the origins of the hosts served (see ``_served``)
         self.add_domain(FLEX)
+
+    def add_family(self, family: Family) -> None:
+        """Serve ``family``'s host and operations."""
+        self.add_domain(family.domain)
+        self.register(*family.operations)
 
     def add_domain(self, domain: Domain) -> None:
         """Serve ``domain``'s hosts (a family declares its domain before its operations)."""
@@ -290,6 +319,7 @@ class Registry:
             raise ValueError(f"domain {domain.name!r} is declared twice, differently")
         self.domains[domain.name] = domain
         self._roots.setdefault(domain.name, _Node())
+        self.served = _served(self.domains.values())
 
     def register(self, *operations: Operation) -> None:
         for operation in operations:
@@ -407,8 +437,6 @@ class Registry:
         return "\n".join(lines)
 
 
+# The request path's table of operations: empty here, filled by ``families`` (the one list of
+# families, and the only module that names them all) when it is imported.
 REGISTRY = Registry()
-
-
-def register(*operations: Operation) -> None:
-    REGISTRY.register(*operations)

@@ -104,7 +104,7 @@ def _load_validators() -> dict[str, Callable[[Any], None]] | None:
         return None
     from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-    from pytest_flexchannels.registry import REGISTRY
+    from pytest_flexchannels.families import REGISTRY
 
     specs = {key: json.loads((REFERENCE / name).read_text()) for key, name in SPECS.items()}
     validators = {}

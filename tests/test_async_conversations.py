@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pytest_flexchannels import FlexChannelsMock
-from pytest_flexchannels.registry import REGISTRY
+from pytest_flexchannels.families import REGISTRY
 
 from .helpers import JsonBody
 

@@ -8,7 +8,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-from pytest_flexchannels.registry import REGISTRY, Operation, Registry
+from pytest_flexchannels.families import REGISTRY
+from pytest_flexchannels.registry import Operation, Registry
 
 from .helpers import CHANNELS_URL, create
 

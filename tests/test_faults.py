@@ -12,7 +12,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-from pytest_flexchannels.registry import REGISTRY
+from pytest_flexchannels.families import REGISTRY
 
 from .helpers import CHANNELS_URL, create, error_body
 

@@ -13,7 +13,7 @@ import pytest
 from schemathesis import GenerationMode, openapi
 
 from pytest_flexchannels import FlexChannelsMock
-from pytest_flexchannels.registry import REGISTRY
+from pytest_flexchannels.families import REGISTRY
 
 from .helpers import REFERENCE, SPECS, JsonBody, chat_interaction, examples, fuzz, fuzz_params
 

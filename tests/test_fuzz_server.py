@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 
 from pytest_flexchannels import FlexChannelsMock, FlexServer
 from pytest_flexchannels.api import CONTROL_PREFIX
-from pytest_flexchannels.registry import REGISTRY, Operation
+from pytest_flexchannels.families import REGISTRY
+from pytest_flexchannels.registry import Operation
 from pytest_flexchannels.transports.control import ROUTES
 from pytest_flexchannels.transports.server import MAX_HEAD
 

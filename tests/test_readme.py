@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_flexchannels.registry import REGISTRY
+from pytest_flexchannels.families import REGISTRY
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

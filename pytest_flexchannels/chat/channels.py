@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import errors, sids
 from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, one_of, register
-from . import DOMAIN, events, state
-from .state import ATTRIBUTES_PARAM, DATE, ROOT, ChatChannel, ChatState
+from ..registry import Operation, Param, one_of
+from . import events, state
+from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ROOT, ChatChannel, ChatState
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -188,7 +188,7 @@ _WRITABLE = (
     ATTRIBUTES_PARAM,
 )
 _INSTANCE = f"{PATH}/{{Sid}}"
-register(
+OPERATIONS = (
     Operation(
         "create_chat_channel",
         "POST",

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from .. import errors, sids
 from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, integer, register, sid
-from . import DOMAIN, events, state
+from ..registry import Operation, Param, integer, sid
+from . import events, state
 from .channels import PATH as CHANNELS
-from .state import ATTRIBUTES_PARAM, DATE, ChatState, Member
+from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ChatState, Member
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -130,7 +130,7 @@ def _delete(context: Context) -> None:
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"
-register(
+OPERATIONS = (
     Operation(
         "create_chat_member",
         "POST",

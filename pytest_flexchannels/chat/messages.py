@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from .. import sids
 from ..order import Order
 from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, one_of, register
-from . import DOMAIN, events, state
+from ..registry import Operation, Param, one_of
+from . import events, state
 from .channels import PATH as CHANNELS
-from .state import ATTRIBUTES_PARAM, DATE, ChatMessage, ChatState, Scope
+from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ChatMessage, ChatState, Scope
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -190,7 +190,7 @@ def _delete(context: Context) -> None:
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"
-register(
+OPERATIONS = (
     Operation(
         "create_chat_message",
         "POST",

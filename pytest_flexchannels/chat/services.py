@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from .. import errors
 from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, one_of, register, url
-from . import DOMAIN, state
-from .state import DATE, ROOT, Service
+from ..registry import Operation, Param, one_of, url
+from . import state
+from .state import DATE, DOMAIN, ROOT, Service
 from .webhooks import EVENTS, event, retry_count
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _update(context: Context) -> Answer:
         return (_one, service)
 
 
-register(
+OPERATIONS = (
     Operation(
         "fetch_chat_service",
         "GET",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 from .. import errors, sids, surrogates
 from ..models import FlexFlow, flex_attributes, format_date
 from ..order import Order
-from ..registry import Param
+from ..registry import Domain, Param
 from ..store import ATTRIBUTES, FLOW, IDENTITY, SEQ, SERVICE, Store
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ class Scope(Protocol):
     def resource(self) -> str: ...
 
 
+DOMAIN = Domain("chat", "chat", "/chat")
 ROOT = "/v2/Services"
 T = TypeVar("T")
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .. import errors, sids
 from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, register, sid
-from . import DOMAIN, state
-from .state import ATTRIBUTES_PARAM, DATE, ROOT, ChatState, User
+from ..registry import Operation, Param, sid
+from . import state
+from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ROOT, ChatState, User
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -146,7 +146,7 @@ _WRITABLE = (
     Param("FriendlyName", "friendly_name"),
 )
 _INSTANCE = f"{PATH}/{{Sid}}"
-register(
+OPERATIONS = (
     Operation(
         "create_chat_user",
         "POST",

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors, sids
 from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, one_of, register, sid, url
+from ..registry import Operation, Param, one_of, sid, url
 from ..webhooks import shown
-from . import DOMAIN, state
+from . import state
 from .channels import PATH as CHANNELS
-from .state import DATE, ChatState, Webhook
+from .state import DATE, DOMAIN, ChatState, Webhook
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -204,7 +204,7 @@ _CONFIGURATION = (
     Param("Configuration.RetryCount", "retry_count", retry_count),
 )
 _INSTANCE = f"{PATH}/{{Sid}}"
-register(
+OPERATIONS = (
     Operation(
         "create_chat_webhook",
         "POST",

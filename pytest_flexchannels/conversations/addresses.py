@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors, sids
 from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, boolean, integer, one_of, register, sid, url
-from . import DOMAIN, state
+from ..registry import Operation, Param, boolean, integer, one_of, sid, url
+from . import state
 from .events import EVENTS
-from .state import DATE, AddressConfiguration, ConversationsState
+from .state import DATE, DOMAIN, AddressConfiguration, ConversationsState
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -189,7 +189,7 @@ _AUTO_PARAMS = (
     Param("AutoCreation.StudioRetryCount", "auto_studio_retry_count", integer),
 )
 _INSTANCE = f"{PATH}/{{Sid}}"
-register(
+OPERATIONS = (
     Operation(
         "create_address_configuration",
         "POST",

@@ -235,46 +235,52 @@ _WRITABLE = (
     Param("Bindings.Email.Name", "email_name"),
 )
 
-state.declare(
-    "create_conversation",
-    "POST",
-    "",
-    _create,
-    _WRITABLE,
-    body="form",
-    status=201,
-    summary="create a conversation (active; timers from now)",
-)
-state.declare(
-    "list_conversations",
-    "GET",
-    "",
-    _list,
-    (
-        Param("StartDate", "start_date", date_time),
-        Param("EndDate", "end_date", date_time),
-        Param("State", "state", one_of(("active", "inactive", "closed"))),
+OPERATIONS = (
+    *state.declare(
+        "create_conversation",
+        "POST",
+        "",
+        _create,
+        _WRITABLE,
+        body="form",
+        status=201,
+        summary="create a conversation (active; timers from now)",
     ),
-    list_key=LIST_KEY,
-    summary="a page of conversations, oldest first (`State`, `StartDate`, `EndDate` filter)",
-)
-state.declare(
-    "fetch_conversation", "GET", "/{Sid}", _fetch, summary="one conversation, by SID or unique name"
-)
-state.declare(
-    "update_conversation",
-    "POST",
-    "/{Sid}",
-    _update,
-    _WRITABLE,
-    body="form",
-    summary="change a conversation: names, attributes, `State` (closed is final), timers",
-)
-state.declare(
-    "delete_conversation",
-    "DELETE",
-    "/{Sid}",
-    _delete,
-    status=204,
-    summary="remove a conversation with its participants, messages and webhooks",
+    *state.declare(
+        "list_conversations",
+        "GET",
+        "",
+        _list,
+        (
+            Param("StartDate", "start_date", date_time),
+            Param("EndDate", "end_date", date_time),
+            Param("State", "state", one_of(("active", "inactive", "closed"))),
+        ),
+        list_key=LIST_KEY,
+        summary="a page of conversations, oldest first (`State`, `StartDate`, `EndDate` filter)",
+    ),
+    *state.declare(
+        "fetch_conversation",
+        "GET",
+        "/{Sid}",
+        _fetch,
+        summary="one conversation, by SID or unique name",
+    ),
+    *state.declare(
+        "update_conversation",
+        "POST",
+        "/{Sid}",
+        _update,
+        _WRITABLE,
+        body="form",
+        summary="change a conversation: names, attributes, `State` (closed is final), timers",
+    ),
+    *state.declare(
+        "delete_conversation",
+        "DELETE",
+        "/{Sid}",
+        _delete,
+        status=204,
+        summary="remove a conversation with its participants, messages and webhooks",
+    ),
 )

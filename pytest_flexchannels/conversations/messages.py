@@ -218,57 +218,59 @@ _DATES = (
     Param("DateUpdated", "date_updated", date_time),
 )
 _PATH = "/{ConversationSid}/Messages"
-state.declare(
-    "create_conversation_message",
-    "POST",
-    _PATH,
-    _create,
-    (
-        Param("Author", "author"),
-        Param("Body", "body"),
-        *_DATES,
-        ATTRIBUTES,
-        Param("MediaSid", "media_sid", sid("ME")),
-        Param("ContentSid", "content_sid", sid("HX")),
-        Param("ContentVariables", "content_variables"),
-        Param("Subject", "subject"),
+OPERATIONS = (
+    *state.declare(
+        "create_conversation_message",
+        "POST",
+        _PATH,
+        _create,
+        (
+            Param("Author", "author"),
+            Param("Body", "body"),
+            *_DATES,
+            ATTRIBUTES,
+            Param("MediaSid", "media_sid", sid("ME")),
+            Param("ContentSid", "content_sid", sid("HX")),
+            Param("ContentVariables", "content_variables"),
+            Param("Subject", "subject"),
+        ),
+        body="form",
+        status=201,
+        summary="post a message in a conversation (an inactive one becomes active)",
     ),
-    body="form",
-    status=201,
-    summary="post a message in a conversation (an inactive one becomes active)",
-)
-state.declare(
-    "list_conversation_messages",
-    "GET",
-    _PATH,
-    _list,
-    (Param("Order", "order", one_of(("asc", "desc"))),),
-    list_key=LIST_KEY,
-    summary="a page of a conversation's messages, by index (`Order=desc`: newest first)",
-)
-state.declare(
-    "fetch_conversation_message", "GET", f"{_PATH}/{{Sid}}", _fetch, summary="one message"
-)
-state.declare(
-    "update_conversation_message",
-    "POST",
-    f"{_PATH}/{{Sid}}",
-    _update,
-    (
-        Param("Author", "author"),
-        Param("Body", "body"),
-        *_DATES,
-        ATTRIBUTES,
-        Param("Subject", "subject"),
+    *state.declare(
+        "list_conversation_messages",
+        "GET",
+        _PATH,
+        _list,
+        (Param("Order", "order", one_of(("asc", "desc"))),),
+        list_key=LIST_KEY,
+        summary="a page of a conversation's messages, by index (`Order=desc`: newest first)",
     ),
-    body="form",
-    summary="edit a message",
-)
-state.declare(
-    "delete_conversation_message",
-    "DELETE",
-    f"{_PATH}/{{Sid}}",
-    _delete,
-    status=204,
-    summary="remove a message",
+    *state.declare(
+        "fetch_conversation_message", "GET", f"{_PATH}/{{Sid}}", _fetch, summary="one message"
+    ),
+    *state.declare(
+        "update_conversation_message",
+        "POST",
+        f"{_PATH}/{{Sid}}",
+        _update,
+        (
+            Param("Author", "author"),
+            Param("Body", "body"),
+            *_DATES,
+            ATTRIBUTES,
+            Param("Subject", "subject"),
+        ),
+        body="form",
+        summary="edit a message",
+    ),
+    *state.declare(
+        "delete_conversation_message",
+        "DELETE",
+        f"{_PATH}/{{Sid}}",
+        _delete,
+        status=204,
+        summary="remove a message",
+    ),
 )

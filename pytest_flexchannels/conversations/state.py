@@ -20,13 +20,13 @@ from .. import errors, sids
 from ..chat.state import ATTRIBUTES_PARAM, derived_sid
 from ..clock import later
 from ..models import format_date
-from ..registry import Operation, Param, register
+from ..registry import Domain, Operation, Param
 from ..store import Store
 from ..webhooks import Webhook
-from . import DOMAIN
 
 DATE = format_date
 ATTRIBUTES = ATTRIBUTES_PARAM  # JSON text, or Chat's 50304 (the Conversations API answers it too)
+DOMAIN = Domain("conversations", "conversations", "/conversations")
 ROOT = "/v1/Conversations"
 SCOPED = "/v1/Services/{ChatServiceSid}/Conversations"
 # The longest timer taken (modelled: Twilio states none): a date past it would pass year 9999.
@@ -352,14 +352,14 @@ def declare(
     handler: Any,
     params: tuple[Param, ...] = (),
     **settings: Any,
-) -> None:
-    """Register an operation under ``/v1/Conversations...`` (``path``, relative to it) and its
+) -> tuple[Operation, Operation]:
+    """An operation under ``/v1/Conversations...`` (``path``, relative to it) and its
     service-scoped form under ``/v1/Services/{ChatServiceSid}/Conversations...``, named with
     ``service_`` after the verb (``create_conversation_message``,
     ``create_service_conversation_message``): one declaration, both forms."""
     verb, _, rest = name.partition("_")
     summary = settings.pop("summary", "")
-    register(
+    return (
         Operation(
             name,
             method,

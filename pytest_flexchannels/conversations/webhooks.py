@@ -228,45 +228,47 @@ _CONFIGURATION = (
     Param("Configuration.FlowSid", "flow_sid", _flow),
 )
 _PATH = "/{ConversationSid}/Webhooks"
-state.declare(
-    "create_conversation_webhook",
-    "POST",
-    _PATH,
-    _create,
-    (
-        Param("Target", "target", _target),
-        *_CONFIGURATION,
-        Param("Configuration.ReplayAfter", "replay_after", integer),
+OPERATIONS = (
+    *state.declare(
+        "create_conversation_webhook",
+        "POST",
+        _PATH,
+        _create,
+        (
+            Param("Target", "target", _target),
+            *_CONFIGURATION,
+            Param("Configuration.ReplayAfter", "replay_after", integer),
+        ),
+        body="form",
+        status=201,
+        summary="add a webhook to a conversation (five at most)",
     ),
-    body="form",
-    status=201,
-    summary="add a webhook to a conversation (five at most)",
-)
-state.declare(
-    "list_conversation_webhooks",
-    "GET",
-    _PATH,
-    _list,
-    list_key=LIST_KEY,
-    summary="a page of a conversation's webhooks, oldest first",
-)
-state.declare(
-    "fetch_conversation_webhook", "GET", f"{_PATH}/{{Sid}}", _fetch, summary="one webhook"
-)
-state.declare(
-    "update_conversation_webhook",
-    "POST",
-    f"{_PATH}/{{Sid}}",
-    _update,
-    _CONFIGURATION,
-    body="form",
-    summary="change a webhook's configuration",
-)
-state.declare(
-    "delete_conversation_webhook",
-    "DELETE",
-    f"{_PATH}/{{Sid}}",
-    _delete,
-    status=204,
-    summary="remove a webhook",
+    *state.declare(
+        "list_conversation_webhooks",
+        "GET",
+        _PATH,
+        _list,
+        list_key=LIST_KEY,
+        summary="a page of a conversation's webhooks, oldest first",
+    ),
+    *state.declare(
+        "fetch_conversation_webhook", "GET", f"{_PATH}/{{Sid}}", _fetch, summary="one webhook"
+    ),
+    *state.declare(
+        "update_conversation_webhook",
+        "POST",
+        f"{_PATH}/{{Sid}}",
+        _update,
+        _CONFIGURATION,
+        body="form",
+        summary="change a webhook's configuration",
+    ),
+    *state.declare(
+        "delete_conversation_webhook",
+        "DELETE",
+        f"{_PATH}/{{Sid}}",
+        _delete,
+        status=204,
+        summary="remove a webhook",
+    ),
 )

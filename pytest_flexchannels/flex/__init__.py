@@ -1,20 +1,21 @@
 """The Flex API family: Channels, Flex Flows and WebChannels, each a module that declares its
-operations in the registry, over the shared core (request path, auth, paging, errors, SIDs,
-clock, calls, faults)."""
+operations, over the shared core (request path, auth, paging, errors, SIDs, clock, calls,
+faults)."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from ..registry import FLEX, Family
+from . import channels, flex_flows, interaction_parts, interactions, web_channels, web_chats
 
-
-def load() -> None:
-    """Import every module of the family: each registers its operations when imported, so a
-    new resource is one new module."""
-    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        importlib.import_module(f"{__name__}.{module.name}")
-
-
-# Every module registered as soon as the family is imported, whichever module is asked for first:
-# the order of its operations does not depend on what another family imports.
-load()
+FAMILY = Family(
+    "flex",
+    FLEX,
+    (
+        *channels.OPERATIONS,
+        *flex_flows.OPERATIONS,
+        *interactions.OPERATIONS,
+        *interaction_parts.OPERATIONS,
+        *web_channels.OPERATIONS,
+        *web_chats.OPERATIONS,
+    ),
+)

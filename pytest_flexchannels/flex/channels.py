@@ -8,7 +8,7 @@ from .. import sids
 from ..models import CHANNELS_PATH, LIST_KEY, ChannelRow, channel_json
 from ..order import Span
 from ..pages import PageSpec
-from ..registry import Operation, Param, boolean, json_text, register, sid
+from ..registry import Operation, Param, boolean, json_text, sid
 from ..store import SEQ, NewChannel
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ CREATE = Operation(
     summary="create a channel, or get the active one of the flow and identity",
     legacy="create",
 )
-register(
+OPERATIONS = (
     CREATE,
     Operation(
         "list_channels",

@@ -17,7 +17,7 @@ from ..models import (
     missing_integration,
 )
 from ..pages import PageSpec
-from ..registry import Operation, Param, boolean, integer, integer_in, one_of, register, sid, url
+from ..registry import Operation, Param, boolean, integer, integer_in, one_of, sid, url
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -136,7 +136,7 @@ def _delete(context: Context) -> None:
 
 
 _INSTANCE = f"{FLEX_FLOWS_PATH}/{{Sid}}"
-register(
+OPERATIONS = (
     Operation(
         "create_flex_flow",
         "POST",

@@ -13,7 +13,7 @@ from ..conversations import state as conversations
 from ..conversations.participants import add as add_participant
 from ..conversations.participants import remove as remove_participant
 from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, one_of, register
+from ..registry import Operation, Param, one_of
 from .interactions import (
     PATH,
     InteractionChannel,
@@ -294,7 +294,7 @@ def _update_transfer(context: Context) -> Answer:
         return (_one_transfer, transfer, channel)
 
 
-register(
+OPERATIONS = (
     Operation(
         "create_interaction_participant",
         "POST",

@@ -25,7 +25,7 @@ from ..conversations import state as conversations
 from ..conversations.conversations import create as create_conversation
 from ..conversations.participants import add as add_participant
 from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, register, sid
+from ..registry import Operation, Param, sid
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -601,7 +601,7 @@ def _update_channel(context: Context) -> Answer:
         return (_one_channel, found)
 
 
-register(
+OPERATIONS = (
     Operation(
         "create_interaction",
         "POST",

@@ -12,7 +12,7 @@ from sortedcontainers import SortedDict
 from .. import errors, sids
 from ..models import LIST_KEY, format_date
 from ..pages import PageSpec, window
-from ..registry import Operation, Param, json_text, one_of, register, sid
+from ..registry import Operation, Param, json_text, one_of, sid
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -183,7 +183,7 @@ def _delete(context: Context) -> None:
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"
-register(
+OPERATIONS = (
     Operation(
         "create_web_channel",
         "POST",

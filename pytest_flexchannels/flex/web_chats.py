@@ -17,7 +17,7 @@ from ..conversations import webhooks as conversation_webhooks
 from ..conversations.addresses import find as find_address
 from ..conversations.conversations import create as create_conversation
 from ..conversations.participants import add as add_participant
-from ..registry import Operation, Param, register
+from ..registry import Operation, Param
 
 if TYPE_CHECKING:
     from ..api import Context
@@ -84,7 +84,7 @@ def _create(context: Context) -> Answer:
         return (_json, conversation.sid, identity)
 
 
-register(
+OPERATIONS = (
     Operation(
         "create_web_chat",
         "POST",

@@ -19,7 +19,7 @@ import requests
 import responses
 from requests.adapters import HTTPAdapter
 
-from ..api import SERVED_ORIGIN
+from ..registry import REGISTRY
 
 _original: Any = None
 
@@ -30,7 +30,7 @@ def _on_request(
     request: requests.PreparedRequest,
     **kwargs: Any,
 ) -> requests.Response:
-    if not SERVED_ORIGIN.match(request.url or ""):
+    if not REGISTRY.served.match(request.url or ""):
         answer: requests.Response = _original(self, adapter, request, **kwargs)
         return answer
     mock: Any = self  # its real send and call list are not typed for this use
