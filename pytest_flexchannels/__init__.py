@@ -11,18 +11,18 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .calls import Call, CallLog
     from .chat.state import ChatMessage
-    from .clock import Clock
-    from .errors import FlexApiError, TwilioHostNotFakedError, UnknownSidError
-    from .faults import Fault
+    from .core.calls import Call, CallLog
+    from .core.clock import Clock
+    from .core.errors import FlexApiError, TwilioHostNotFakedError, UnknownSidError
+    from .core.faults import Fault
+    from .core.webhooks import Delivery, WebhookLog, WebhookRequest
     from .mock import FlexChannelsMock
     from .models import Account, ApiKey, Channel, FlexFlow
     from .options import FlexChannelsOptions
     from .remote import RemoteFake, RemoteFakeError
     from .transports.server import FlexServer
     from .transports.wsgi import FlexWsgiApp
-    from .webhooks import Delivery, WebhookLog, WebhookRequest
 
 __all__ = [
     "Account",
@@ -51,14 +51,14 @@ __all__ = [
 _HOMES = {
     "Account": "models",
     "ApiKey": "models",
-    "Call": "calls",
-    "CallLog": "calls",
+    "Call": "core.calls",
+    "CallLog": "core.calls",
     "Channel": "models",
     "ChatMessage": "chat.state",
-    "Clock": "clock",
-    "Delivery": "webhooks",
-    "Fault": "faults",
-    "FlexApiError": "errors",
+    "Clock": "core.clock",
+    "Delivery": "core.webhooks",
+    "Fault": "core.faults",
+    "FlexApiError": "core.errors",
     "FlexChannelsMock": "mock",
     "FlexChannelsOptions": "options",
     "FlexFlow": "models",
@@ -66,10 +66,10 @@ _HOMES = {
     "FlexWsgiApp": "transports.wsgi",
     "RemoteFake": "remote",
     "RemoteFakeError": "remote",
-    "TwilioHostNotFakedError": "errors",
-    "UnknownSidError": "errors",
-    "WebhookLog": "webhooks",
-    "WebhookRequest": "webhooks",
+    "TwilioHostNotFakedError": "core.errors",
+    "UnknownSidError": "core.errors",
+    "WebhookLog": "core.webhooks",
+    "WebhookRequest": "core.webhooks",
 }
 
 

@@ -5,7 +5,7 @@ registry; adding a family is one line here."""
 from __future__ import annotations
 
 from . import chat, conversations, flex
-from .registry import REGISTRY, Family
+from .core.registry import REGISTRY, Family
 
 FAMILIES: tuple[Family, ...] = (flex.FAMILY, chat.FAMILY, conversations.FAMILY)
 

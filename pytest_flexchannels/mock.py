@@ -13,37 +13,26 @@ from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import interception, sids, surrogates
-from .api import FlexApi, Request, Response, refusal
-from .calls import Call, CallLog
+from . import interception
 from .chat import agent as _agent
 from .chat.state import ChatMessage, attributes_json
-from .clock import Clock
 from .conversations import agent as _conversation_agent
-from .conversations.state import (
-    Conversation,
-    ConversationMessage,
-    ConversationsState,
-    sweep,
-)
-from .errors import EXPECTED_TEXT, UnknownSidError, injected, invalid_parameter
+from .conversations.state import Conversation, ConversationMessage, ConversationsState, sweep
+from .core import sids, surrogates
+from .core.calls import Call, CallLog
+from .core.clock import Clock
+from .core.errors import EXPECTED_TEXT, UnknownSidError, injected, invalid_parameter
+from .core.faults import ConnectionDropped, Fault, FaultPlan, check_code, check_count, check_wait
+from .core.handle import FlexApi, Request, Response, refusal
+from .core.webhooks import Dispatcher, Outbox, Webhook, WebhookLog
 from .families import REGISTRY
-from .faults import ConnectionDropped, Fault, FaultPlan, check_code, check_count, check_wait
 from .flex import interactions as _interactions
 from .flex.channels import CREATE_FIELDS, new_channel
 from .flex.interactions import DEFAULT_FAILURE, OPEN, InteractionsState, Lifecycle
-from .models import (
-    Account,
-    ApiKey,
-    Channel,
-    ChannelType,
-    FlexFlow,
-    IntegrationType,
-)
+from .models import Account, ApiKey, Channel, ChannelType, FlexFlow, IntegrationType
 from .options import FlexChannelsOptions
 from .store import Store
 from .values import fill_channel_defaults
-from .webhooks import Dispatcher, Outbox, Webhook, WebhookLog
 
 if TYPE_CHECKING:
     from twilio.rest import Client

@@ -6,7 +6,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
-from .faults import shown
+from .core.faults import shown
 from .models import ChannelType, IntegrationType, check_flow_types
 
 # Bounds of the interaction lifecycle's options: as many reads as a fault's ``times`` (a count,

@@ -11,7 +11,8 @@ import json
 
 from faker.providers import BaseProvider
 
-from . import sids, values
+from . import values
+from .core import sids
 from .models import CHANNEL_TYPES
 
 

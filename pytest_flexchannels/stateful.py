@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
+from .core.webhooks import WebhookRequest
 from .mock import FlexChannelsMock
 from .models import INTEGRATION_TYPES, Account
 from .strategies import task_sids
-from .webhooks import WebhookRequest
 
 HOOKS = "https://hooks.machine.example"  # where the machine's webhooks are routed, in process
 BODIES = ("Hi", "Where is my order?", "Thanks!", "¿Hola?", "")
@@ -563,7 +563,7 @@ class FlexConversationsStateMachine(RuleBasedStateMachine):
 
     @rule(sid=conversations, body=st.sampled_from(BODIES[:-1]))
     def agent_replies(self, sid: str, body: str) -> None:
-        from .errors import FlexApiError
+        from .core.errors import FlexApiError
 
         model = self.model[sid]
         if model.state(self._now()) == "closed":

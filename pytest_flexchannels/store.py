@@ -10,8 +10,10 @@ from itertools import count
 from operator import attrgetter, itemgetter
 from typing import Any, Final, TypeVar
 
-from . import errors, sids, surrogates
-from .clock import Clock
+from .core import errors, sids, surrogates
+from .core.clock import Clock
+from .core.order import Order, Span, records
+from .core.paging import window, window_of
 from .models import (
     Account,
     ApiKey,
@@ -25,8 +27,6 @@ from .models import (
     missing_integration,
     with_status,
 )
-from .order import Order, Span, records
-from .pages import window, window_of
 
 # Where a seeded external flow sends its messages: a name that never resolves (RFC 2606).
 EXTERNAL_FLOW_URL = "https://flex-flow.example.invalid/messages"

@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from . import errors
-from . import sids as _sids
-from .errors import FlexApiError
+from .core import errors
+from .core import sids as _sids
+from .core.errors import FlexApiError
 from .flex.channels import CREATE_FIELDS, REQUIRED_CREATE_FIELDS
 from .models import (
     CHANNEL_TYPES,
@@ -852,7 +852,7 @@ def chat_webhook_events(
     ``onMessageSent``, ``onMessageUpdated``, ``onMessageRemoved``, ``onMemberAdded``,
     ``onMemberRemoved`` and ``onChannelUpdated``, from the API or the SDK (then with a
     ``ClientIdentity``). For a test of an app's webhook handler; sign them with
-    ``pytest_flexchannels.webhooks.signature``. Shrinks towards an ``onMessageSent`` with an
+    ``pytest_flexchannels.core.webhooks.signature``. Shrinks towards an ``onMessageSent`` with an
     empty body and all-zero SIDs."""
     return _webhook_event(
         _checked_choice(event, _WEBHOOK_EVENTS, "event"),
@@ -1170,7 +1170,7 @@ def conversation_webhook_events(
     ``onParticipantAdded`` (an identity, or an SMS binding), ``onParticipantRemoved`` and
     ``onConversationStateUpdated``, from the API or the SDK (then with a ``ClientIdentity``).
     For a test of an app's webhook handler; sign them with
-    ``pytest_flexchannels.webhooks.signature``. Shrinks towards an ``onMessageAdded`` with an
+    ``pytest_flexchannels.core.webhooks.signature``. Shrinks towards an ``onMessageAdded`` with an
     empty body and all-zero SIDs."""
     return _conversation_event(
         _checked_choice(event, _CONVERSATION_EVENTS, "event"),

@@ -14,8 +14,7 @@ from hypothesis import settings
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-
-from .helpers import INNER_INI, SPEC_PATH, VALIDATORS, Validate, validate_body
+from tests.helpers import INNER_INI, SPEC_PATH, VALIDATORS, Validate, validate_body
 
 # The project's own runs default to `quick` (20 cases a property) to stay well under a minute and
 # a half; CI runs everything again with `--hypothesis-profile=full` (Hypothesis' own 100) and the

@@ -300,7 +300,7 @@ OFFICIAL_SID_PATTERNS = _official_sid_patterns()
 
 def sid_pattern(prefix: str) -> str:
     """The official pattern of a prefix when the description states one, else the project's."""
-    from pytest_flexchannels import sids
+    from pytest_flexchannels.core import sids
 
     return OFFICIAL_SID_PATTERNS.get(prefix, sids.pattern(prefix))
 
@@ -315,7 +315,7 @@ def basic_auth(fake: FlexChannelsMock) -> str:
 
 def post_form(fake: FlexChannelsMock, body: bytes) -> tuple[int | None, Any]:
     """A create with this raw form body through the one request path (no transport)."""
-    from pytest_flexchannels.api import Request
+    from pytest_flexchannels.core.handle import Request
 
     request = Request("POST", CHANNELS_URL, {"Authorization": basic_auth(fake)}, body)
     response = fake.handle(request)

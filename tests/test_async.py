@@ -14,8 +14,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-
-from .helpers import basic_auth
+from tests.helpers import basic_auth
 
 
 @pytest_asyncio.fixture

@@ -11,8 +11,7 @@ import pytest
 
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.families import REGISTRY
-
-from .helpers import JsonBody
+from tests.helpers import JsonBody
 
 WORKSPACE = "WS" + "a" * 32
 

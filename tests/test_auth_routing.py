@@ -10,8 +10,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-
-from .helpers import CHANNELS_URL, create, create_form, error_body
+from tests.helpers import CHANNELS_URL, create, create_form, error_body
 
 AUTHENTICATE = error_body(401, 20003, "Authenticate")
 

@@ -8,10 +8,9 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
+from pytest_flexchannels.core.registry import Operation, Registry
 from pytest_flexchannels.families import REGISTRY
-from pytest_flexchannels.registry import Operation, Registry
-
-from .helpers import CHANNELS_URL, create
+from tests.helpers import CHANNELS_URL, create
 
 
 def test_a_create_call_is_recorded_with_every_field(

@@ -13,8 +13,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-
-from .helpers import create, error_body, twilio_error
+from tests.helpers import create, error_body, twilio_error
 
 CHAT = "https://chat.twilio.com/v2"
 

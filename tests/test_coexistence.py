@@ -12,8 +12,7 @@ from requests.adapters import HTTPAdapter
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-
-from .helpers import CHANNELS_URL, create
+from tests.helpers import CHANNELS_URL, create
 
 OTHER_URL = "https://api.example.com/customers/42"
 

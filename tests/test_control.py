@@ -11,8 +11,7 @@ from twilio.rest import Client
 
 from pytest_flexchannels import Channel, FlexApiError, FlexChannelsMock, UnknownSidError
 from pytest_flexchannels.values import FIRST_NAMES, LAST_NAMES
-
-from .helpers import create
+from tests.helpers import create
 
 
 def test_default_account_and_flow(flex_channels: FlexChannelsMock) -> None:

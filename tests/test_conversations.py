@@ -13,9 +13,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-from pytest_flexchannels.webhooks import WebhookRequest
-
-from .helpers import error_body, twilio_error
+from pytest_flexchannels.core.webhooks import WebhookRequest
+from tests.helpers import error_body, twilio_error
 
 API = "https://conversations.twilio.com/v1"
 BRIDGE = "https://bridge.example.com"

@@ -10,8 +10,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-
-from .helpers import CHANNEL_KEYS, CHANNELS_URL, create, create_form
+from tests.helpers import CHANNEL_KEYS, CHANNELS_URL, create, create_form
 
 SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
 DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")

@@ -21,8 +21,7 @@ from twilio.rest import Client
 from urllib3.util import Retry
 
 from pytest_flexchannels import FlexChannelsMock, TwilioHostNotFakedError
-
-from .helpers import CHANNELS_URL, basic_auth, create
+from tests.helpers import CHANNELS_URL, basic_auth, create
 
 MESSAGES_URL = "https://api.twilio.com/2010-04-01/Accounts/AC{}/Messages.json".format("0" * 32)
 REFUSED = (

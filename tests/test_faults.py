@@ -13,8 +13,7 @@ from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.families import REGISTRY
-
-from .helpers import CHANNELS_URL, create, error_body
+from tests.helpers import CHANNELS_URL, create, error_body
 
 
 def _fails(call: object) -> TwilioRestException:

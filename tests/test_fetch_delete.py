@@ -8,8 +8,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-
-from .helpers import CHANNEL_KEYS, CHANNELS_URL, create, error_body
+from tests.helpers import CHANNEL_KEYS, CHANNELS_URL, create, error_body
 
 
 def test_fetch_returns_the_created_channel(flex_channels: FlexChannelsMock, client: Client) -> None:

@@ -11,8 +11,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-
-from .helpers import create, error_body
+from tests.helpers import create, error_body
 
 SERVICE = "IS" + "1" * 32
 STUDIO_FLOW = "FW" + "2" * 32

@@ -13,8 +13,7 @@ from schemathesis import GenerationMode, openapi
 
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.families import REGISTRY
-
-from .helpers import REFERENCE, examples, fuzz, fuzz_params
+from tests.helpers import REFERENCE, examples, fuzz, fuzz_params
 
 SPEC = REFERENCE / "twilio_chat_v2.json"
 if not SPEC.exists():

@@ -14,8 +14,7 @@ from schemathesis import GenerationMode, openapi
 
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.families import REGISTRY
-
-from .helpers import REFERENCE, SPECS, JsonBody, chat_interaction, examples, fuzz, fuzz_params
+from tests.helpers import REFERENCE, SPECS, JsonBody, chat_interaction, examples, fuzz, fuzz_params
 
 HOSTS = {"conversations": "https://conversations.twilio.com", "flex": "https://flex-api.twilio.com"}
 FAMILY = [op for op in REGISTRY if op.domain == "conversations" or "Interactions" in op.path]

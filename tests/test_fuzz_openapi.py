@@ -13,9 +13,9 @@ import requests
 from hypothesis import given, settings
 from schemathesis import GenerationMode, openapi
 
-from pytest_flexchannels import FlexChannelsMock, sids
-
-from .helpers import SPEC_PATH, check_answer, fuzz_params
+from pytest_flexchannels import FlexChannelsMock
+from pytest_flexchannels.core import sids
+from tests.helpers import SPEC_PATH, check_answer, fuzz_params
 
 if not SPEC_PATH.exists():
     pytest.skip(f"the official OpenAPI description is not at {SPEC_PATH}", allow_module_level=True)

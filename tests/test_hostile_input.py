@@ -10,9 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_flexchannels import FlexChannelsMock
-from pytest_flexchannels.api import Request, _fields
-
-from .helpers import basic_auth, examples, post_form
+from pytest_flexchannels.core.handle import Request, _fields
+from tests.helpers import basic_auth, examples, post_form
 
 
 def _fresh() -> tuple[FlexChannelsMock, str]:

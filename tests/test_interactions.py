@@ -14,9 +14,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-from pytest_flexchannels.webhooks import WebhookRequest
-
-from .helpers import INNER_INI, JsonBody, error_body, twilio_error
+from pytest_flexchannels.core.webhooks import WebhookRequest
+from tests.helpers import INNER_INI, JsonBody, error_body, twilio_error
 
 FLEX = "https://flex-api.twilio.com/v1"
 WORKSPACE = "WS" + "a" * 32

@@ -10,8 +10,7 @@ from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-
-from .helpers import CHANNELS_URL, create, error_body
+from tests.helpers import CHANNELS_URL, create, error_body
 
 NEXT = re.compile(
     r"https://flex-api\.twilio\.com/v1/Channels\?PageSize=(\d+)&Page=(\d+)&PageToken=(PA[\w-]+)"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import INNER_INI
+from tests.helpers import INNER_INI
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SUITE = "test_migration_scenario.py"

@@ -7,8 +7,7 @@ import requests
 from jsonschema.exceptions import ValidationError
 
 from pytest_flexchannels import FlexChannelsMock
-
-from .helpers import CHANNELS_URL, Validate
+from tests.helpers import CHANNELS_URL, Validate
 
 
 def test_channel_bodies_of_every_flow_type_validate(

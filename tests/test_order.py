@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_flexchannels.order import CAPACITY, EMPTY, Order, records
-
-from .helpers import examples
+from pytest_flexchannels.core.order import CAPACITY, EMPTY, Order, records
+from tests.helpers import examples
 
 Row = tuple[int, str]
 _steps = st.lists(

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .helpers import INNER_INI
+from tests.helpers import INNER_INI
 
 USES_FIXTURE = """
 import requests

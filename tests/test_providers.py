@@ -12,8 +12,7 @@ from faker import Faker
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.providers import FlexChannelsProvider
 from pytest_flexchannels.values import EMAIL_DOMAINS, QUESTIONS
-
-from .helpers import sid_pattern
+from tests.helpers import sid_pattern
 
 METHODS = [
     "flex_channel_sid",

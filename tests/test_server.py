@@ -20,8 +20,7 @@ from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.transports.server import FlexServer
-
-from .helpers import error_body, serve_process
+from tests.helpers import error_body, serve_process
 
 
 def _plain(

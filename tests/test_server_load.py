@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import serve_process
+from tests.helpers import serve_process
 
 REQUESTS = 100_000
 BATCH = 1_000  # requests pipelined on one connection

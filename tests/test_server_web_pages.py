@@ -25,8 +25,7 @@ from werkzeug.test import Client as WerkzeugClient
 
 from pytest_flexchannels import FlexChannelsMock, FlexServer, RemoteFake, RemoteFakeError
 from pytest_flexchannels.transports.wsgi import FlexWsgiApp
-
-from .helpers import basic_auth, create_form, error_body, serve_process
+from tests.helpers import basic_auth, create_form, error_body, serve_process
 
 KEY_SID = "SK" + "7" * 32
 CHOSEN = {"sid": KEY_SID, "secret": "chosen-by-the-page"}

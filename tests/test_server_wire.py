@@ -19,8 +19,7 @@ import pytest
 
 from pytest_flexchannels import FlexChannelsMock
 from pytest_flexchannels.transports.server import FlexServer
-
-from .helpers import error_body
+from tests.helpers import error_body
 
 
 @pytest.fixture

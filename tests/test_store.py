@@ -9,11 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_flexchannels import FlexApiError
-from pytest_flexchannels.clock import Clock
-from pytest_flexchannels.sids import SidSource
+from pytest_flexchannels.core.clock import Clock
+from pytest_flexchannels.core.sids import SidSource
 from pytest_flexchannels.store import NewChannel, Store
-
-from .helpers import error_body, examples
+from tests.helpers import error_body, examples
 
 
 @pytest.fixture

@@ -21,8 +21,7 @@ from twilio.rest import Client
 from pytest_flexchannels import Channel, FlexChannelsMock, FlexFlow
 from pytest_flexchannels import strategies as fst
 from pytest_flexchannels.models import missing_integration
-
-from .helpers import CHANNEL_KEYS, OFFICIAL_SID_PATTERNS, Validate, post_form, sid_pattern
+from tests.helpers import CHANNEL_KEYS, OFFICIAL_SID_PATTERNS, Validate, post_form, sid_pattern
 
 NAMED = {
     "AC": fst.account_sids(),
@@ -271,7 +270,7 @@ def test_webhook_events_sign_and_read_as_the_fake_sends_them(
 ) -> None:
     from twilio.request_validator import RequestValidator
 
-    from pytest_flexchannels.webhooks import signature
+    from pytest_flexchannels.core.webhooks import signature
 
     assert event["EventType"] in fst._WEBHOOK_EVENTS
     assert ("ClientIdentity" in event) == (event["Source"] == "SDK")
@@ -299,9 +298,8 @@ def test_chat_strategy_arguments_are_checked() -> None:
 
 
 def _handle(fake: FlexChannelsMock, method: str, url: str, body: bytes) -> tuple[int | None, Any]:
-    from pytest_flexchannels.api import Request
-
-    from .helpers import basic_auth
+    from pytest_flexchannels.core.handle import Request
+    from tests.helpers import basic_auth
 
     headers = {"Authorization": basic_auth(fake)}
     response = fake.handle(Request(method, url, headers, body))
@@ -397,7 +395,7 @@ def test_conversation_webhook_events_sign_and_read_as_the_fake_sends_them(
 ) -> None:
     from twilio.request_validator import RequestValidator
 
-    from pytest_flexchannels.webhooks import signature
+    from pytest_flexchannels.core.webhooks import signature
 
     assert ("ClientIdentity" in event) == (event["Source"] == "SDK")
     marks = {

@@ -16,13 +16,12 @@ import requests
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexApiError, FlexChannelsMock, FlexServer, RemoteFake
-from pytest_flexchannels import clock as clock_module
-from pytest_flexchannels.clock import Clock
+from pytest_flexchannels.core import clock as clock_module
+from pytest_flexchannels.core.clock import Clock
+from pytest_flexchannels.core.urls import fields as form_fields
 from pytest_flexchannels.flex.interactions import Lifecycle
-from pytest_flexchannels.forms import fields as form_fields
 from pytest_flexchannels.remote import RemoteFakeError
-
-from .helpers import JsonBody, error_body, twilio_error
+from tests.helpers import JsonBody, error_body, twilio_error
 
 FLEX = "https://flex-api.twilio.com/v1"
 CONVERSATIONS = "https://conversations.twilio.com/v1/Conversations"

@@ -11,8 +11,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-
-from .helpers import CHANNELS_URL, create, error_body
+from tests.helpers import CHANNELS_URL, create, error_body
 
 
 def test_headers_through_with_http_info(flex_channels: FlexChannelsMock, client: Client) -> None:

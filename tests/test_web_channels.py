@@ -13,8 +13,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-
-from .helpers import error_body, sid_pattern
+from tests.helpers import error_body, sid_pattern
 
 URL = "https://flex-api.twilio.com/v1/WebChannels"
 

@@ -20,10 +20,9 @@ import requests
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock, FlexServer, RemoteFake
-from pytest_flexchannels import webhooks as webhooks_module
-from pytest_flexchannels.webhooks import loopback_addresses
-
-from .helpers import basic_auth, create, error_body, serve_process
+from pytest_flexchannels.core import webhooks as webhooks_module
+from pytest_flexchannels.core.webhooks import loopback_addresses
+from tests.helpers import basic_auth, create, error_body, serve_process
 
 REFUSED = "not delivered: neither routed to an app nor on this machine"
 CHAT = "https://chat.twilio.com/v2/Services"

@@ -20,9 +20,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexApiError, FlexChannelsMock
-from pytest_flexchannels.webhooks import WebhookRequest, signature
-
-from .helpers import create
+from pytest_flexchannels.core.webhooks import WebhookRequest, signature
+from tests.helpers import create
 
 BRIDGE = "https://bridge.example.com"
 

@@ -18,8 +18,7 @@ from werkzeug.test import Client as WerkzeugClient
 
 from pytest_flexchannels import FlexChannelsMock, FlexServer, RemoteFake, RemoteFakeError
 from pytest_flexchannels.transports.wsgi import Dropped
-
-from .helpers import error_body, serve_process
+from tests.helpers import error_body, serve_process
 
 
 def _form(fake: FlexChannelsMock, identity: str) -> dict[str, str]:

@@ -4,7 +4,7 @@ service (the same record, seen through two APIs), with its user and its first me
 
 from __future__ import annotations
 
-from ..registry import Family
+from ..core.registry import Family
 from . import channels, members, messages, services, users, webhooks
 from .state import DOMAIN
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .. import errors, sids
+from ..core import errors, sids
+from ..core.webhooks import Webhook
 from ..store import Store
-from ..webhooks import Webhook
 from . import events, state
 from .messages import post
 from .state import ChatMessage, ChatState, Member

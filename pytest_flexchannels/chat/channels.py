@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .. import errors, sids
-from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, one_of
+from ..core import errors, sids
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Operation, Param, one_of
 from . import events, state
 from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ROOT, ChatChannel, ChatState
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 PATH = f"{ROOT}/{{ServiceSid}}/Channels"
 LIST_KEY = "channels"

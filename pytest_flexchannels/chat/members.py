@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import errors, sids
-from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, integer, sid
+from ..core import errors, sids
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Operation, Param, integer, sid
 from . import events, state
 from .channels import PATH as CHANNELS
 from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ChatState, Member
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 PATH = f"{CHANNELS}/{{ChannelSid}}/Members"
 LIST_KEY = "members"

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import sids
-from ..order import Order
-from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, one_of
+from ..core import sids
+from ..core.order import Order
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Operation, Param, one_of
 from . import events, state
 from .channels import PATH as CHANNELS
 from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ChatMessage, ChatState, Scope
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 PATH = f"{CHANNELS}/{{ChannelSid}}/Messages"
 LIST_KEY = "messages"

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import errors
-from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, one_of, url
+from ..core import errors
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Operation, Param, one_of, url
 from . import state
 from .state import DATE, DOMAIN, ROOT, Service
 from .webhooks import EVENTS, event, retry_count
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 LIST_KEY = "services"
 _NOTIFICATION = {"enabled": False}

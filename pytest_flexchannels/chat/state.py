@@ -14,10 +14,10 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
-from .. import errors, sids, surrogates
+from ..core import errors, sids, surrogates
+from ..core.order import Order
+from ..core.registry import Domain, Param
 from ..models import FlexFlow, flex_attributes, format_date
-from ..order import Order
-from ..registry import Domain, Param
 from ..store import ATTRIBUTES, FLOW, IDENTITY, SEQ, SERVICE, Store
 
 if TYPE_CHECKING:

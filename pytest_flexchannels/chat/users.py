@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from .. import errors, sids
-from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, sid
+from ..core import errors, sids
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Operation, Param, sid
 from . import state
 from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ROOT, ChatState, User
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 PATH = f"{ROOT}/{{ServiceSid}}/Users"
 LIST_KEY = "users"

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, sids
-from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, one_of, sid, url
-from ..webhooks import shown
+from ..core import errors, sids
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Operation, Param, one_of, sid, url
+from ..core.webhooks import shown
 from . import state
 from .channels import PATH as CHANNELS
 from .state import DATE, DOMAIN, ChatState, Webhook
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 PATH = f"{CHANNELS}/{{ChannelSid}}/Webhooks"
 LIST_KEY = "webhooks"

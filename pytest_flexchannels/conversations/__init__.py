@@ -6,7 +6,7 @@ services)."""
 
 from __future__ import annotations
 
-from ..registry import Family
+from ..core.registry import Family
 from . import addresses, conversations, messages, participants, webhooks
 from .state import DOMAIN
 

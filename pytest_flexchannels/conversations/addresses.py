@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, sids
-from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, boolean, integer, one_of, sid, url
+from ..core import errors, sids
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Operation, Param, boolean, integer, one_of, sid, url
 from . import state
 from .events import EVENTS
 from .state import DATE, DOMAIN, AddressConfiguration, ConversationsState
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 PATH = "/v1/Configuration/Addresses"
 LIST_KEY = "address_configurations"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.webhooks import Webhook
 from ..store import Store
-from ..webhooks import Webhook
 from . import events, state
 from .messages import post
 from .participants import add, remove

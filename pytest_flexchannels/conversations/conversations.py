@@ -7,19 +7,19 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, sids
-from ..clock import later
-from ..pages import PageSpec, window_of
-from ..registry import Param, date_time, one_of, sid
+from ..core import errors, sids
+from ..core.clock import later
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Param, date_time, one_of, sid
 from . import events, state
 from .state import ATTRIBUTES, DATE, Conversation, ConversationsState, duration
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 LIST_KEY = "conversations"
 _LINKS = ("participants", "messages", "webhooks")

@@ -8,17 +8,17 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, sids
-from ..pages import PageSpec, window_of
-from ..registry import Param, date_time, one_of, sid
-from ..webhooks import Webhook
+from ..core import errors, sids
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Param, date_time, one_of, sid
+from ..core.webhooks import Webhook
 from . import events, state
 from .state import ATTRIBUTES, DATE, Conversation, ConversationMessage, ConversationsState
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 LIST_KEY = "messages"
 

@@ -7,24 +7,17 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, sids
 from ..chat.state import role
-from ..pages import PageSpec, window_of
-from ..registry import Param, date_time, integer, sid
+from ..core import errors, sids
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Param, date_time, integer, sid
 from . import events, state
-from .state import (
-    ATTRIBUTES,
-    DATE,
-    Binding,
-    Conversation,
-    ConversationsState,
-    Participant,
-)
+from .state import ATTRIBUTES, DATE, Binding, Conversation, ConversationsState, Participant
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 LIST_KEY = "participants"
 _CHANNELS = {"whatsapp": "whatsapp", "messenger": "messenger", "gbm": "gbm"}

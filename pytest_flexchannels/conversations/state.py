@@ -16,13 +16,13 @@ import re
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from .. import errors, sids
 from ..chat.state import ATTRIBUTES_PARAM, derived_sid
-from ..clock import later
+from ..core import errors, sids
+from ..core.clock import later
+from ..core.registry import Domain, Operation, Param
+from ..core.webhooks import Webhook
 from ..models import format_date
-from ..registry import Domain, Operation, Param
 from ..store import Store
-from ..webhooks import Webhook
 
 DATE = format_date
 ATTRIBUTES = ATTRIBUTES_PARAM  # JSON text, or Chat's 50304 (the Conversations API answers it too)

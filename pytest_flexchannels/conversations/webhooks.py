@@ -9,18 +9,18 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, sids
-from ..pages import PageSpec, window_of
-from ..registry import Param, integer, url
-from ..webhooks import shown
+from ..core import errors, sids
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Param, integer, url
+from ..core.webhooks import shown
 from . import state
 from .events import EVENTS
 from .state import DATE, Conversation, ConversationsState, ConversationWebhook
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 LIST_KEY = "webhooks"
 LIMIT = 5

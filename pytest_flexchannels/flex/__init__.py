@@ -4,7 +4,7 @@ faults)."""
 
 from __future__ import annotations
 
-from ..registry import FLEX, Family
+from ..core.registry import FLEX, Family
 from . import channels, flex_flows, interaction_parts, interactions, web_channels, web_chats
 
 FAMILY = Family(

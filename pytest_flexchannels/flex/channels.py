@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import sids
+from ..core import sids
+from ..core.order import Span
+from ..core.paging import PageSpec
+from ..core.registry import Operation, Param, boolean, json_text, sid
 from ..models import CHANNELS_PATH, LIST_KEY, ChannelRow, channel_json
-from ..order import Span
-from ..pages import PageSpec
-from ..registry import Operation, Param, boolean, json_text, sid
 from ..store import SEQ, NewChannel
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 # In the official order, in which Twilio checks the required ones for absence.
 CREATE_PARAMS = (

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, sids
+from ..core import errors, sids
+from ..core.paging import PageSpec
+from ..core.registry import Operation, Param, boolean, integer, integer_in, one_of, sid, url
 from ..models import (
     CHANNEL_TYPES,
     FLEX_FLOWS_KEY,
@@ -16,13 +18,11 @@ from ..models import (
     flex_flow_resource,
     missing_integration,
 )
-from ..pages import PageSpec
-from ..registry import Operation, Param, boolean, integer, integer_in, one_of, sid, url
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 _INTEGRATION = "Integration."
 # The fields of a flow, then its Integration.* ones (kept in ``integration``), in the official

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, sids
 from ..chat.state import derived_sid
 from ..conversations import agent as conversation_agent
 from ..conversations import state as conversations
 from ..conversations.participants import add as add_participant
 from ..conversations.participants import remove as remove_participant
-from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, one_of
+from ..core import errors, sids
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Operation, Param, one_of
 from .interactions import (
     PATH,
     InteractionChannel,
@@ -32,9 +32,9 @@ from .interactions import (
 )
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 CHANNEL = f"{PATH}/{{InteractionSid}}/Channels/{{ChannelSid}}"
 TYPES = ("supervisor", "customer", "external", "agent", "unknown")

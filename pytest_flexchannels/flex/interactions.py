@@ -18,19 +18,19 @@ from collections import deque
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .. import errors, sids, surrogates
-from ..clock import later
 from ..conversations import agent as conversation_agent
 from ..conversations import state as conversations
 from ..conversations.conversations import create as create_conversation
 from ..conversations.participants import add as add_participant
-from ..pages import PageSpec, window_of
-from ..registry import Operation, Param, sid
+from ..core import errors, sids, surrogates
+from ..core.clock import later
+from ..core.paging import PageSpec, window_of
+from ..core.registry import Operation, Param, sid
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
     from ..store import Store
 
 PATH = "/v1/Interactions"

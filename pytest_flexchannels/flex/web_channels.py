@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sortedcontainers import SortedDict
 
-from .. import errors, sids
+from ..core import errors, sids
+from ..core.paging import PageSpec, window
+from ..core.registry import Operation, Param, json_text, one_of, sid
 from ..models import LIST_KEY, format_date
-from ..pages import PageSpec, window
-from ..registry import Operation, Param, json_text, one_of, sid
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
     from ..store import Store
 
 PATH = "/v1/WebChannels"

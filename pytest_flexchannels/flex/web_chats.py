@@ -11,18 +11,18 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, surrogates
 from ..conversations import state as conversations
 from ..conversations import webhooks as conversation_webhooks
 from ..conversations.addresses import find as find_address
 from ..conversations.conversations import create as create_conversation
 from ..conversations.participants import add as add_participant
-from ..registry import Operation, Param
+from ..core import errors, surrogates
+from ..core.registry import Operation, Param
 
 if TYPE_CHECKING:
-    from ..api import Context
-    from ..calls import Answer
-    from ..pages import View
+    from ..core.calls import Answer
+    from ..core.handle import Context
+    from ..core.paging import View
 
 
 def _json(view: View, conversation_sid: str, identity: str) -> str:

@@ -24,9 +24,9 @@ from aiohttp.client_reqrep import ClientRequest
 from aiohttp.connector import TCPConnector
 
 from .. import interception
-from ..api import TWILIO_ORIGIN, Request, Response
-from ..errors import TwilioHostNotFakedError
-from ..faults import ConnectionDropped, raised
+from ..core.errors import TwilioHostNotFakedError
+from ..core.faults import ConnectionDropped, raised
+from ..core.handle import TWILIO_ORIGIN, Request, Response
 from .wire import RequestReader, render
 
 _original: Any = None

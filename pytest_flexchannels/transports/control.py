@@ -25,14 +25,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl, unquote
 
-from .. import surrogates
-from ..api import CONTROL_PREFIX, Request, header
-from ..calls import Call
-from ..errors import EXPECTED_TEXT, FlexApiError, UnknownSidError, http_error
-from ..faults import ConnectionDropped, Fault
+from ..core import surrogates
+from ..core.calls import Call
+from ..core.errors import EXPECTED_TEXT, FlexApiError, UnknownSidError, http_error
+from ..core.faults import ConnectionDropped, Fault
+from ..core.handle import CONTROL_PREFIX, Request, header
+from ..core.urls import split
+from ..core.webhooks import is_loopback
 from ..flex.channels import CREATE_FIELDS
-from ..forms import split
-from ..webhooks import is_loopback
 from .guard import bearer, loopback_origin, token_matches
 
 if TYPE_CHECKING:

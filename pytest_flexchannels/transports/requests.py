@@ -35,9 +35,9 @@ from urllib3.util.request import rewind_body, set_file_position
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
 from .. import interception
-from ..api import TWILIO_ORIGIN, Request, Response
-from ..errors import TwilioHostNotFakedError
-from ..faults import ConnectionDropped, raised
+from ..core.errors import TwilioHostNotFakedError
+from ..core.faults import ConnectionDropped, raised
+from ..core.handle import TWILIO_ORIGIN, Request, Response
 from .wire import answer_headers
 
 # What the wrappers below replaced (requests' own methods), to hand on to and to put back.

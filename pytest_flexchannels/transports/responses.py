@@ -19,7 +19,7 @@ import requests
 import responses
 from requests.adapters import HTTPAdapter
 
-from ..registry import REGISTRY
+from ..core.registry import REGISTRY
 
 _original: Any = None
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable
 from typing import Any, cast
 
-from ..api import CONTROL_PREFIX, Served, to_served
+from ..core.handle import CONTROL_PREFIX, Served, to_served
 from .wsgi import Dropped, Environ, FlexWsgiApp, StartResponse
 
 MAX_BODY = 10 * 1024 * 1024  # Flex requests are a few hundred bytes

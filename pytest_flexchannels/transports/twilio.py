@@ -16,8 +16,8 @@ from twilio.http import AsyncHttpClient, HttpClient
 from twilio.http.request import Request as TwilioRequest
 from twilio.http.response import Response as TwilioResponse
 
-from ..api import Request, Response
-from ..faults import ConnectionDropped, raised
+from ..core.faults import ConnectionDropped, raised
+from ..core.handle import Request, Response
 
 _logger = logging.getLogger("pytest_flexchannels.twilio")
 

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
-from ..api import CONTROL_PREFIX, Request, Served, allowed_methods
-from ..errors import foreign_origin
-from ..faults import ConnectionDropped
+from ..core.errors import foreign_origin
+from ..core.faults import ConnectionDropped
+from ..core.handle import CONTROL_PREFIX, Request, Served, allowed_methods
 from .guard import CorsOrigins, checked_token
 from .wire import answer_headers, status_line
 

@@ -16,21 +16,21 @@ from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlencode, urlsplit
 
+from ..models import page_meta
+from ..store import Store
 from . import errors, sids
 from .calls import Answer, Call, CallLog
 from .errors import FlexApiError
 from .faults import Fault, FaultPlan
-from .forms import fields as _fields
-from .forms import json_fields as _json_fields
-from .forms import locate as _locate
-from .forms import split as _split
-from .forms import values as _values
-from .models import page_meta
 from .order import Span
 from .order import records as _records
-from .pages import PageSpec, View
+from .paging import PageSpec, View
 from .registry import REGISTRY
-from .store import Store
+from .urls import fields as _fields
+from .urls import json_fields as _json_fields
+from .urls import locate as _locate
+from .urls import split as _split
+from .urls import values as _values
 from .webhooks import Dispatcher, Outbox, Webhook
 
 DEFAULT_PAGE_SIZE = 50

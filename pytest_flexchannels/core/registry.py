@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 from . import errors, sids, surrogates
 
 if TYPE_CHECKING:
-    from .api import Context
     from .calls import Answer
+    from .handle import Context
 
 # --- parameters --------------------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ import re
 from typing import Any, NamedTuple
 from urllib.parse import SplitResult, unquote_plus
 
+from ..models import API_ROOT, PUBLIC_ORIGIN
 from . import errors, surrogates
-from .models import API_ROOT, PUBLIC_ORIGIN
 from .registry import FLEX, REGISTRY, Domain
 
 

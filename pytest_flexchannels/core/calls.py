@@ -9,11 +9,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import unquote
 
-from . import forms
+from . import urls as forms
 from .registry import REGISTRY
 
 if TYPE_CHECKING:
-    from .api import Request
+    from .handle import Request
 
 
 # An answer as the operation gave it: a render function and what it renders, called with the
