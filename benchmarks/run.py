@@ -387,7 +387,7 @@ def bench_async_per_call(rounds: int, calls: int) -> None:
 def _raw(fake: FlexChannelsMock, method: str, url: str, body: bytes = b"") -> bytes:
     import base64
 
-    from pytest_flexchannels.core.handle import Request
+    from pytest_flexchannels.core.http import Request
 
     credentials = base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
     headers = {"Authorization": f"Basic {credentials}"}
@@ -625,7 +625,7 @@ def bench_memory() -> None:
 def _recorded_bytes(fake: FlexChannelsMock, urls: list[str]) -> float:
     """Bytes the fake keeps per recorded call beyond the request's own: requests built before
     the measurement and kept by it, answered through ``handle``."""
-    from pytest_flexchannels.core.handle import Request
+    from pytest_flexchannels.core.http import Request
 
     headers = {
         "Authorization": "Basic "

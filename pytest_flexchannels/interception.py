@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .core.handle import Answerer
+    from .core.http import Answerer
 
 _lock = threading.RLock()
 _active: list[Answerer] = []

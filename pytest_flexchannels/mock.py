@@ -23,7 +23,8 @@ from .core.calls import Call, CallLog
 from .core.clock import Clock
 from .core.errors import EXPECTED_TEXT, UnknownSidError, injected, invalid_parameter
 from .core.faults import ConnectionDropped, Fault, FaultPlan, check_code, check_count, check_wait
-from .core.handle import FlexApi, Request, Response, refusal
+from .core.handle import FlexApi
+from .core.http import Request, Response
 from .core.webhooks import Dispatcher, Outbox, Webhook, WebhookLog
 from .families import REGISTRY
 from .flex import interactions as _interactions
@@ -205,7 +206,7 @@ class FlexChannelsMock:
     def refuse(self, method: str, url: str) -> str | None:
         """Why a request to a Twilio host is refused (None for Flex hosts); the refusal is kept
         for ``verify()``."""
-        reason = refusal(method, url)
+        reason = REGISTRY.refusal(method, url)
         if reason is not None:
             with self._lock:
                 self._blocked.append(f"{method.upper()} {url}")

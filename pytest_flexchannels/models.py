@@ -9,6 +9,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
+from .core.paging import page_meta
+from .core.registry import Domain
+
 IntegrationType = Literal["studio", "external", "task"]
 ChannelType = Literal["web", "sms", "facebook", "whatsapp", "line", "custom"]
 
@@ -16,7 +19,8 @@ INTEGRATION_TYPES: tuple[IntegrationType, ...] = ("studio", "external", "task")
 CHANNEL_TYPES: tuple[ChannelType, ...] = ("web", "sms", "facebook", "whatsapp", "line", "custom")
 
 # Resource URLs always name the public host, whatever host the request came to (as Twilio does).
-PUBLIC_ORIGIN = "https://flex-api.twilio.com"
+FLEX = Domain("flex", "flex-api", "")  # on a served fake, a path without an API's prefix
+PUBLIC_ORIGIN = FLEX.origin
 API_ROOT = f"{PUBLIC_ORIGIN}/v1"
 CHANNELS_PATH = "/v1/Channels"
 LIST_KEY = "flex_chat_channels"
@@ -246,45 +250,13 @@ def channel_resource(channel: Channel, root: str = API_ROOT) -> dict[str, Any]:
     }
 
 
-def page_meta(
-    origin: str,
-    *,
-    page: int,
-    page_size: int,
-    token: str | None = None,
-    next_token: str | None = None,
-    previous_token: str | None = None,
-    path: str = CHANNELS_PATH,
-    key: str = LIST_KEY,
-    filters: str = "",
-) -> dict[str, Any]:
-    """A list page's ``meta``, its URLs on ``origin`` (the host the request came to).
-
-    ``token`` is the one this page was requested with; ``next_token`` is None on the last page;
-    a previous page URL exists whenever ``page`` > 0 (by offset when ``previous_token`` is None).
-    ``filters`` is the encoded query of list filters, which every page URL carries first.
-    """
-    base = f"{origin}{path}?{filters + '&' if filters else ''}PageSize={page_size}&Page="
-    previous_url = None
-    if page > 0:
-        previous_url = f"{base}{page - 1}"
-        if previous_token is not None:
-            previous_url += f"&PageToken={previous_token}"
-    next_url = None if next_token is None else f"{base}{page + 1}&PageToken={next_token}"
-    return {
-        "page": page,
-        "page_size": page_size,
-        "first_page_url": f"{base}0",
-        "previous_page_url": previous_url,
-        "url": f"{base}{page}" + (f"&PageToken={token}" if token is not None else ""),
-        "next_page_url": next_url,
-        "key": key,
-    }
+def _meta(origin: str, meta: dict[str, Any]) -> dict[str, Any]:
+    return page_meta(origin, **{"path": CHANNELS_PATH, "key": LIST_KEY, **meta})
 
 
 def channel_page(origin: str, items: list[dict[str, Any]], **meta: Any) -> dict[str, Any]:
     """A list page as the API returns it (``meta`` as ``page_meta`` takes it)."""
-    return {"meta": page_meta(origin, **meta), LIST_KEY: items}
+    return {"meta": _meta(origin, meta), LIST_KEY: items}
 
 
 # The answers' JSON text, built without json.dumps: every value in a channel body is a SID, a
@@ -321,6 +293,4 @@ def channel_json(channel: ChannelRow, root: str = API_ROOT) -> str:
 
 def channel_page_json(origin: str, items: list[str], **meta: Any) -> str:
     """``channel_page`` as JSON text, from items rendered by ``channel_json``."""
-    return (
-        f'{{"meta": {json.dumps(page_meta(origin, **meta))}, "{LIST_KEY}": [{", ".join(items)}]}}'
-    )
+    return f'{{"meta": {json.dumps(_meta(origin, meta))}, "{LIST_KEY}": [{", ".join(items)}]}}'

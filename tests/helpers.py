@@ -315,7 +315,7 @@ def basic_auth(fake: FlexChannelsMock) -> str:
 
 def post_form(fake: FlexChannelsMock, body: bytes) -> tuple[int | None, Any]:
     """A create with this raw form body through the one request path (no transport)."""
-    from pytest_flexchannels.core.handle import Request
+    from pytest_flexchannels.core.http import Request
 
     request = Request("POST", CHANNELS_URL, {"Authorization": basic_auth(fake)}, body)
     response = fake.handle(request)

@@ -8,7 +8,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from pytest_flexchannels import FlexChannelsMock
-from pytest_flexchannels.core.registry import Operation, Registry
+from pytest_flexchannels.core.registry import Domain, Family, Operation, Registry
+from pytest_flexchannels.core.urls import Place, split
 from pytest_flexchannels.families import REGISTRY
 from tests.helpers import CHANNELS_URL, create
 
@@ -244,17 +245,56 @@ def test_a_recorded_page_of_a_large_store_reads_as_sent_after_its_channels_chang
     assert flex_channels.calls[14].response_json["flex_chat_channels"][0]["sid"] == every[300]
 
 
+THINGS = Domain("things", "things", "")
+
+
+def _nothing(context: object) -> None:
+    return None
+
+
 def test_the_registry_refuses_an_operation_declared_twice_or_an_unknown_method() -> None:
     registry = Registry()
-    first = Operation("fetch_thing", "GET", "/v1/Things/{Sid}", lambda context: None)
+    registry.add_domain(THINGS)
+    first = Operation("fetch_thing", "GET", "/v1/Things/{Sid}", _nothing, domain="things")
     registry.register(first)
     with pytest.raises(ValueError, match="operation 'fetch_thing' is declared twice"):
         registry.register(first)
     with pytest.raises(ValueError, match=r"GET /v1/Things/\{Sid\} is declared twice"):
-        registry.register(Operation("get_thing", "GET", "/v1/Things/{Sid}", lambda context: None))
+        registry.register(
+            Operation("get_thing", "GET", "/v1/Things/{Sid}", _nothing, domain="things")
+        )
     with pytest.raises(ValueError, match="move_thing: unknown method MOVE"):
-        registry.register(Operation("move_thing", "MOVE", "/v1/Things", lambda context: None))
-    registry.register(Operation("drop_thing", "DELETE", "/v1/Things/{Sid}", lambda context: None))
-    assert registry.route("HEAD", "/v1/Things/TH1") == (first, ("TH1",), "GET, DELETE")
-    assert registry.route("GET", "/v1/Things/") == (None, (), None)
+        registry.register(Operation("move_thing", "MOVE", "/v1/Things", _nothing, domain="things"))
+    with pytest.raises(ValueError, match="stray_thing: unknown domain ''"):
+        registry.register(Operation("stray_thing", "GET", "/v1/Strays", _nothing))
+    registry.register(
+        Operation("drop_thing", "DELETE", "/v1/Things/{Sid}", _nothing, domain="things")
+    )
+    assert registry.route("HEAD", "/v1/Things/TH1", "things") == (first, ("TH1",), "GET, DELETE")
+    assert registry.route("GET", "/v1/Things/", "things") == (None, (), None)
+    assert registry.route("GET", "/v1/Things/TH1", "flex") == (None, (), None)
     assert registry.names() == ("fetch_thing", "drop_thing")
+
+
+def test_a_family_serves_its_operations_on_its_domain_and_one_domain_goes_unprefixed() -> None:
+    """What the one list of families relies on: an operation that names no domain is on its
+    family's, and on a served fake a path without an API's prefix is the one unprefixed
+    domain's (Flex's, in the fake)."""
+    registry = Registry()
+    registry.add_family(
+        Family("things", THINGS, (Operation("fetch_thing", "GET", "/v1/T", _nothing),))
+    )
+    (served,) = registry
+    assert (served.domain, registry.default, registry.where(served)) == ("things", THINGS, "/v1/T")
+    with pytest.raises(ValueError, match="domain 'other': only one domain goes without a prefix"):
+        registry.add_domain(Domain("other", "other", ""))
+    registry.add_domain(Domain("chat", "chat", "/chat"))
+    assert registry.locate(split("http://127.0.0.1:9/v1/T")) == Place(
+        "things", "/v1/T", "http://127.0.0.1:9", "http://127.0.0.1:9/v1"
+    )
+    assert registry.locate(split("http://127.0.0.1:9/chat/v2/X")) == Place(
+        "chat", "/v2/X", "http://127.0.0.1:9/chat", "http://127.0.0.1:9/chat/v2"
+    )
+    assert registry.locate(split("https://things.us1.twilio.com/v1/T")) == Place(
+        "things", "/v1/T", "https://things.us1.twilio.com", "https://things.twilio.com/v1"
+    )

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_flexchannels import FlexChannelsMock
-from pytest_flexchannels.core.handle import Request, _fields
+from pytest_flexchannels.core.handle import _fields
+from pytest_flexchannels.core.http import Request
 from tests.helpers import basic_auth, examples, post_form
 
 

@@ -298,7 +298,7 @@ def test_chat_strategy_arguments_are_checked() -> None:
 
 
 def _handle(fake: FlexChannelsMock, method: str, url: str, body: bytes) -> tuple[int | None, Any]:
-    from pytest_flexchannels.core.handle import Request
+    from pytest_flexchannels.core.http import Request
     from tests.helpers import basic_auth
 
     headers = {"Authorization": basic_auth(fake)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_flexchannels.core.handle import Response
+from pytest_flexchannels.core.http import Response
 from pytest_flexchannels.transports.wire import RequestReader, render
 
 RAW = (

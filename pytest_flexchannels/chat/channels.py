@@ -14,8 +14,7 @@ from . import events, state
 from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ROOT, ChatChannel, ChatState
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 PATH = f"{ROOT}/{{ServiceSid}}/Channels"

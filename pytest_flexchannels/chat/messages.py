@@ -15,8 +15,7 @@ from .channels import PATH as CHANNELS
 from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ChatMessage, ChatState, Scope
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 PATH = f"{CHANNELS}/{{ChannelSid}}/Messages"

@@ -14,8 +14,7 @@ from .state import DATE, DOMAIN, ROOT, Service
 from .webhooks import EVENTS, event, retry_count
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 LIST_KEY = "services"

@@ -12,8 +12,7 @@ from . import state
 from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ROOT, ChatState, User
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 PATH = f"{ROOT}/{{ServiceSid}}/Users"

@@ -15,8 +15,7 @@ from .events import EVENTS
 from .state import DATE, DOMAIN, AddressConfiguration, ConversationsState
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 PATH = "/v1/Configuration/Addresses"

@@ -17,8 +17,7 @@ from .state import ATTRIBUTES, DATE, Conversation, ConversationsState, duration
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 LIST_KEY = "conversations"

@@ -16,8 +16,7 @@ from . import events, state
 from .state import ATTRIBUTES, DATE, Conversation, ConversationMessage, ConversationsState
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 LIST_KEY = "messages"

@@ -15,8 +15,7 @@ from . import events, state
 from .state import ATTRIBUTES, DATE, Binding, Conversation, ConversationsState, Participant
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 LIST_KEY = "participants"

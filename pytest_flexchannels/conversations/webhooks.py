@@ -18,8 +18,7 @@ from .events import EVENTS
 from .state import DATE, Conversation, ConversationsState, ConversationWebhook
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 LIST_KEY = "webhooks"

@@ -9,16 +9,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import unquote
 
-from . import urls as forms
+from . import urls
+from .context import Answer
 from .registry import REGISTRY
 
 if TYPE_CHECKING:
-    from .handle import Request
-
-
-# An answer as the operation gave it: a render function and what it renders, called with the
-# call (or, while answering, the request's context) first. Kept instead of the answer's text.
-Answer = tuple[Any, ...]
+    from .http import Request
 
 
 class Call:
@@ -83,7 +79,7 @@ class Call:
     @property
     def path(self) -> str:
         """The path as the API names it (a served fake's prefix for the API left out)."""
-        return forms.locate(forms.split(self.request.url)).path
+        return REGISTRY.locate(urls.split(self.request.url)).path
 
     resource = path  # what a page renders its URLs and tokens from (``pages.View``)
 
@@ -93,25 +89,25 @@ class Call:
         if operation is None:
             return {}
         if operation.body == "form":
-            return forms.fields(self.request.body.decode("utf-8", "replace"))
-        return forms.fields(forms.split(self.request.url).query)
+            return urls.fields(self.request.body.decode("utf-8", "replace"))
+        return urls.fields(urls.split(self.request.url).query)
 
     @property
     def sid(self) -> str | None:
         """The value of the path's last parameter: the SID of a fetch, update or delete."""
         if self.operation is None:
             return None
-        place = forms.locate(forms.split(self.request.url))
+        place = REGISTRY.locate(urls.split(self.request.url))
         values = REGISTRY.route(self.method, place.path, place.domain)[1]
         return unquote(values[-1]) if values else None
 
     @property
     def origin(self) -> str:
-        return forms.locate(forms.split(self.request.url)).origin
+        return REGISTRY.locate(urls.split(self.request.url)).origin
 
     @property
     def root(self) -> str:
-        return forms.locate(forms.split(self.request.url)).root
+        return REGISTRY.locate(urls.split(self.request.url)).root
 
     @property
     def response_body(self) -> bytes:

@@ -3,7 +3,7 @@ parameters and handler. Routing, validation, the names ``calls`` and faults acce
 what the fake supports and the README's table are all read from here.
 
 Each family of APIs declares its operations in a ``Family``; ``families`` (the one list of
-them) adds each to ``REGISTRY``, where the request path (``api.handle``) looks them up with
+them) adds each to ``REGISTRY``, where the request path (``handle``) looks them up with
 ``route``. In the spirit of fakeredis' command registry and
 moto's split of each service into models, responses and URLs.
 """
@@ -13,16 +13,16 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from . import errors, sids, surrogates
+from .urls import NETLOC, TWILIO_NETLOC, Place, root, split
 
 if TYPE_CHECKING:
-    from .calls import Answer
-    from .handle import Context
+    from .context import Answer, Context
 
 # --- parameters --------------------------------------------------------------------------------
 
@@ -202,7 +202,7 @@ Handler = Callable[["Context"], "Answer | None"]
 class Operation:
     """One operation of an API: ``handler`` answers it from the request's ``Context`` with
     what its answer is made of (a render function and the immutable records it renders, see
-    ``calls.Answer``; None for a 204), sent with ``status``.
+    ``Answer``; None for a 204), sent with ``status``.
 
     ``params`` come in a form body when ``body`` is ``"form"``, as a JSON object's members when
     it is ``"json"``, else in the query. A list
@@ -222,7 +222,7 @@ class Operation:
     summary: str = ""
     legacy: str | None = None  # the name it had before names were uniform (deprecated)
     rules: Callable[[dict[str, Any]], None] | None = None
-    domain: str = "flex"  # the API host it is served on (see ``Domain``)
+    domain: str = ""  # the API host it is served on (``Domain.name``; "": its family's)
     path_params: tuple[str, ...] = field(init=False, default=())
     _plan: _Plan = field(init=False, repr=False, compare=False)
 
@@ -256,9 +256,6 @@ class Domain:
     def origin(self) -> str:
         """Its public origin: where resources' URLs point, whichever edge or region served."""
         return f"https://{self.host}.twilio.com"
-
-
-FLEX = Domain("flex", "flex-api", "")
 
 
 class _Node:
@@ -304,22 +301,36 @@ class Registry:
         self._legacy: dict[str, str] = {}
         self._roots: dict[str, _Node] = {}
         self.domains: dict[str, Domain] = {}
-        self.served: re.Pattern[str]  # the origins of the hosts served (see ``_served``)
-        self.add_domain(FLEX)
+        self.served = _served(())  # the origins of the hosts served
+        # The domain a path without an API's prefix belongs to on a served fake (the one whose
+        # prefix is empty), and what ``locate`` remembers of the hosts it saw.
+        self.default: Domain | None = None
+        self._hosts: dict[str, str] = {}
+        self._prefixed: list[Domain] = []
+        self._twilio: dict[tuple[str, str], tuple[str | None, str, str]] = {}
 
     def add_family(self, family: Family) -> None:
-        """Serve ``family``'s host and operations."""
+        """Serve ``family``'s host and operations (an operation that names no domain is on its
+        family's)."""
         self.add_domain(family.domain)
-        self.register(*family.operations)
+        name = family.domain.name
+        self.register(*(op if op.domain else replace(op, domain=name) for op in family.operations))
 
     def add_domain(self, domain: Domain) -> None:
         """Serve ``domain``'s hosts (a family declares its domain before its operations)."""
         known = self.domains.get(domain.name)
         if known is not None and known != domain:
             raise ValueError(f"domain {domain.name!r} is declared twice, differently")
+        if not domain.prefix and self.default not in (None, domain):
+            raise ValueError(f"domain {domain.name!r}: only one domain goes without a prefix")
         self.domains[domain.name] = domain
         self._roots.setdefault(domain.name, _Node())
         self.served = _served(self.domains.values())
+        if not domain.prefix:
+            self.default = domain
+        self._hosts = {known.host: known.name for known in self.domains.values()}
+        self._prefixed = [known for known in self.domains.values() if known.prefix]
+        self._twilio.clear()
 
     def register(self, *operations: Operation) -> None:
         for operation in operations:
@@ -345,7 +356,7 @@ class Registry:
                 self._legacy[operation.legacy] = operation.name
 
     def route(
-        self, method: str, path: str, domain: str | None = "flex"
+        self, method: str, path: str, domain: str | None
     ) -> tuple[Operation | None, tuple[str, ...], str | None]:
         """The operation for ``method`` on ``path`` of ``domain`` (None when the path allows
         other methods, or is unknown), the values of the path's parameters, and the methods the
@@ -379,11 +390,10 @@ class Registry:
         return path
 
     def __iter__(self) -> Iterator[Operation]:
-        """Every operation, grouped by domain (Flex's first, then by name: whichever family's
-        modules were imported first), in the order each domain's were declared."""
-        return iter(
-            sorted(self._by_name.values(), key=lambda op: (op.domain != FLEX.name, op.domain))
-        )
+        """Every operation, grouped by domain in the order the domains were added, each
+        domain's in the order they were declared."""
+        order = {name: index for index, name in enumerate(self.domains)}
+        return iter(sorted(self._by_name.values(), key=lambda op: order[op.domain]))
 
     def names(self) -> tuple[str, ...]:
         return tuple(op.name for op in self)
@@ -411,8 +421,9 @@ class Registry:
         return "\n".join(f"    {op.method} {self.where(op)} ({op.name})" for op in self)
 
     def where(self, operation: Operation) -> str:
-        """The operation's path as the table names it: Flex's alone, another host's after it."""
-        if operation.domain == FLEX.name:
+        """The operation's path as the table names it: the default domain's alone (Flex's),
+        another host's after it."""
+        if self.default is not None and operation.domain == self.default.name:
             return operation.path
         return f"{self.domains[operation.domain].host}.twilio.com{operation.path}"
 
@@ -435,6 +446,67 @@ class Registry:
                 f"| {', '.join(params) or '—'} | {answer} |"
             )
         return "\n".join(lines)
+
+    # --- where a URL goes -----------------------------------------------------------------------
+
+    def locate(self, parts: SplitResult) -> Place:
+        """The place a request went, from its URL: on a Twilio host the host names the API
+        (``chat.twilio.com``, ``flex-api.us1.twilio.com``); on any other (a served fake) a path
+        prefix does (``/chat/v2/...``), and a path without one is the default domain's."""
+        netloc, path = parts.netloc, parts.path
+        known = self._twilio.get((parts.scheme, netloc))
+        if known is not None:  # a Twilio host seen before (nearly every request)
+            domain, origin, public = known
+            return Place(
+                domain, path, origin, f"{public}/v1" if path[:4] == "/v1/" else root(public, path)
+            )
+        default = self.default
+        netloc = netloc.rpartition("@")[2]
+        usable = parts.scheme in ("http", "https") and NETLOC.fullmatch(netloc) is not None
+        if usable and TWILIO_NETLOC.search(netloc):
+            domain = self._hosts.get(netloc.partition(".")[0].lower())
+            if domain is not None:
+                public = self.domains[domain].origin
+            else:
+                public = default.origin if default is not None else "https://api.twilio.com"
+            origin = f"{parts.scheme}://{netloc}"
+            if len(self._twilio) < 64 and parts.netloc == netloc:
+                self._twilio[(parts.scheme, netloc)] = (domain, origin, public)
+            return Place(domain, path, origin, root(public, path))
+        name, prefix = (default.name, "") if default is not None else (None, "")
+        for named in self._prefixed:
+            if path == named.prefix or path.startswith(named.prefix + "/"):
+                name, prefix, path = named.name, named.prefix, path[len(named.prefix) :] or "/"
+                break
+        if usable:
+            origin = f"{parts.scheme}://{netloc}{prefix}"
+        else:
+            origin = self.domains[name].origin if name is not None else "https://api.twilio.com"
+        return Place(name, path, origin, root(origin, path))
+
+    def refusal(self, method: str, url: str) -> str | None:
+        """Why a request to a Twilio host is refused (None for a host the fake serves)."""
+        if self.served.match(url):
+            return None
+        served = ", ".join(f"{domain.host}.twilio.com" for domain in self.domains.values())
+        return errors.refused(method, url, urlsplit(url).hostname or url, served)
+
+    def to_served(self, url: str, base: str) -> str:
+        """``url`` as a served fake at ``base`` takes it: a Twilio host of an API the fake serves
+        becomes ``base`` and the API's prefix (``https://chat.twilio.com/v2/Services`` becomes
+        ``{base}/chat/v2/Services``); any other URL is left as it is."""
+        match = self.served.match(url)
+        if match is None:
+            return url
+        host = match.group(1).lower()
+        prefix = next(d.prefix for d in self.domains.values() if d.host == host)
+        return f"{base}{prefix}{url[match.end() :]}"
+
+    def allowed_methods(self, url: str) -> str | None:
+        """The methods the path of ``url`` allows (``"GET, POST"``), or None for a path the fake
+        does not know: what a CORS preflight is answered with."""
+        place = self.locate(split(url))
+        return self.route("GET", place.path, place.domain)[2]
 
 
 # The request path's table of operations: empty here, filled by ``families`` (the one list of

@@ -1,5 +1,6 @@
 """A request's URL and fields as the fake reads them: shared by the request path and by the
-recorded calls, which read them again on demand instead of keeping copies."""
+recorded calls, which read them again on demand instead of keeping copies. (Which API a URL
+names is the registry's to say: ``Registry.locate``.)"""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ import re
 from typing import Any, NamedTuple
 from urllib.parse import SplitResult, unquote_plus
 
-from ..models import API_ROOT, PUBLIC_ORIGIN
 from . import errors, surrogates
-from .registry import FLEX, REGISTRY, Domain
 
 
 def fields(text: str) -> dict[str, str]:
@@ -45,9 +44,8 @@ def values(text: str, name: str) -> list[str]:
 
 # What may stand between ``scheme://`` and the path of a URL the fake writes: a host name or an
 # IP address, and a port. Anything else a Host header carried is not echoed into answers.
-_NETLOC = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
-_TWILIO_NETLOC = re.compile(r"\.twilio\.com\.?(?::[0-9]+)?$")
-_PUBLIC_NETLOC = PUBLIC_ORIGIN.removeprefix("https://")
+NETLOC = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+TWILIO_NETLOC = re.compile(r"\.twilio\.com\.?(?::[0-9]+)?$")
 
 
 class Place(NamedTuple):
@@ -81,66 +79,6 @@ def json_fields(raw: str) -> dict[str, Any]:
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
 
 
-def _root(origin: str, path: str) -> str:
-    """``origin`` and the path's version segment: ``https://chat.twilio.com/v2``."""
-    version = path[1:].partition("/")[0] if path.startswith("/") else ""
-    return f"{origin}/{version or 'v1'}"
-
-
-def locate(parts: SplitResult) -> Place:
-    """The place a request went, from its URL: on a Twilio host the host names the API
-    (``chat.twilio.com``, ``flex-api.us1.twilio.com``); on any other (a served fake) a path
-    prefix does (``/chat/v2/...``), and a path without one is Flex's."""
-    netloc, path = parts.netloc, parts.path
-    if netloc == _PUBLIC_NETLOC and parts.scheme == "https":  # nearly every request
-        return Place(
-            FLEX.name,
-            path,
-            PUBLIC_ORIGIN,
-            API_ROOT if path[:4] == "/v1/" else _root(PUBLIC_ORIGIN, path),
-        )
-    known = _twilio.get((parts.scheme, netloc))
-    if known is not None:  # a Twilio host seen before (chat.twilio.com, a region's)
-        domain, origin, public = known
-        return Place(domain, path, origin, _root(public, path))
-    netloc = netloc.rpartition("@")[2]
-    usable = parts.scheme in ("http", "https") and _NETLOC.fullmatch(netloc) is not None
-    if usable and _TWILIO_NETLOC.search(netloc):
-        domain = _by_host().get(netloc.partition(".")[0].lower())
-        public = REGISTRY.domains[domain].origin if domain is not None else PUBLIC_ORIGIN
-        origin = f"{parts.scheme}://{netloc}"
-        if len(_twilio) < 64 and parts.netloc == netloc:
-            _twilio[(parts.scheme, netloc)] = (domain, origin, public)
-        return Place(domain, path, origin, _root(public, path))
-    domain, prefix = FLEX.name, ""
-    for named in _prefixed():
-        if path == named.prefix or path.startswith(named.prefix + "/"):
-            domain, prefix, path = named.name, named.prefix, path[len(named.prefix) :] or "/"
-            break
-    origin = f"{parts.scheme}://{netloc}{prefix}" if usable else REGISTRY.domains[domain].origin
-    return Place(domain, path, origin, _root(origin, path))
-
-
-_hosts: dict[str, str] = {}
-# Twilio hosts by (scheme, netloc), as located once: (domain, origin, public origin).
-_twilio: dict[tuple[str, str], tuple[str | None, str, str]] = {}
-_prefixes: list[Domain] = []
-
-
-def _by_host() -> dict[str, str]:
-    """Domain names by the first label of their hosts (the registry's, read once it grew)."""
-    if len(_hosts) != len(REGISTRY.domains):
-        _hosts.clear()
-        _hosts.update({domain.host: domain.name for domain in REGISTRY.domains.values()})
-    return _hosts
-
-
-def _prefixed() -> list[Domain]:
-    if len(_prefixes) != sum(1 for domain in REGISTRY.domains.values() if domain.prefix):
-        _prefixes[:] = [domain for domain in REGISTRY.domains.values() if domain.prefix]
-    return _prefixes
-
-
 # scheme://netloc, then the path, the query and a fragment: what every transport hands over.
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?")
 
@@ -154,3 +92,9 @@ def split(url: str) -> SplitResult:
         return SplitResult("", "", url, "", "")
     scheme, netloc, path, query = match.groups()
     return SplitResult(scheme.lower(), netloc, path, query or "", "")
+
+
+def root(origin: str, path: str) -> str:
+    """``origin`` and the path's version segment: ``https://chat.twilio.com/v2``."""
+    version = path[1:].partition("/")[0] if path.startswith("/") else ""
+    return f"{origin}/{version or 'v1'}"

@@ -4,7 +4,8 @@ faults)."""
 
 from __future__ import annotations
 
-from ..core.registry import FLEX, Family
+from ..core.registry import Family
+from ..models import FLEX
 from . import channels, flex_flows, interaction_parts, interactions, web_channels, web_chats
 
 FAMILY = Family(

@@ -12,8 +12,7 @@ from ..models import CHANNELS_PATH, LIST_KEY, ChannelRow, channel_json
 from ..store import SEQ, NewChannel
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 # In the official order, in which Twilio checks the required ones for absence.

@@ -20,8 +20,7 @@ from ..models import (
 )
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 _INTEGRATION = "Integration."

@@ -32,8 +32,7 @@ from .interactions import (
 )
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 CHANNEL = f"{PATH}/{{InteractionSid}}/Channels/{{ChannelSid}}"

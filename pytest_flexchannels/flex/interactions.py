@@ -28,8 +28,7 @@ from ..core.paging import PageSpec, window_of
 from ..core.registry import Operation, Param, sid
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
     from ..store import Store
 

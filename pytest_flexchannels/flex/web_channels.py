@@ -15,8 +15,7 @@ from ..core.registry import Operation, Param, json_text, one_of, sid
 from ..models import LIST_KEY, format_date
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
     from ..store import Store
 

@@ -20,8 +20,7 @@ from ..core import errors, surrogates
 from ..core.registry import Operation, Param
 
 if TYPE_CHECKING:
-    from ..core.calls import Answer
-    from ..core.handle import Context
+    from ..core.context import Answer, Context
     from ..core.paging import View
 
 

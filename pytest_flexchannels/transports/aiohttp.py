@@ -26,7 +26,7 @@ from aiohttp.connector import TCPConnector
 from .. import interception
 from ..core.errors import TwilioHostNotFakedError
 from ..core.faults import ConnectionDropped, raised
-from ..core.handle import TWILIO_ORIGIN, Request, Response
+from ..core.http import TWILIO_ORIGIN, Request, Response
 from .wire import RequestReader, render
 
 _original: Any = None

@@ -29,7 +29,7 @@ from ..core import surrogates
 from ..core.calls import Call
 from ..core.errors import EXPECTED_TEXT, FlexApiError, UnknownSidError, http_error
 from ..core.faults import ConnectionDropped, Fault
-from ..core.handle import CONTROL_PREFIX, Request, header
+from ..core.http import CONTROL_PREFIX, Request, header
 from ..core.urls import split
 from ..core.webhooks import is_loopback
 from ..flex.channels import CREATE_FIELDS

@@ -37,7 +37,7 @@ from urllib3.util.timeout import _DEFAULT_TIMEOUT
 from .. import interception
 from ..core.errors import TwilioHostNotFakedError
 from ..core.faults import ConnectionDropped, raised
-from ..core.handle import TWILIO_ORIGIN, Request, Response
+from ..core.http import TWILIO_ORIGIN, Request, Response
 from .wire import answer_headers
 
 # What the wrappers below replaced (requests' own methods), to hand on to and to put back.

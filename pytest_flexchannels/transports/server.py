@@ -18,7 +18,8 @@ import time
 from collections.abc import Iterable
 from typing import Any, cast
 
-from ..core.handle import CONTROL_PREFIX, Served, to_served
+from ..core.http import CONTROL_PREFIX, Served
+from ..core.registry import REGISTRY
 from .wsgi import Dropped, Environ, FlexWsgiApp, StartResponse
 
 MAX_BODY = 10 * 1024 * 1024  # Flex requests are a few hundred bytes
@@ -259,6 +260,6 @@ class FlexServer:
 
         class _ToServer(TwilioHttpClient):  # type: ignore[misc]
             def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-                return super().request(method, to_served(url, base), *args, **kwargs)
+                return super().request(method, REGISTRY.to_served(url, base), *args, **kwargs)
 
         return _ToServer()

@@ -17,7 +17,7 @@ from twilio.http.request import Request as TwilioRequest
 from twilio.http.response import Response as TwilioResponse
 
 from ..core.faults import ConnectionDropped, raised
-from ..core.handle import Request, Response
+from ..core.http import Request, Response
 
 _logger = logging.getLogger("pytest_flexchannels.twilio")
 

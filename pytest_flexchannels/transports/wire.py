@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from http.client import responses as reasons
 
-from ..core.handle import Request, Response
+from ..core.http import Request, Response
 
 _MAX_HEAD = 1 << 16  # what a real server would accept in a request head, give or take
 

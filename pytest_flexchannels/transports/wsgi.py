@@ -21,7 +21,8 @@ from urllib.parse import quote
 
 from ..core.errors import foreign_origin
 from ..core.faults import ConnectionDropped
-from ..core.handle import CONTROL_PREFIX, Request, Served, allowed_methods
+from ..core.http import CONTROL_PREFIX, Request, Served
+from ..core.registry import REGISTRY
 from .guard import CorsOrigins, checked_token
 from .wire import answer_headers, status_line
 
@@ -74,7 +75,7 @@ class FlexWsgiApp:
             return self._refuse(origin, method, start_response)
         cors = self._cors.grant(origin)
         if method == "OPTIONS":
-            allowed = allowed_methods(_origin(environ) + path)
+            allowed = REGISTRY.allowed_methods(_origin(environ) + path)
             if allowed is not None:  # a CORS preflight, answered before any authentication
                 return self._preflight(environ, allowed, cors, start_response)
         answer = self._fake.handle(_request(environ, method, path))

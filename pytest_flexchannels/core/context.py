@@ -1,0 +1,106 @@
+"""What an operation's handler is given: ``Context``, one a request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from .http import header
+from .order import Span
+from .paging import Pages, PageSpec
+from .urls import values as _values
+from .webhooks import Webhook
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+_NO_PARAMS: Mapping[str, str] = MappingProxyType({})
+# An answer as the operation gave it: a render function and what it renders, called with the
+# call (or, while answering, the request's context) first. Kept instead of the answer's text.
+Answer = tuple[Any, ...]
+Send = Callable[[str, list[Webhook]], None]  # (account SID, webhooks): sent once answered
+
+
+class Context:
+    """What an operation's handler is given: the store, the caller's account, the values of the
+    path's parameters, the checked parameters by Python name, and where the answer's URLs
+    point (``root`` for resources, ``origin`` for page URLs)."""
+
+    __slots__ = (
+        "_pages",
+        "_send",
+        "account_sid",
+        "args",
+        "headers",
+        "origin",
+        "paging",
+        "params",
+        "path",
+        "resource",
+        "root",
+        "store",
+        "text",
+    )
+
+    def __init__(
+        self,
+        store: Store,
+        pages: Pages,
+        send: Send,
+        account_sid: str,
+        path: tuple[str, ...],
+        args: dict[str, Any],
+        params: Mapping[str, str],
+        origin: str,
+        root: str,
+        resource: str,
+    ) -> None:
+        self.store = store
+        self._pages = pages
+        self._send = send
+        self.account_sid = account_sid
+        self.path = path
+        self.args = args
+        self.params = params
+        self.origin = origin
+        self.root = root
+        self.resource = resource
+        self.text = ""  # the form or query the parameters came in
+        self.headers: Mapping[str, str] = _NO_PARAMS  # the request's
+        self.paging: tuple[int, int, int | None, int | None] | None = None
+
+    @property
+    def sid(self) -> str:
+        """The value of the path's last parameter (the ``{Sid}`` of an instance path)."""
+        return self.path[-1]
+
+    def send(self, webhooks: list[Webhook]) -> None:
+        """Send these webhooks once the request is answered."""
+        self._send(self.account_sid, webhooks)
+
+    @property
+    def webhooks_enabled(self) -> bool:
+        """Whether the request asks for webhooks (``X-Twilio-Webhook-Enabled: true``): actions
+        through the REST API fire Chat's webhooks only then."""
+        return header(self.headers, "X-Twilio-Webhook-Enabled").strip().lower() == "true"
+
+    def values(self, wire: str) -> list[str]:
+        """Every value of a repeated parameter (``args`` holds the first)."""
+        return _values(self.text, wire)
+
+    def page(
+        self,
+        spec: PageSpec,
+        fetch: Callable[[int, int, int | None, int | None], tuple[Span | list[Any], bool]],
+    ) -> Answer:
+        """A list page: ``fetch(size, offset, after, before)`` gives the records (a list, or a
+        span of an ``order.Order``) and whether more follow, for the paging parameters of the
+        request (a bad one is Twilio's 400)."""
+        pages = self._pages
+        self.paging = size, page, after, before = pages.paging(self, spec.path or self.resource)
+        found, more = fetch(size, page * size, after, before)
+        if isinstance(found, list):
+            kept = pages.shared(spec, self, found)
+            found = (kept, 0, None, len(kept))
+        return (pages.renderer(spec), more, *found)
