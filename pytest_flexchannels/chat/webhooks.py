@@ -36,9 +36,12 @@ EVENTS = (
 
 
 def retry_count(wire: str, raw: Any) -> int:
-    if not (str(raw).isascii() and str(raw).isdigit()) or int(raw) > 3:
+    """0 to 3, leading zeros allowed; a number of any length is read only as far as it must be
+    (past 4,300 digits ``int`` itself refuses one)."""
+    digits = str(raw).lstrip("0") or "0"
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 1 or int(digits) > 3:
         raise errors.webhook_retry_count()
-    return int(raw)
+    return int(digits)
 
 
 retry_count.__name__ = "integer 0 to 3"
