@@ -4,10 +4,15 @@ registry; adding a family is one line here."""
 
 from __future__ import annotations
 
-from . import chat, conversations, flex
+from . import chat, conversations, flex, interactions
 from .core.registry import REGISTRY, Family
 
-FAMILIES: tuple[Family, ...] = (flex.FAMILY, chat.FAMILY, conversations.FAMILY)
+FAMILIES: tuple[Family, ...] = (
+    flex.FAMILY,
+    chat.FAMILY,
+    conversations.FAMILY,
+    interactions.FAMILY,
+)
 
 for _family in FAMILIES:
     REGISTRY.add_family(_family)

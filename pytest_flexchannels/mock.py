@@ -27,9 +27,9 @@ from .core.handle import FlexApi
 from .core.http import Request, Response
 from .core.webhooks import Dispatcher, Outbox, Webhook, WebhookLog
 from .families import REGISTRY
-from .flex import interactions as _interactions
 from .flex.channels import CREATE_FIELDS, new_channel
-from .flex.interactions import DEFAULT_FAILURE, OPEN, InteractionsState, Lifecycle
+from .interactions import interactions as _interactions
+from .interactions.interactions import DEFAULT_FAILURE, OPEN, InteractionsState, Lifecycle
 from .models import Account, ApiKey, Channel, ChannelType, FlexFlow, IntegrationType
 from .options import FlexChannelsOptions
 from .store import Store

@@ -19,7 +19,7 @@ from pytest_flexchannels import FlexApiError, FlexChannelsMock, FlexServer, Remo
 from pytest_flexchannels.core import clock as clock_module
 from pytest_flexchannels.core.clock import Clock
 from pytest_flexchannels.core.urls import fields as form_fields
-from pytest_flexchannels.flex.interactions import Lifecycle
+from pytest_flexchannels.interactions.interactions import Lifecycle
 from pytest_flexchannels.remote import RemoteFakeError
 from tests.helpers import JsonBody, error_body, twilio_error
 

@@ -6,17 +6,10 @@ from __future__ import annotations
 
 from ..core.registry import Family
 from ..models import FLEX
-from . import channels, flex_flows, interaction_parts, interactions, web_channels, web_chats
+from . import channels, flex_flows, web_channels
 
 FAMILY = Family(
     "flex",
     FLEX,
-    (
-        *channels.OPERATIONS,
-        *flex_flows.OPERATIONS,
-        *interactions.OPERATIONS,
-        *interaction_parts.OPERATIONS,
-        *web_channels.OPERATIONS,
-        *web_chats.OPERATIONS,
-    ),
+    (*channels.OPERATIONS, *flex_flows.OPERATIONS, *web_channels.OPERATIONS),
 )
