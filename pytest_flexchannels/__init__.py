@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from .core.errors import FlexApiError, TwilioHostNotFakedError, UnknownSidError
     from .core.faults import Fault
     from .core.webhooks import Delivery, WebhookLog, WebhookRequest
+    from .core.world import Account, ApiKey
+    from .flex.models import Channel, FlexFlow
     from .mock import FlexChannelsMock
-    from .models import Account, ApiKey, Channel, FlexFlow
     from .options import FlexChannelsOptions
     from .remote import RemoteFake, RemoteFakeError
     from .transports.server import FlexServer
@@ -49,11 +50,11 @@ __all__ = [
 ]
 
 _HOMES = {
-    "Account": "models",
-    "ApiKey": "models",
+    "Account": "core.world",
+    "ApiKey": "core.world",
     "Call": "core.calls",
     "CallLog": "core.calls",
-    "Channel": "models",
+    "Channel": "flex.models",
     "ChatMessage": "chat.state",
     "Clock": "core.clock",
     "Delivery": "core.webhooks",
@@ -61,7 +62,7 @@ _HOMES = {
     "FlexApiError": "core.errors",
     "FlexChannelsMock": "mock",
     "FlexChannelsOptions": "options",
-    "FlexFlow": "models",
+    "FlexFlow": "flex.models",
     "FlexServer": "transports.server",
     "FlexWsgiApp": "transports.wsgi",
     "RemoteFake": "remote",

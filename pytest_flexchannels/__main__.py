@@ -12,8 +12,8 @@ import sys
 import threading
 
 from .families import REGISTRY
+from .flex.models import CHANNEL_TYPES, INTEGRATION_TYPES
 from .mock import FlexChannelsMock
-from .models import CHANNEL_TYPES, INTEGRATION_TYPES
 from .transports.server import FlexServer
 
 # Where ``serve`` reads its control token from when --control-token is not given.

@@ -9,7 +9,7 @@ from typing import Any
 def _register_types() -> None:
     from hypothesis import strategies as st
 
-    from .models import Channel, FlexFlow
+    from .flex.models import Channel, FlexFlow
 
     # Resolved on first use, so Hypothesis' own import does not pay for building strategies.
     def channels(_: type[Any]) -> st.SearchStrategy[Any]:

@@ -26,13 +26,14 @@ from .core.faults import ConnectionDropped, Fault, FaultPlan, check_code, check_
 from .core.handle import FlexApi
 from .core.http import Request, Response
 from .core.webhooks import Dispatcher, Outbox, Webhook, WebhookLog
+from .core.world import Account, ApiKey, Store
 from .families import REGISTRY
+from .flex import models as flex_models
 from .flex.channels import CREATE_FIELDS, new_channel
+from .flex.models import Channel, ChannelType, FlexFlow, IntegrationType
 from .interactions import interactions as _interactions
 from .interactions.interactions import DEFAULT_FAILURE, OPEN, InteractionsState, Lifecycle
-from .models import Account, ApiKey, Channel, ChannelType, FlexFlow, IntegrationType
 from .options import FlexChannelsOptions
-from .store import Store
 from .values import fill_channel_defaults
 
 if TYPE_CHECKING:
@@ -94,7 +95,8 @@ class FlexChannelsMock:
         self._store = Store(self._sids, self.clock)
         self._api = FlexApi(self._store, self._sids, self.calls, self._faults, self._dispatcher)
         self.account = self._store.add_account(account_sid, auth_token)
-        self.flex_flow = self._store.add_flex_flow(
+        self.flex_flow = flex_models.add_flex_flow(
+            self._store,
             self.account.sid,
             sid=flow_sid,
             integration_type=self.options.integration_type,
@@ -365,7 +367,8 @@ class FlexChannelsMock:
         requires. Text holding a lone UTF-16 surrogate is a ``ValueError`` naming it."""
         surrogates.check("friendly_name", friendly_name)
         surrogates.check("integration", integration)
-        return self._store.add_flex_flow(
+        return flex_models.add_flex_flow(
+            self._store,
             account_sid or self.account.sid,
             integration_type=integration_type,
             channel_type=channel_type,
@@ -407,12 +410,12 @@ class FlexChannelsMock:
             )
         # The default flow is known without asking the store: seeding is a hot path.
         default = account == self.account.sid and flow_sid == self.flex_flow.sid
-        flow = self.flex_flow if default else self._store.flex_flow(account, flow_sid)
+        flow = self.flex_flow if default else flex_models.flex_flow(self._store, account, flow_sid)
         fill_channel_defaults(fields, self._sids.values, flow.channel_type if flow else "web")
-        return self._store.create_channel(account, new_channel(fields))
+        return flex_models.create_channel(self._store, account, new_channel(fields))
 
     def _only_flow(self, account_sid: str) -> str:
-        flows = self._store.flex_flows(account_sid)
+        flows = flex_models.flex_flows(self._store, account_sid)
         if len(flows) != 1:
             raise ValueError(
                 f"account {account_sid} has {len(flows)} Flex Flows: pass flex_flow_sid"
@@ -509,7 +512,7 @@ class FlexChannelsMock:
     def get_channel(self, sid: str, account_sid: str | None = None) -> Channel:
         """The stored record of ``sid`` in ``account_sid`` (default account), with every field."""
         account = account_sid or self.account.sid
-        channel = self._store.get_channel(account, sid)
+        channel = flex_models.get_channel(self._store, account, sid)
         if channel is None:
             raise UnknownSidError(sid, account)
         return channel
@@ -517,15 +520,15 @@ class FlexChannelsMock:
     @property
     def channels(self) -> list[Channel]:
         """Every stored channel of every account, oldest first (deleted ones are gone)."""
-        return self._store.all_channels()
+        return flex_models.all_channels(self._store)
 
     def deactivate(self, sid: str, account_sid: str | None = None) -> Channel:
         """The agent ended the chat: the next create for that flow and identity opens a new one.
         As in Flex, the chat channel's attributes now say ``"status": "INACTIVE"``; its
         webhooks hear ``onChannelUpdated``, then ``onMemberRemoved`` as the agent leaves."""
         account = account_sid or self.account.sid
-        before = self._store.get_channel(account, sid)
-        channel = self._store.deactivate_channel(account, sid)
+        before = flex_models.get_channel(self._store, account, sid)
+        channel = flex_models.deactivate_channel(self._store, account, sid)
         if channel is None:
             raise UnknownSidError(sid, account)
         if before is not None and before.active:
@@ -611,7 +614,7 @@ class FlexChannelsMock:
     ) -> tuple[_conversation_agent.Acting, ConversationsState, Conversation] | None:
         """The conversation ``sid`` names (None: a Flex channel's chat, or nothing), for the
         agent to act in; under the store's lock, which the caller holds."""
-        if self._store.get_row(account_sid, sid) is not None:
+        if flex_models.get_row(self._store, account_sid, sid) is not None:
             return None
         return _conversation_agent.find(self._store, account_sid, sid)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .core.faults import shown
-from .models import ChannelType, IntegrationType, check_flow_types
+from .flex.models import ChannelType, IntegrationType, check_flow_types
 
 # Bounds of the interaction lifecycle's options: as many reads as a fault's ``times`` (a count,
 # never a list), and as long as the longest conversation timer.

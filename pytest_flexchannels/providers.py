@@ -13,7 +13,7 @@ from faker.providers import BaseProvider
 
 from . import values
 from .core import sids
-from .models import CHANNEL_TYPES
+from .flex.models import CHANNEL_TYPES
 
 
 class FlexChannelsProvider(BaseProvider):

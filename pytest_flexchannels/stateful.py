@@ -21,8 +21,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 from .core.webhooks import WebhookRequest
+from .core.world import Account
+from .flex import models as flex_models
+from .flex.models import INTEGRATION_TYPES
 from .mock import FlexChannelsMock
-from .models import INTEGRATION_TYPES, Account
 from .strategies import task_sids
 
 HOOKS = "https://hooks.machine.example"  # where the machine's webhooks are routed, in process
@@ -137,7 +139,7 @@ class FlexChannelsStateMachine(RuleBasedStateMachine):
         self.services = {
             flow.sid: flow.chat_service_sid
             for account in self.accounts
-            for flow in self.fake._store.flex_flows(account.sid)
+            for flow in flex_models.flex_flows(self.fake._store, account.sid)
         }
         # Webhooks go to a recorder in process: (channel SID, signature valid, parameters).
         self.heard: list[tuple[str, bool, dict[str, str]]] = []

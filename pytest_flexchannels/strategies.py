@@ -30,15 +30,15 @@ from hypothesis.strategies import SearchStrategy
 from .core import errors
 from .core import sids as _sids
 from .core.errors import FlexApiError
+from .core.render import format_date
 from .flex.channels import CREATE_FIELDS, REQUIRED_CREATE_FIELDS
-from .models import (
+from .flex.models import (
     CHANNEL_TYPES,
     INTEGRATION_TYPES,
     Channel,
     FlexFlow,
     channel_page,
     channel_resource,
-    format_date,
 )
 
 __all__ = [

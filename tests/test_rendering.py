@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_flexchannels import Channel
-from pytest_flexchannels.models import (
+from pytest_flexchannels.flex.models import (
     channel_json,
     channel_page,
     channel_page_json,

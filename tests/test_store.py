@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from pytest_flexchannels import FlexApiError
 from pytest_flexchannels.core.clock import Clock
 from pytest_flexchannels.core.sids import SidSource
-from pytest_flexchannels.store import NewChannel, Store
+from pytest_flexchannels.core.world import Store
+from pytest_flexchannels.flex import models as flex_models
+from pytest_flexchannels.flex.models import NewChannel
 from tests.helpers import error_body, examples
 
 
@@ -22,11 +24,11 @@ def store() -> Store:
 
 def _world(store: Store, count: int) -> tuple[str, list[int]]:
     account = store.add_account().sid
-    flow = store.add_flex_flow(
-        account, integration_type="task", channel_type="web", long_lived=False
+    flow = flex_models.add_flex_flow(
+        store, account, integration_type="task", channel_type="web", long_lived=False
     ).sid
     seqs = [
-        store.create_channel(account, NewChannel(flow, f"id-{i}", "name", "chat")).seq
+        flex_models.create_channel(store, account, NewChannel(flow, f"id-{i}", "name", "chat")).seq
         for i in range(count)
     ]
     return account, seqs
@@ -36,7 +38,7 @@ def test_paging_by_offset_after_and_before(store: Store) -> None:
     account, seqs = _world(store, 7)
 
     def page(size: int, **where: int) -> tuple[list[int], bool]:
-        channels, more = store.list_channels(account, size, **where)
+        channels, more = flex_models.list_channels(store, account, size, **where)
         return [c.seq for c in channels], more
 
     assert page(3) == (seqs[:3], True)
@@ -50,11 +52,11 @@ def test_paging_by_offset_after_and_before(store: Store) -> None:
 
 def test_positions_survive_deleting_the_channel_at_them(store: Store) -> None:
     account, seqs = _world(store, 5)
-    listed, _ = store.list_channels(account, 5)
-    store.delete_channel(account, listed[2].sid)
-    after, more = store.list_channels(account, 5, after=seqs[2])
+    listed, _ = flex_models.list_channels(store, account, 5)
+    flex_models.delete_channel(store, account, listed[2].sid)
+    after, more = flex_models.list_channels(store, account, 5, after=seqs[2])
     assert [c.seq for c in after] == seqs[3:] and not more
-    before, _ = store.list_channels(account, 5, before=seqs[2])
+    before, _ = flex_models.list_channels(store, account, 5, before=seqs[2])
     assert [c.seq for c in before] == seqs[:2]
 
 
@@ -65,10 +67,10 @@ def test_deletes_anywhere_keep_every_page_in_creation_order(data: st.DataObject)
     list's inner lists), then pages by offset, after and before every position."""
     store = Store(SidSource(2), Clock("2026-01-01T00:00:00Z"))
     account, seqs = _world(store, 2500)
-    sid_of = {c.seq: c.sid for c in store.list_channels(account, 2500)[0]}
+    sid_of = {c.seq: c.sid for c in flex_models.list_channels(store, account, 2500)[0]}
     doomed = data.draw(st.lists(st.sampled_from(seqs), unique=True, max_size=300))
     for seq in doomed:
-        store.delete_channel(account, sid_of[seq])
+        flex_models.delete_channel(store, account, sid_of[seq])
     alive = [seq for seq in seqs if seq not in set(doomed)]
     size = data.draw(st.integers(1, 60))
     offset = data.draw(st.integers(0, len(alive)))
@@ -78,23 +80,23 @@ def test_deletes_anywhere_keep_every_page_in_creation_order(data: st.DataObject)
         ({"after": at}, [s for s in alive if s > at][:size]),
         ({"before": at}, [s for s in alive if s < at][-size:]),
     ):
-        page, _ = store.list_channels(account, size, **where)
+        page, _ = flex_models.list_channels(store, account, size, **where)
         assert [c.seq for c in page] == expected
 
 
 def test_accounts_are_isolated(store: Store) -> None:
     mine, _ = _world(store, 2)
     theirs, _ = _world(store, 3)
-    my_channels, _ = store.list_channels(mine, 50)
+    my_channels, _ = flex_models.list_channels(store, mine, 50)
     assert len(my_channels) == 2
     with pytest.raises(FlexApiError) as raised:
-        store.fetch_channel(theirs, my_channels[0].sid)
+        flex_models.fetch_channel(store, theirs, my_channels[0].sid)
     assert raised.value.body() == error_body(
         404, 20404, f"The requested resource /Channels/{my_channels[0].sid} was not found"
     )
     with pytest.raises(FlexApiError):
-        store.delete_channel(theirs, my_channels[0].sid)
-    assert store.get_channel(mine, my_channels[0].sid) == my_channels[0]
+        flex_models.delete_channel(store, theirs, my_channels[0].sid)
+    assert flex_models.get_channel(store, mine, my_channels[0].sid) == my_channels[0]
 
 
 def test_authenticate(store: Store) -> None:

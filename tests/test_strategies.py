@@ -20,7 +20,7 @@ from twilio.rest import Client
 
 from pytest_flexchannels import Channel, FlexChannelsMock, FlexFlow
 from pytest_flexchannels import strategies as fst
-from pytest_flexchannels.models import missing_integration
+from pytest_flexchannels.flex.models import missing_integration
 from tests.helpers import CHANNEL_KEYS, OFFICIAL_SID_PATTERNS, Validate, post_form, sid_pattern
 
 NAMED = {

@@ -7,7 +7,8 @@ from typing import NamedTuple
 
 from ..core import errors, sids
 from ..core.webhooks import Webhook
-from ..store import Store
+from ..core.world import Store
+from ..flex import models as flex_models
 from . import events, state
 from .messages import post
 from .state import ChatMessage, ChatState, Member
@@ -25,7 +26,7 @@ class _Acting(NamedTuple):
 
 
 def _scope(store: Store, account_sid: str, channel_sid: str) -> tuple[_Acting, ChatState, str]:
-    row = store.get_row(account_sid, channel_sid)
+    row = flex_models.get_row(store, account_sid, channel_sid)
     if row is None:
         raise errors.UnknownSidError(channel_sid, account_sid)
     service_sid = row[17]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..core import errors, sids
 from ..core.paging import PageSpec, window_of
 from ..core.registry import Operation, Param, one_of
+from ..flex import models as flex_models
 from . import events, state
 from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ROOT, ChatChannel, ChatState
 
@@ -152,7 +153,8 @@ def _update(context: Context) -> Answer:
                 )
                 chat.channels[channel.sid] = channel
         elif changes:
-            store.update_chat_channel(
+            flex_models.update_chat_channel(
+                store,
                 context.account_sid,
                 channel.sid,
                 {_ROW_FIELDS.get(k, k): v for k, v in changes.items()},
@@ -176,7 +178,9 @@ def _delete(context: Context) -> None:
             del params["DateUpdated"]
             context.send(events.fire(chat, channel.sid, "onChannelDestroyed", params, "API"))
         if chat.channels.pop(channel.sid, None) is None:
-            store.delete_channel(context.account_sid, channel.sid)  # the Flex channel goes too
+            flex_models.delete_channel(
+                store, context.account_sid, channel.sid
+            )  # the Flex channel goes too
         for kept in (chat.members, chat.messages, chat.webhooks):
             kept.pop(channel.sid, None)
 

@@ -5,8 +5,8 @@ and Flex do fires them always (``Source=SDK``, with the acting ``ClientIdentity`
 
 from __future__ import annotations
 
+from ..core.render import format_date
 from ..core.webhooks import Webhook
-from ..models import format_date
 from .state import ChatChannel, ChatMessage, ChatState, Member
 
 

@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 from ..core import errors, sids, surrogates
 from ..core.order import Order
 from ..core.registry import Domain, Param
-from ..models import FlexFlow, flex_attributes, format_date
-from ..store import ATTRIBUTES, FLOW, IDENTITY, SEQ, SERVICE, Store
+from ..core.render import format_date
+from ..core.world import Store
+from ..flex import models as flex_models
+from ..flex.models import ATTRIBUTES, FLOW, IDENTITY, SEQ, SERVICE, FlexFlow, flex_attributes
 
 if TYPE_CHECKING:
-    from ..models import ChannelRow
+    from ..flex.models import ChannelRow
 
 
 class Scope(Protocol):
@@ -182,7 +184,7 @@ def of(context: Scope) -> ChatState:
 
 
 def _sync(store: Store, state: ChatState, account_sid: str) -> None:
-    for flow in store.flex_flows(account_sid):
+    for flow in flex_models.flex_flows(store, account_sid):
         if flow.chat_service_sid not in state.services:
             state.services[flow.chat_service_sid] = Service(
                 flow.chat_service_sid,
@@ -192,9 +194,9 @@ def _sync(store: Store, state: ChatState, account_sid: str) -> None:
                 flow.date_created,
                 flow.seq,
             )
-    for row in store.rows_since(account_sid, state.seen):
+    for row in flex_models.rows_since(store, account_sid, state.seen):
         service_sid, identity = row[SERVICE], row[IDENTITY]
-        owner = store.flex_flow(account_sid, row[FLOW])
+        owner = flex_models.flex_flow(store, account_sid, row[FLOW])
         if owner is not None:
             _flex_webhook(state, row, owner)
         users = state.users.setdefault(service_sid, {})
@@ -276,7 +278,9 @@ def service(context: Scope, state: ChatState, sid: str) -> Service:
 def _view(store: Store, account_sid: str, row: ChannelRow) -> ChatChannel:
     attributes = row[ATTRIBUTES]
     if attributes is None:
-        attributes = flex_attributes(row, store.flow_channel_type(account_sid, row[FLOW]))
+        attributes = flex_attributes(
+            row, flex_models.flow_channel_type(store, account_sid, row[FLOW])
+        )
     return ChatChannel(
         row[0],
         row[1],
@@ -297,7 +301,7 @@ def channels_of(context: Scope, state: ChatState, service_sid: str) -> list[Chat
     store, account_sid = context.store, context.account_sid
     found = [
         _view(store, account_sid, row)
-        for row in store.rows_since(account_sid, 0)
+        for row in flex_models.rows_since(store, account_sid, 0)
         if row[SERVICE] == service_sid
     ]
     found += [c for c in state.channels.values() if c.service_sid == service_sid]
@@ -308,7 +312,7 @@ def channels_of(context: Scope, state: ChatState, service_sid: str) -> list[Chat
 def channel(context: Scope, state: ChatState, service_sid: str, key: str) -> ChatChannel:
     """A channel of the service by SID or unique name, as chat shows it, or the 404."""
     store, account_sid = context.store, context.account_sid
-    row = store.get_row(account_sid, key)
+    row = flex_models.get_row(store, account_sid, key)
     if row is not None and row[SERVICE] == service_sid:
         return _view(store, account_sid, row)
     own = state.channels.get(key)
@@ -323,7 +327,7 @@ def channel(context: Scope, state: ChatState, service_sid: str, key: str) -> Cha
 def channel_sid(context: Scope, state: ChatState, service_sid: str, key: str) -> str:
     """``channel(...)``'s SID, without rendering the channel when ``key`` is its SID (what the
     paths under a channel need on every message)."""
-    row = context.store.get_row(context.account_sid, key)
+    row = flex_models.get_row(context.store, context.account_sid, key)
     if row is not None and row[SERVICE] == service_sid:
         return key
     return channel(context, state, service_sid, key).sid

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.webhooks import Webhook
-from ..store import Store
+from ..core.world import Store
 from . import events, state
 from .messages import post
 from .participants import add, remove

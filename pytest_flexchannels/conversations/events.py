@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
+from ..core.render import format_date
 from ..core.webhooks import Webhook
-from ..models import format_date
 from .state import Conversation, ConversationMessage, ConversationsState, Participant
 
 # The events a conversation-scoped webhook can hear (``Configuration.Filters``).

@@ -20,9 +20,10 @@ from ..chat.state import ATTRIBUTES_PARAM, derived_sid
 from ..core import errors, sids
 from ..core.clock import later
 from ..core.registry import Domain, Operation, Param
+from ..core.render import format_date
 from ..core.webhooks import Webhook
-from ..models import format_date
-from ..store import Store
+from ..core.world import Store
+from ..flex import models as flex_models
 
 DATE = format_date
 ATTRIBUTES = ATTRIBUTES_PARAM  # JSON text, or Chat's 50304 (the Conversations API answers it too)
@@ -174,7 +175,7 @@ class ConversationsState:
 def default_service(store: Store, account_sid: str) -> str:
     """The account's default conversation service: its first Flex Flow's chat service, as a
     Flex account's is (modelled); a service of its own for an account without flows."""
-    flows = store.flex_flows(account_sid)
+    flows = flex_models.flex_flows(store, account_sid)
     if flows:
         return flows[0].chat_service_sid
     return derived_sid(sids.CHAT_SERVICE, account_sid, "conversations")
@@ -183,7 +184,7 @@ def default_service(store: Store, account_sid: str) -> str:
 def services(store: Store, account_sid: str) -> list[str]:
     """Every conversation service of the account, the default first."""
     found = [default_service(store, account_sid)]
-    found += [flow.chat_service_sid for flow in store.flex_flows(account_sid)]
+    found += [flow.chat_service_sid for flow in flex_models.flex_flows(store, account_sid)]
     return list(dict.fromkeys(found))
 
 

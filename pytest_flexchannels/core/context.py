@@ -13,7 +13,7 @@ from .urls import values as _values
 from .webhooks import Webhook
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from .world import Store
 
 _NO_PARAMS: Mapping[str, str] = MappingProxyType({})
 # An answer as the operation gave it: a render function and what it renders, called with the

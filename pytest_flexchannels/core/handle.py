@@ -25,7 +25,7 @@ from .urls import split as _split
 from .webhooks import Dispatcher, Webhook
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from .world import Store
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
 _NO_PARAMS: Mapping[str, str] = MappingProxyType({})

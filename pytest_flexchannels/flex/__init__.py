@@ -5,8 +5,8 @@ faults)."""
 from __future__ import annotations
 
 from ..core.registry import Family
-from ..models import FLEX
 from . import channels, flex_flows, web_channels
+from .models import FLEX
 
 FAMILY = Family(
     "flex",

@@ -8,8 +8,8 @@ from ..core import sids
 from ..core.order import Span
 from ..core.paging import PageSpec
 from ..core.registry import Operation, Param, boolean, json_text, sid
-from ..models import CHANNELS_PATH, LIST_KEY, ChannelRow, channel_json
-from ..store import SEQ, NewChannel
+from . import models
+from .models import CHANNELS_PATH, LIST_KEY, SEQ, ChannelRow, NewChannel, channel_json
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -40,11 +40,14 @@ def _made(view: View, channel: ChannelRow) -> str:
 
 
 def _create(context: Context) -> Answer:
-    return (_made, context.store.create_row(context.account_sid, NewChannel(**context.args)))
+    return (
+        _made,
+        models.create_row(context.store, context.account_sid, NewChannel(**context.args)),
+    )
 
 
 def _fetch(context: Context) -> Answer:
-    return (_one, context.store.fetch_row(context.account_sid, context.sid))
+    return (_one, models.fetch_row(context.store, context.account_sid, context.sid))
 
 
 def _seq(channel: ChannelRow) -> int:
@@ -60,13 +63,13 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[Span | list[ChannelRow], bool]:
-        return store.list_rows(account_sid, size, offset=offset, after=after, before=before)
+        return models.list_rows(store, account_sid, size, offset=offset, after=after, before=before)
 
     return context.page(_PAGES, fetch)
 
 
 def _delete(context: Context) -> None:
-    context.store.delete_channel(context.account_sid, context.sid)
+    models.delete_channel(context.store, context.account_sid, context.sid)
 
 
 CREATE = Operation(

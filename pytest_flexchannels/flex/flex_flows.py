@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from ..core import errors, sids
 from ..core.paging import PageSpec
 from ..core.registry import Operation, Param, boolean, integer, integer_in, one_of, sid, url
-from ..models import (
+from . import models
+from .models import (
     CHANNEL_TYPES,
     FLEX_FLOWS_KEY,
     FLEX_FLOWS_PATH,
@@ -82,7 +83,8 @@ def _one(view: View, flow: FlexFlow) -> str:
 
 def _create(context: Context) -> Answer:
     fields, integration = _split(context.args)
-    flow = context.store.add_flex_flow(
+    flow = models.add_flex_flow(
+        context.store,
         context.account_sid,
         friendly_name=fields["friendly_name"],
         chat_service_sid=fields["chat_service_sid"],
@@ -98,7 +100,7 @@ def _create(context: Context) -> Answer:
 
 
 def _fetch(context: Context) -> Answer:
-    return (_one, context.store.fetch_flex_flow(context.account_sid, context.sid))
+    return (_one, models.fetch_flex_flow(context.store, context.account_sid, context.sid))
 
 
 def _seq(flow: FlexFlow) -> int:
@@ -115,8 +117,8 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[FlexFlow], bool]:
-        return store.list_flex_flows(
-            account_sid, size, offset=offset, after=after, before=before, friendly_name=name
+        return models.list_flex_flows(
+            store, account_sid, size, offset=offset, after=after, before=before, friendly_name=name
         )
 
     return context.page(_PAGES, fetch)
@@ -126,12 +128,14 @@ def _update(context: Context) -> Answer:
     fields, integration = _split(context.args)
     return (
         _one,
-        context.store.update_flex_flow(context.account_sid, context.sid, fields, integration),
+        models.update_flex_flow(
+            context.store, context.account_sid, context.sid, fields, integration
+        ),
     )
 
 
 def _delete(context: Context) -> None:
-    context.store.delete_flex_flow(context.account_sid, context.sid)
+    models.delete_flex_flow(context.store, context.account_sid, context.sid)
 
 
 _INSTANCE = f"{FLEX_FLOWS_PATH}/{{Sid}}"

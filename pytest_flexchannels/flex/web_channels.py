@@ -12,12 +12,14 @@ from sortedcontainers import SortedDict
 from ..core import errors, sids
 from ..core.paging import PageSpec, window
 from ..core.registry import Operation, Param, json_text, one_of, sid
-from ..models import LIST_KEY, format_date
+from ..core.render import format_date
+from . import models
+from .models import LIST_KEY
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
     from ..core.paging import View
-    from ..store import Store
+    from ..core.world import Store
 
 PATH = "/v1/WebChannels"
 _JSON = (
@@ -98,7 +100,7 @@ def _one(view: View, record: WebChannel) -> str:
 def _create(context: Context) -> Answer:
     store, account_sid, args = context.store, context.account_sid, context.args
     with store.lock:
-        flow = store.flex_flow(account_sid, args["flex_flow_sid"])
+        flow = models.flex_flow(store, account_sid, args["flex_flow_sid"])
         if flow is None:
             raise errors.not_found(f"/FlexFlows/{args['flex_flow_sid']}")
         state = _state(store, account_sid)

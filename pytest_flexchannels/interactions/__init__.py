@@ -5,7 +5,7 @@ TaskRouter): an interaction's channel is a conversation, its agent a participant
 from __future__ import annotations
 
 from ..core.registry import Family
-from ..models import FLEX
+from ..flex.models import FLEX
 from . import interactions, parts, web_chats
 
 FAMILY = Family(

@@ -30,7 +30,7 @@ from ..core.registry import Operation, Param, sid
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
     from ..core.paging import View
-    from ..store import Store
+    from ..core.world import Store
 
 PATH = "/v1/Interactions"
 CHANNEL_TYPES = ("voice", "sms", "email", "web", "whatsapp", "chat", "messenger", "gbm")
