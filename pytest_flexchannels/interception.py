@@ -16,17 +16,13 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from .transports.answering import ACTIVE as _active
+
 if TYPE_CHECKING:
     from .core.http import Answerer
 
 _lock = threading.RLock()
-_active: list[Answerer] = []
 _AIOHTTP_MODULE = "aiohttp.connector"
-
-
-def current() -> Answerer | None:
-    """The fake that answers now, if any."""
-    return _active[-1] if _active else None
 
 
 def start(fake: Answerer) -> None:

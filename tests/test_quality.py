@@ -1,4 +1,5 @@
-"""The package stays ruff-clean and passes mypy strict, checked in every test run."""
+"""The package stays ruff-clean, passes mypy strict and keeps the house's import contracts,
+checked in every test run."""
 
 from __future__ import annotations
 
@@ -15,15 +16,26 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "."],
-        ["ruff", "format", "--check", "."],
-        ["mypy"],
+        ["-m", "ruff", "check", "."],
+        ["-m", "ruff", "format", "--check", "."],
+        ["-m", "mypy"],
+        # import-linter's contracts in pyproject.toml: the core knows no family, families are
+        # layered and reach each other through their records and rules only.
+        [
+            "-c",
+            "import sys; from importlinter.cli import lint_imports; "
+            "sys.exit(lint_imports(no_cache=True, no_logo=True))",
+        ],
     ],
-    ids=["ruff-check", "ruff-format", "mypy-strict"],
+    ids=["ruff-check", "ruff-format", "mypy-strict", "import-contracts"],
 )
 def test_tool_is_clean(command: list[str]) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

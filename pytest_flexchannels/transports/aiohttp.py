@@ -23,10 +23,10 @@ from aiohttp.client_proto import ResponseHandler
 from aiohttp.client_reqrep import ClientRequest
 from aiohttp.connector import TCPConnector
 
-from .. import interception
 from ..core.errors import TwilioHostNotFakedError
 from ..core.faults import ConnectionDropped, raised
 from ..core.http import TWILIO_ORIGIN, Request, Response
+from . import answering
 from .wire import RequestReader, render
 
 _original: Any = None
@@ -40,7 +40,7 @@ async def _create_connection(
     self: TCPConnector, req: ClientRequest, traces: Any, timeout: Any
 ) -> ResponseHandler:
     url = str(req.url)
-    fake = interception.current()
+    fake = answering.current()
     if fake is None or not TWILIO_ORIGIN.match(url):
         protocol: ResponseHandler = await _original(self, req, traces, timeout)
         return protocol
@@ -84,7 +84,7 @@ class _Transport(asyncio.Transport):
         if self._closing:
             return
         for request in self._reader.feed(bytes(data)):
-            fake = interception.current()
+            fake = answering.current()
             if fake is None:  # the fake stopped while this connection stayed in a pool
                 self.close()
                 return

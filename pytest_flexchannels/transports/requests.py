@@ -34,10 +34,10 @@ from urllib3.util import Retry, parse_url
 from urllib3.util.request import rewind_body, set_file_position
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
-from .. import interception
 from ..core.errors import TwilioHostNotFakedError
 from ..core.faults import ConnectionDropped, raised
 from ..core.http import TWILIO_ORIGIN, Request, Response
+from . import answering
 from .wire import answer_headers
 
 # What the wrappers below replaced (requests' own methods), to hand on to and to put back.
@@ -80,7 +80,7 @@ def _get_connection_with_tls_context(
     cert: Any = None,
 ) -> connectionpool.HTTPConnectionPool:
     url = request.url or ""
-    fake = interception.current()
+    fake = answering.current()
     twilio = TWILIO_ORIGIN.match(url) if fake is not None else None
     if fake is None or twilio is None:
         pool: connectionpool.HTTPConnectionPool = _originals["get_connection_with_tls_context"](
@@ -310,7 +310,7 @@ class _Connection(HTTPConnection):
             self._answers.append(primed)
             return
         request = _compose(self._origin, self._host, method, url, body, headers, chunked)
-        fake = interception.current()
+        fake = answering.current()
         if fake is None:  # the fake stopped while this connection stayed in a pool
             self._open = False
             return
@@ -372,7 +372,7 @@ class _Answering(connectionpool.HTTPConnectionPool):
     ) -> HTTPResponse:
         if not isinstance(retries, Retry):
             retries = Retry.from_int(retries, redirect=redirect, default=self.retries)
-        fake = interception.current()
+        fake = answering.current()
         whole_way = fake is None or response_kw or self.proxy is not None or url[:1] != "/"
         answer: Response | None = None
         if not whole_way:
