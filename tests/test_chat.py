@@ -274,6 +274,25 @@ def test_channel_webhooks_and_their_rules(flex_channels: FlexChannelsMock, clien
     assert len(webhooks.list()) == 4
 
 
+def test_a_repeated_filter_is_kept_once(flex_channels: FlexChannelsMock, client: Client) -> None:
+    """Each ``Configuration.Filters`` names an event to hear, so a repeat adds nothing: the
+    configuration lists it once, on create and on update (modelled: Twilio documents the field
+    as repeated, one event a value, https://www.twilio.com/docs/chat/rest/channel-webhook-resource)."""
+    channel = create(client, flex_channels, "kit")
+    webhooks = _service(client, flex_channels).channels(channel.sid).webhooks
+    made = webhooks.create(
+        type="webhook",
+        configuration_url="https://bridge.example.com/agent",
+        configuration_filters=["onMessageSent", "onMemberAdded", "onMessageSent"],
+    )
+    assert made.configuration["filters"] == ["onMessageSent", "onMemberAdded"]
+    changed = webhooks(made.sid).update(
+        configuration_filters=["onChannelUpdated", "onChannelUpdated"]
+    )
+    assert changed.configuration["filters"] == ["onChannelUpdated"]
+    assert webhooks(made.sid).fetch().configuration["filters"] == ["onChannelUpdated"]
+
+
 def test_a_webhook_without_type_is_chats_own_error(
     flex_channels: FlexChannelsMock, http: requests.Session
 ) -> None:

@@ -383,6 +383,45 @@ def test_a_trigger_webhook_hears_a_message_that_starts_with_its_keyword(
     ]
 
 
+def test_a_trigger_webhook_takes_five_keywords_and_refuses_a_sixth(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    """Five keywords is the most a trigger webhook takes, a sixth is 50362 (documented:
+    https://www.twilio.com/docs/api/errors/50362), on create and on update alike."""
+    conversation = client.conversations.v1.conversations.create()
+    webhooks = client.conversations.v1.conversations(conversation.sid).webhooks
+    five = ["one", "two", "three", "four", "five"]
+    made = webhooks.create(
+        target="trigger", configuration_url=f"{BRIDGE}/kw", configuration_triggers=five
+    )
+    assert made.configuration["triggers"] == five
+    assert twilio_error(
+        lambda: webhooks(made.sid).update(configuration_triggers=[*five, "six"])
+    ) == (400, 50362, "Too many conversation webhook triggers")
+    assert twilio_error(
+        lambda: webhooks.create(
+            target="trigger", configuration_url=f"{BRIDGE}/kw", configuration_triggers=[*five, "6"]
+        )
+    ) == (400, 50362, "Too many conversation webhook triggers")
+    assert [w.configuration["triggers"] for w in webhooks.list()] == [five]
+
+
+def test_a_trigger_keyword_matches_whatever_the_case_of_either_side(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    """A keyword configured in mixed case hears a message whose first word is that keyword in
+    any case (modelled: keywords are words a person types, not exact strings)."""
+    got = _received(flex_channels)
+    conversation = client.conversations.v1.conversations.create()
+    client.conversations.v1.conversations(conversation.sid).webhooks.create(
+        target="trigger", configuration_url=f"{BRIDGE}/agent", configuration_triggers=["AgEnT"]
+    )
+    messages = client.conversations.v1.conversations(conversation.sid).messages
+    for body in ("agent please", "AGENT now", "Agent", "an agent please"):
+        messages.create(body=body, x_twilio_webhook_enabled="true")
+    assert [r.params["Body"] for r in got] == ["agent please", "AGENT now", "Agent"]
+
+
 def test_a_timer_closing_a_conversation_is_announced(
     flex_channels: FlexChannelsMock, client: Client
 ) -> None:
@@ -435,6 +474,31 @@ def test_address_configurations_by_sid_or_address(
     assert addresses(made.sid).update(friendly_name="Sales").friendly_name == "Sales"
     addresses(made.sid).delete()
     assert [a.sid for a in addresses.list()] == [web.sid]
+
+
+def test_one_address_takes_an_sms_and_a_whatsapp_configuration_but_not_two_of_a_type(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    """A configuration is one address of one type: the same number may be configured for SMS and
+    for WhatsApp, each once (modelled: the docs list ``Type`` beside ``Address``,
+    https://www.twilio.com/docs/conversations/api/address-configuration-resource)."""
+    addresses = client.conversations.v1.address_configurations
+    sms = addresses.create(type="sms", address="+15550100001")
+    whatsapp = addresses.create(type="whatsapp", address="+15550100001")
+    assert sms.sid != whatsapp.sid
+    assert [(a.type, a.address) for a in addresses.list()] == [
+        ("sms", "+15550100001"),
+        ("whatsapp", "+15550100001"),
+    ]
+    for kind in ("sms", "whatsapp"):
+        assert twilio_error(
+            lambda kind=kind: addresses.create(type=kind, address="+15550100001")
+        ) == (
+            409,
+            20409,
+            "Address configuration for +15550100001 already exists",
+        )
+    assert [a.sid for a in addresses.list(type="whatsapp")] == [whatsapp.sid]
 
 
 def test_an_account_sees_only_its_own_conversations(

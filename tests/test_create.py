@@ -86,6 +86,28 @@ def test_unicode_fields_survive_form_encoding(
     assert stored.chat_friendly_name == "Чат & co=1"
 
 
+def test_percent_encoded_field_names_are_read_decoded(
+    flex_channels: FlexChannelsMock, http: requests.Session
+) -> None:
+    """A form field's name is percent-encoded like its value (``%46`` is ``F``), so an encoded
+    name is the field it spells (modelled on the standard form encoding, as ``parse_qsl``
+    reads it: https://url.spec.whatwg.org/#application/x-www-form-urlencoded)."""
+    body = (
+        f"%46lex%46low%53id={flex_channels.flex_flow_sid}&Identity=ada"
+        "&Chat%55serFriendlyName=Ada&Chat%46riendlyName=Chat+with+Ada"
+    )
+    response = http.post(
+        CHANNELS_URL, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 201, response.text
+    stored = flex_channels.get_channel(response.json()["sid"])
+    assert (stored.flex_flow_sid, stored.chat_user_friendly_name, stored.chat_friendly_name) == (
+        flex_channels.flex_flow_sid,
+        "Ada",
+        "Chat with Ada",
+    )
+
+
 def test_get_or_create_returns_the_active_channel(
     flex_channels: FlexChannelsMock, client: Client
 ) -> None:

@@ -248,6 +248,56 @@ def test_bad_channels_and_routings_get_flexs_answers(
     assert flex_channels.orphans == []  # nothing was made by a refused create
 
 
+def test_a_customer_initiated_channel_needs_its_media_channel_sid_even_with_participants(
+    flex_channels: FlexChannelsMock, client: Client, http: requests.Session
+) -> None:
+    """A customer-initiated contact binds to the conversation it came in on
+    (``properties.media_channel_sid``, documented:
+    https://www.twilio.com/docs/flex/developer/conversations/interactions-api/interactions);
+    participants are what an agent-initiated one opens a conversation with, and stand in for
+    nothing here: 45366, and no conversation made."""
+    channel = {
+        "type": "sms",
+        "initiated_by": "customer",
+        "participants": [{"address": "+15550100", "proxy_address": "+15559999"}],
+    }
+    answer = http.post(
+        f"{FLEX}/Interactions",
+        data={"Channel": json.dumps(channel), "Routing": json.dumps(_routing())},
+    )
+    assert (answer.status_code, answer.json()) == (
+        400,
+        error_body(400, 45366, "Failed to create Channel. Invalid request parameters."),
+    )
+    assert client.conversations.v1.conversations.list() == []
+
+
+@pytest.mark.parametrize(
+    "participant",
+    [{"identity": "alice"}, {"address": "+15550100", "proxy_address": "+15559999"}],
+    ids=["identity", "address"],
+)
+def test_an_agent_initiated_channel_refuses_the_same_participant_twice(
+    flex_channels: FlexChannelsMock, client: Client, participant: dict[str, str]
+) -> None:
+    """The participants of an agent-initiated channel are checked as a whole before the
+    conversation is opened: one named twice is Flex's 45366, and nothing is left half made
+    (modelled: a conversation takes a participant once)."""
+    routing = {"properties": {"workspace_sid": WORKSPACE, "queue_sid": QUEUE, "worker_sid": WORKER}}
+    assert twilio_error(
+        lambda: client.flex_api.v1.interaction.create(
+            channel={
+                "type": "sms",
+                "initiated_by": "agent",
+                "participants": [participant, dict(participant)],
+            },
+            routing=routing,
+        )
+    ) == (400, 45366, "Failed to create Channel. Invalid request parameters.")
+    assert client.conversations.v1.conversations.list() == []
+    assert flex_channels.orphans == []
+
+
 @pytest.mark.parametrize(("priority", "timeout"), [(0, 1), (2**31 - 1, 1_209_600)])
 def test_a_routing_takes_a_task_priority_and_timeout_at_either_end_of_their_ranges(
     client: Client, priority: int, timeout: int
@@ -315,6 +365,23 @@ def test_closing_the_channel_closes_its_conversation_and_wraps_its_task_up(
     )
 
 
+def test_making_the_channel_inactive_completes_its_task_and_keeps_the_conversation(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    """``Status=inactive`` (with the ``Routing`` status ``closed`` it requires) sets the tasks
+    to completed, not wrapping, and leaves the conversation open (documented:
+    https://www.twilio.com/docs/flex/developer/conversations/interactions-api/channels-subresource)."""
+    conversation = _sms_conversation(client)
+    interaction = _inbound(client, conversation.sid)
+    channel = client.flex_api.v1.interaction(interaction.sid).channels(interaction.channel["sid"])
+    assert interaction.routing["properties"]["assignment_status"] == "pending"
+    updated = channel.update(status="inactive", routing={"status": "closed"})
+    assert updated.status == "inactive" == channel.fetch().status
+    fetched = client.flex_api.v1.interaction(interaction.sid).fetch()
+    assert fetched.routing["properties"]["assignment_status"] == "completed"
+    assert client.conversations.v1.conversations(conversation.sid).fetch().state == "active"
+
+
 def test_participants_join_the_conversation_and_leave_it_when_closed(
     flex_channels: FlexChannelsMock, client: Client
 ) -> None:
@@ -377,6 +444,51 @@ def test_invites_route_new_tasks_and_transfers_take_a_json_body(
         interaction.channel["sid"]
     )
     assert again.transfers.create(JsonBody(type="external")).type == "external"
+
+
+def test_a_transfer_is_from_a_participant_of_its_own_channel(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    """``from`` names who hands the channel on: a participant of this channel, not of another
+    channel nor an unknown SID (modelled)."""
+    here = _inbound(client, _sms_conversation(client).sid)
+    there = _inbound(client, _sms_conversation(client).sid)
+    channel = client.flex_api.v1.interaction(here.sid).channels(here.channel["sid"])
+    elsewhere = client.flex_api.v1.interaction(there.sid).channels(there.channel["sid"])
+    stranger = elsewhere.participants.list()[0].sid
+    for source in (stranger, "UT" + "0" * 32):
+        assert twilio_error(
+            lambda source=source: channel.transfers.create(
+                JsonBody(type="warm", **{"from": source, "to": WORKFLOW})
+            )
+        ) == (
+            400,
+            20001,
+            "Invalid parameter from: must be the SID of a participant of this channel",
+        )
+    assert [c.status_code for c in flex_channels.calls.filter("create_interaction_transfer")] == [
+        400,
+        400,
+    ]
+    own = channel.participants.list()[0].sid
+    assert channel.transfers.create(JsonBody(type="warm", **{"from": own}))._from == own
+
+
+def test_a_json_bodys_members_keep_their_json_types(
+    flex_channels: FlexChannelsMock, client: Client, http: requests.Session
+) -> None:
+    """A JSON body's member that is not a string (an object, a number, a boolean) is handed on
+    as its JSON text, never as Python's rendering of it (modelled: the transfer's body is JSON,
+    as the official description says)."""
+    interaction = _inbound(client, _sms_conversation(client).sid)
+    url = f"{FLEX}/Interactions/{interaction.sid}/Channels/{interaction.channel['sid']}/Transfers"
+    target = {"worker_sid": WORKER, "priority": 2, "urgent": True, "note": None}
+    answer = http.post(url, json={"type": "cold", "to": target})
+    assert answer.status_code == 201, answer.text
+    shown = f'{{"worker_sid": "{WORKER}", "priority": 2, "urgent": true, "note": null}}'
+    assert answer.json()["to"] == shown
+    assert json.loads(answer.json()["to"]) == target
+    assert http.post(url, json={"to": True}).json()["to"] == "true"
 
 
 def test_web_chats_open_a_conversation_through_an_address_configuration(

@@ -114,6 +114,30 @@ def test_faults_reach_socket_clients(
     assert _plain("GET", url, flex_channels)[0] == 200
 
 
+@pytest.mark.flex_channels(allow_unmatched=True)
+def test_an_api_prefix_is_a_whole_path_segment(
+    flex_channels: FlexChannelsMock, flex_channels_server: FlexServer
+) -> None:
+    """On a served fake ``/chat`` names the Chat API only as a whole segment: ``/chat`` itself
+    and ``/chat/...`` are Chat's, ``/chatty/...`` is an unknown path of the default API, 404
+    20404 naming it whole (modelled: one origin serves every API, told apart by prefix)."""
+    service = flex_channels.flex_flow.chat_service_sid
+    base = flex_channels_server.url
+    status, _, body = _plain("GET", f"{base}/chat/v2/Services/{service}", flex_channels)
+    assert (status, body["sid"]) == (200, service)
+    for path, resource in [
+        (f"/chatty/v2/Services/{service}", f"/chatty/v2/Services/{service}"),
+        ("/chatty", "/chatty"),
+        ("/chat", "/"),
+    ]:
+        status, _, body = _plain("GET", f"{base}{path}", flex_channels)
+        assert (status, body) == (
+            404,
+            error_body(404, 20404, f"The requested resource {resource} was not found"),
+        ), path
+    assert [c.operation for c in flex_channels.calls] == ["fetch_chat_service", None, None, None]
+
+
 def test_control_routes(flex_channels: FlexChannelsMock, flex_channels_server: FlexServer) -> None:
     base = f"{flex_channels_server.url}/__flex"
     state = requests.get(f"{base}/state").json()

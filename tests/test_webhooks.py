@@ -233,6 +233,53 @@ def test_an_external_flow_hears_each_message_at_its_integration_url(
     ]
 
 
+def test_flexs_own_channel_webhook_retries_three_times_when_the_flow_says_nothing(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    """The webhook Flex adds to a channel of an external flow takes the flow's
+    ``Integration.RetryCount``, which defaults to 3 (documented:
+    https://www.twilio.com/docs/flex/developer/messaging/flow)."""
+    flow = client.flex_api.v1.flex_flow.create(
+        friendly_name="SMS bridge",
+        chat_service_sid=flex_channels.flex_flow.chat_service_sid,
+        channel_type="sms",
+        integration_type="external",
+        integration_url=f"{BRIDGE}/bot",
+    )
+    assert flow.integration == {"url": f"{BRIDGE}/bot"}  # no retry count given
+    channel = create(client, flex_channels, "+15550124", flex_flow_sid=flow.sid)
+    service = client.chat.v2.services(flow.chat_service_sid)
+    (flex_hook,) = service.channels(channel.sid).webhooks.list()
+    assert flex_hook.configuration["retry_count"] == 3
+    flex_channels.route_webhooks(f"{BRIDGE}/bot", lambda hook: 500)
+    service.channels(channel.sid).messages.create(
+        from_="+15550124", body="Hi", x_twilio_webhook_enabled="true"
+    )
+    assert [(d.attempt, d.status, d.params.get("RetryCount")) for d in flex_channels.webhooks] == [
+        (1, 500, None),
+        (2, 500, "1"),
+        (3, 500, "2"),
+        (4, 500, "3"),
+    ]
+
+
+@pytest.mark.parametrize(("answer", "attempts"), [(429, 2), (503, 2), (404, 1), (200, 1)])
+def test_an_apps_429_is_retried_as_a_5xx_is_and_another_4xx_is_not(
+    flex_channels: FlexChannelsMock, client: Client, answer: int, attempts: int
+) -> None:
+    """An app that answers 429 (too many requests) failed the attempt, which is tried again as
+    the retry count says; any other 4xx was received and is not (modelled on Twilio's retry
+    policies: https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides)."""
+    channel = create(client, flex_channels, "ivy")
+    _hook(client, flex_channels, channel.sid, configuration_retry_count=1)
+    flex_channels.route_webhooks(BRIDGE, lambda hook: answer)
+    flex_channels.agent_reply(channel.sid, "Still there?")
+    sent = flex_channels.webhooks.filter("onMessageSent")
+    assert [(d.attempt, d.status, d.delivered) for d in sent] == [
+        (n, answer, True) for n in range(1, attempts + 1)
+    ]
+
+
 _SERVER = textwrap.dedent(
     """
     import sys
