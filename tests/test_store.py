@@ -8,13 +8,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_flexchannels import FlexApiError
+from pytest_flexchannels import Channel, FlexApiError
 from pytest_flexchannels.core.clock import Clock
+from pytest_flexchannels.core.order import records
 from pytest_flexchannels.core.sids import SidSource
 from pytest_flexchannels.core.world import Store
 from pytest_flexchannels.flex import models as flex_models
 from pytest_flexchannels.flex.models import NewChannel
 from tests.helpers import error_body, examples
+
+
+def _listed(store: Store, account: str, size: int, **where: int) -> tuple[list[Channel], bool]:
+    """A page of the account's channels as records (``list_rows`` gives the stored rows)."""
+    span, more = flex_models.list_rows(store, account, size, **where)
+    rows = span if isinstance(span, list) else records(span)
+    return [Channel._make(row) for row in rows], more
 
 
 @pytest.fixture
@@ -38,7 +46,7 @@ def test_paging_by_offset_after_and_before(store: Store) -> None:
     account, seqs = _world(store, 7)
 
     def page(size: int, **where: int) -> tuple[list[int], bool]:
-        channels, more = flex_models.list_channels(store, account, size, **where)
+        channels, more = _listed(store, account, size, **where)
         return [c.seq for c in channels], more
 
     assert page(3) == (seqs[:3], True)
@@ -52,11 +60,11 @@ def test_paging_by_offset_after_and_before(store: Store) -> None:
 
 def test_positions_survive_deleting_the_channel_at_them(store: Store) -> None:
     account, seqs = _world(store, 5)
-    listed, _ = flex_models.list_channels(store, account, 5)
+    listed, _ = _listed(store, account, 5)
     flex_models.delete_channel(store, account, listed[2].sid)
-    after, more = flex_models.list_channels(store, account, 5, after=seqs[2])
+    after, more = _listed(store, account, 5, after=seqs[2])
     assert [c.seq for c in after] == seqs[3:] and not more
-    before, _ = flex_models.list_channels(store, account, 5, before=seqs[2])
+    before, _ = _listed(store, account, 5, before=seqs[2])
     assert [c.seq for c in before] == seqs[:2]
 
 
@@ -67,7 +75,7 @@ def test_deletes_anywhere_keep_every_page_in_creation_order(data: st.DataObject)
     list's inner lists), then pages by offset, after and before every position."""
     store = Store(SidSource(2), Clock("2026-01-01T00:00:00Z"))
     account, seqs = _world(store, 2500)
-    sid_of = {c.seq: c.sid for c in flex_models.list_channels(store, account, 2500)[0]}
+    sid_of = {c.seq: c.sid for c in _listed(store, account, 2500)[0]}
     doomed = data.draw(st.lists(st.sampled_from(seqs), unique=True, max_size=300))
     for seq in doomed:
         flex_models.delete_channel(store, account, sid_of[seq])
@@ -80,17 +88,17 @@ def test_deletes_anywhere_keep_every_page_in_creation_order(data: st.DataObject)
         ({"after": at}, [s for s in alive if s > at][:size]),
         ({"before": at}, [s for s in alive if s < at][-size:]),
     ):
-        page, _ = flex_models.list_channels(store, account, size, **where)
+        page, _ = _listed(store, account, size, **where)
         assert [c.seq for c in page] == expected
 
 
 def test_accounts_are_isolated(store: Store) -> None:
     mine, _ = _world(store, 2)
     theirs, _ = _world(store, 3)
-    my_channels, _ = flex_models.list_channels(store, mine, 50)
+    my_channels, _ = _listed(store, mine, 50)
     assert len(my_channels) == 2
     with pytest.raises(FlexApiError) as raised:
-        flex_models.fetch_channel(store, theirs, my_channels[0].sid)
+        flex_models.fetch_row(store, theirs, my_channels[0].sid)
     assert raised.value.body() == error_body(
         404, 20404, f"The requested resource /Channels/{my_channels[0].sid} was not found"
     )

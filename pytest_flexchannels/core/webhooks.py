@@ -293,10 +293,6 @@ class Dispatcher:
         with self._lock:
             self._routes.append((origin, target, _is_wsgi(target)))
 
-    def clear_routes(self) -> None:
-        with self._lock:
-            self._routes.clear()
-
     @contextmanager
     def deferred(self, outbox: Outbox) -> Iterator[None]:
         """Webhooks this thread sends inside the block go to ``outbox`` instead of being

@@ -13,7 +13,7 @@ from operator import attrgetter, itemgetter
 from typing import Any, Final, Literal, NamedTuple
 
 from ..core import errors, sids
-from ..core.order import Order, Span, records
+from ..core.order import Order, Span
 from ..core.paging import page_meta, window, window_of
 from ..core.registry import Domain
 from ..core.render import format_date
@@ -274,11 +274,6 @@ def channel_json(channel: ChannelRow, root: str = API_ROOT) -> str:
     )
 
 
-def channel_page_json(origin: str, items: list[str], **meta: Any) -> str:
-    """``channel_page`` as JSON text, from items rendered by ``channel_json``."""
-    return f'{{"meta": {json.dumps(_meta(origin, meta))}, "{LIST_KEY}": [{", ".join(items)}]}}'
-
-
 # --- the rules of flows and channels, over the store's world --------------------------------------
 
 # Where a seeded external flow sends its messages: a name that never resolves (RFC 2606).
@@ -427,7 +422,7 @@ def list_flex_flows(
     friendly_name: str | None = None,
 ) -> tuple[list[FlexFlow], bool]:
     """A page of flows in creation order (those named ``friendly_name`` when given), and
-    whether more follow; positions as ``list_channels`` takes them. Accounts hold a handful
+    whether more follow; positions as ``list_rows`` takes them. Accounts hold a handful
     of flows, so a scan is fine here."""
     with store.lock:
         flows = [
@@ -547,19 +542,6 @@ def rows_since(store: Store, account_sid: str, seq: int) -> list[ChannelRow]:
     """The account's channels made after position ``seq``, in creation order."""
     with store.lock:
         return store.state(account_sid, FlexState).order.since(seq)
-
-
-def fetch_channel(store: Store, account_sid: str, sid: str) -> Channel:
-    return _record(fetch_row(store, account_sid, sid))
-
-
-def list_channels(
-    store: Store, account_sid: str, size: int, **position: Any
-) -> tuple[list[Channel], bool]:
-    """``list_rows`` (``offset``, ``after``, ``before``) as ``Channel`` records."""
-    span, more = list_rows(store, account_sid, size, **position)
-    rows = span if isinstance(span, list) else records(span)
-    return [_record(row) for row in rows], more
 
 
 def list_rows(
