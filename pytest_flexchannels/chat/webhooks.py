@@ -35,11 +35,14 @@ EVENTS = (
 )
 
 
+_RETRY_COUNTS = ("0", "1", "2", "3")
+
+
 def retry_count(wire: str, raw: Any) -> int:
     """0 to 3, leading zeros allowed; a number of any length is read only as far as it must be
     (past 4,300 digits ``int`` itself refuses one)."""
     digits = str(raw).lstrip("0") or "0"
-    if not (digits.isascii() and digits.isdigit()) or len(digits) > 1 or int(digits) > 3:
+    if digits not in _RETRY_COUNTS:
         raise errors.webhook_retry_count()
     return int(digits)
 
