@@ -14,184 +14,55 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import SplitResult, urlsplit
 
-from . import errors, sids, surrogates
+from . import errors
+from .params import (
+    Check,
+    Param,
+    Rule,
+    _Plan,
+    boolean,
+    date_time,
+    described,
+    integer,
+    integer_in,
+    json_object,
+    json_text,
+    one_of,
+    sid,
+    text,
+    url,
+)
 from .urls import NETLOC, TWILIO_NETLOC, Place, root, split
 
 if TYPE_CHECKING:
     from .context import Answer, Context
 
-# --- parameters --------------------------------------------------------------------------------
-
-Check = Callable[[str, Any], Any]  # (wire name, raw value) -> value, or raise a FlexApiError
-
-_BOOLEANS = {"true": True, "false": False}
-_INTEGER = re.compile(r"-?[0-9]{1,18}")
-_URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
-
-
-def text(wire: str, raw: Any) -> Any:
-    return raw
-
-
-def boolean(wire: str, raw: Any) -> bool:
-    """``true``/``false`` in any case, as the helper library sends booleans (or a Python bool)."""
-    if raw is True or raw is False:
-        return bool(raw)
-    value = _BOOLEANS.get(str(raw).lower())
-    if value is None:
-        raise errors.invalid_parameter(wire, errors.EXPECTED_BOOLEAN)
-    return value
-
-
-def integer(wire: str, raw: Any) -> int:
-    if not _INTEGER.fullmatch(str(raw)):
-        raise errors.invalid_parameter(wire, errors.EXPECTED_INTEGER)
-    return int(raw)
-
-
-def url(wire: str, raw: Any) -> str:
-    """An absolute http(s) URL that ``urlsplit`` splits, as delivery does: one it cannot split
-    (``http://[/``, ``http://a]b/``) would fail every webhook sent to it."""
-    if not _URL.fullmatch(raw):
-        raise errors.invalid_parameter(wire, errors.EXPECTED_URL)
-    try:
-        urlsplit(raw)
-    except ValueError:
-        raise errors.invalid_parameter(wire, errors.EXPECTED_URL) from None
-    return str(raw)
-
-
-def date_time(wire: str, raw: Any) -> datetime:
-    """An ISO 8601 date and time with a time zone (``2026-06-01T10:00:00Z``), in UTC; one that
-    is not in UTC's years 1000 to 9999 is refused as not a date."""
-    moment: datetime | None
-    try:
-        given = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-        # In UTC: 9999-12-31T23:00:00-05:00 is past the last date Python (and Twilio) can write.
-        moment = given.astimezone(timezone.utc) if given.tzinfo is not None else None
-    except (ValueError, OverflowError):
-        moment = None
-    # Twilio's dates have four-digit years (a date before 1000 has no such form).
-    if moment is None or moment.year < 1000:
-        raise errors.invalid_parameter(wire, errors.EXPECTED_DATE)
-    return moment.replace(microsecond=0)
-
-
-date_time.__name__ = "ISO 8601 date"
-
-
-def json_text(wire: str, raw: Any) -> str:
-    """A string that must hold JSON (no lone surrogate, NaN or Infinity: see ``surrogates``);
-    kept as the text given."""
-    try:
-        surrogates.loads(raw)
-    except (ValueError, RecursionError):
-        raise errors.invalid_parameter(wire, errors.EXPECTED_JSON) from None
-    return str(raw)
-
-
-def sid(prefix: str) -> Check:
-    def check(wire: str, raw: Any) -> str:
-        if not sids.is_sid(raw, prefix):
-            raise errors.invalid_sid(wire, prefix)
-        return str(raw)
-
-    check.__name__ = f"`{prefix}…` SID"
-    return check
-
-
-def one_of(values: Iterable[str]) -> Check:
-    allowed = tuple(values)
-
-    def check(wire: str, raw: Any) -> str:
-        if raw not in allowed:
-            message = errors.EXPECTED_ONE_OF.format(values=", ".join(allowed))
-            raise errors.invalid_parameter(wire, message)
-        return str(raw)
-
-    check.__name__ = f"one of {', '.join(allowed)}"
-    return check
-
-
-def integer_in(values: range, expected: str) -> Check:
-    def check(wire: str, raw: Any) -> int:
-        if not _INTEGER.fullmatch(str(raw)) or int(raw) not in values:
-            raise errors.invalid_parameter(wire, expected)
-        return int(raw)
-
-    check.__name__ = f"integer {values.start} to {values.stop - 1}"
-    return check
-
-
-@dataclass(frozen=True)
-class Param:
-    """One parameter: its wire name, its Python name, how its value is checked, and whether a
-    request must carry it. An empty value counts as absent."""
-
-    wire: str
-    python: str
-    check: Check = text
-    required: bool = False
-
-    @property
-    def kind(self) -> str:
-        """What the value must be, as the table of operations shows it."""
-        name = getattr(self.check, "__name__", "text")
-        return {"url": "URL", "json_text": "JSON text"}.get(name, name)
-
-
-class _Plan:
-    """Checks the parameters of one operation by Python name: absent required ones first, in
-    declared order (Twilio names the first), then each value given, in declared order. Values
-    come by wire name (a request) or by Python name (seeding).
-
-    It runs for every create, and seeding a million channels feels each step: it checks the
-    fields given, in the order given, and only when one is wrong (or a required one absent)
-    goes through every parameter in declared order to raise the error Twilio names first."""
-
-    __slots__ = ("_by_python", "_by_wire", "_checks", "_required")
-
-    def __init__(self, params: tuple[Param, ...]) -> None:
-        self._required = tuple((p.wire, p.python) for p in params if p.required)
-        # (wire name, Python name, the check, or None for text taken as it is)
-        self._checks = tuple(
-            (p.wire, p.python, None if p.check is text else p.check) for p in params
-        )
-        self._by_wire = {check[0]: check for check in self._checks}
-        self._by_python = {check[1]: check for check in self._checks}
-
-    def __call__(self, values: Mapping[str, Any], by_wire: bool) -> dict[str, Any]:
-        known = self._by_wire if by_wire else self._by_python
-        checked: dict[str, Any] = {}
-        try:
-            for name, raw in values.items():
-                found = known.get(name)
-                if found is not None and raw is not None and raw != "":
-                    wire, python, check = found
-                    checked[python] = raw if check is None else check(wire, raw)
-        except errors.FlexApiError:
-            return self._in_order(values, by_wire)
-        for _, python in self._required:
-            if python not in checked:
-                return self._in_order(values, by_wire)
-        return checked
-
-    def _in_order(self, values: Mapping[str, Any], by_wire: bool) -> dict[str, Any]:
-        get = values.get
-        for wire, python in self._required:
-            if not get(wire if by_wire else python):
-                raise errors.missing_parameter(wire)
-        checked: dict[str, Any] = {}
-        for wire, python, check in self._checks:
-            raw = get(wire if by_wire else python)
-            if raw is not None and raw != "":
-                checked[python] = raw if check is None else check(wire, raw)
-        return checked
-
+# What declares parameters lives in ``params``; declarations import it from here.
+__all__ = [
+    "REGISTRY",
+    "Check",
+    "Domain",
+    "Family",
+    "Handler",
+    "Operation",
+    "Param",
+    "Registry",
+    "Rule",
+    "boolean",
+    "date_time",
+    "described",
+    "integer",
+    "integer_in",
+    "json_object",
+    "json_text",
+    "one_of",
+    "sid",
+    "text",
+    "url",
+]
 
 # --- operations --------------------------------------------------------------------------------
 

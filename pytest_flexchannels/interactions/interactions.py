@@ -22,10 +22,10 @@ from ..conversations import agent as conversation_agent
 from ..conversations import state as conversations
 from ..conversations.conversations import create as create_conversation
 from ..conversations.participants import add as add_participant
-from ..core import errors, sids, surrogates
+from ..core import errors, sids
 from ..core.clock import later
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Operation, Param, sid
+from ..core.registry import Operation, Param, json_object, sid
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -169,21 +169,6 @@ def of(context: Any) -> InteractionsState:
 
 
 # --- parameters ----------------------------------------------------------------------------------
-
-
-def json_object(wire: str, raw: Any) -> dict[str, Any]:
-    """A JSON object, given as JSON text (how the helper library sends ``Channel``); one that
-    holds a lone surrogate, NaN or Infinity is not one."""
-    try:
-        value = surrogates.loads(raw)
-    except (ValueError, RecursionError):
-        value = None
-    if not isinstance(value, dict):
-        raise errors.invalid_parameter(wire, errors.EXPECTED_JSON_OBJECT)
-    return value
-
-
-json_object.__name__ = "JSON object"
 
 
 def routing_of(wire: str, routing: dict[str, Any], outbound: bool = False) -> dict[str, Any]:

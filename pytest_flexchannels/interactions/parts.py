@@ -13,7 +13,7 @@ from ..conversations.participants import add as add_participant
 from ..conversations.participants import remove as remove_participant
 from ..core import errors, sids
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Operation, Param, one_of
+from ..core.registry import Operation, Param, json_object, one_of
 from .interactions import (
     PATH,
     InteractionChannel,
@@ -24,7 +24,6 @@ from .interactions import (
     channel_of,
     channel_url,
     interaction,
-    json_object,
     new_task,
     of,
     routing_of,
