@@ -33,6 +33,7 @@ parameters in the description's order: (wire name, required, kind, detail). A ki
 ``string``, ``boolean``, ``integer``, ``date-time``, ``uri``, ``sid`` (detail: its prefix),
 ``enum`` (detail: the values) or ``object`` (the description gives no type: JSON); ``[]`` after
 it marks a parameter given once a value. An integer's detail is its (minimum, maximum), if any.
+An operation the descriptions give no such parameters is left out, unless it takes a body.
 """
 
 from __future__ import annotations
@@ -77,9 +78,13 @@ def _kind(spec: dict[str, Any], schema: dict[str, Any]) -> tuple[str, Any]:
     return "object", None
 
 
-def _described(reference: Path) -> dict[tuple[str, str, str], list[tuple[str, bool, str, Any]]]:
-    """Every operation of every description, by (host, method, path with blank parameters)."""
+def _described(
+    reference: Path,
+) -> tuple[dict[tuple[str, str, str], list[tuple[str, bool, str, Any]]], set[tuple[str, str, str]]]:
+    """Every operation of every description, by (host, method, path with blank parameters),
+    and those that take a body (kept in the table even when it describes nothing in it)."""
     found: dict[tuple[str, str, str], list[tuple[str, bool, str, Any]]] = {}
+    bodies: set[tuple[str, str, str]] = set()
     for file in sorted(reference.glob("*.json")):
         spec = json.loads(file.read_text())
         for path, item in spec["paths"].items():
@@ -101,22 +106,25 @@ def _described(reference: Path) -> dict[tuple[str, str, str], list[tuple[str, bo
                         (name, name in required, *_kind(spec, property_))
                         for name, property_ in schema.get("properties", {}).items()
                     ]
-                found[(host, method.upper(), _template(path))] = rows
-    return found
+                key = (host, method.upper(), _template(path))
+                found[key] = rows
+                if "requestBody" in operation:
+                    bodies.add(key)
+    return found, bodies
 
 
 def render(reference: Path) -> str:
     """The module's text, formatted as ``ruff format`` leaves it."""
     from pytest_flexchannels.families import REGISTRY
 
-    described = _described(reference)
+    described, bodies = _described(reference)
     served = sorted({(REGISTRY.domains[op.domain].host, op.method, op.path) for op in REGISTRY})
     lines = [_HEADER, "TABLE: dict[tuple[str, str, str], tuple[Row, ...]] = {"]
     for host, method, path in served:
         rows = described.get((host, method, _template(path)))
         if rows is None:
             raise LookupError(f"{method} {host} {path}: no official description has it")
-        if rows:
+        if rows or (host, method, _template(path)) in bodies:
             lines.append(f"    {(host, method, path)!r}: {tuple(rows)!r},")
     lines.append("}\n")
     formatted = subprocess.run(

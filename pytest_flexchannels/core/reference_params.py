@@ -6,6 +6,7 @@ parameters in the description's order: (wire name, required, kind, detail). A ki
 ``string``, ``boolean``, ``integer``, ``date-time``, ``uri``, ``sid`` (detail: its prefix),
 ``enum`` (detail: the values) or ``object`` (the description gives no type: JSON); ``[]`` after
 it marks a parameter given once a value. An integer's detail is its (minimum, maximum), if any.
+An operation the descriptions give no such parameters is left out, unless it takes a body.
 """
 
 from __future__ import annotations
@@ -436,6 +437,12 @@ TABLE: dict[tuple[str, str, str], tuple[Row, ...]] = {
         "POST",
         "/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Participants/{Sid}",
     ): (("Status", True, "enum", ("closed", "wrapup")),),
+    ("flex-api", "POST", "/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Transfers"): (),
+    (
+        "flex-api",
+        "POST",
+        "/v1/Interactions/{InteractionSid}/Channels/{ChannelSid}/Transfers/{Sid}",
+    ): (),
     ("flex-api", "POST", "/v1/Interactions/{InteractionSid}/Channels/{Sid}"): (
         ("Status", True, "enum", ("closed", "inactive")),
         ("Routing", False, "object", None),

@@ -4,29 +4,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..core import sids
 from ..core.order import Span
 from ..core.paging import PageSpec
-from ..core.registry import Operation, Param, boolean, json_text, sid
+from ..core.registry import Operation, Rule, described, json_text
 from . import models
-from .models import CHANNELS_PATH, LIST_KEY, SEQ, ChannelRow, NewChannel, channel_json
+from .models import CHANNELS_PATH, FLEX, LIST_KEY, SEQ, ChannelRow, NewChannel, channel_json
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
     from ..core.paging import View
 
 # In the official order, in which Twilio checks the required ones for absence.
-CREATE_PARAMS = (
-    Param("FlexFlowSid", "flex_flow_sid", sid(sids.FLEX_FLOW), required=True),
-    Param("Identity", "identity", required=True),
-    Param("ChatUserFriendlyName", "chat_user_friendly_name", required=True),
-    Param("ChatFriendlyName", "chat_friendly_name", required=True),
-    Param("Target", "target"),
-    Param("ChatUniqueName", "chat_unique_name"),
-    Param("PreEngagementData", "pre_engagement_data", json_text),
-    Param("TaskSid", "task_sid", sid(sids.TASK)),
-    Param("TaskAttributes", "task_attributes", json_text),
-    Param("LongLived", "long_lived", boolean),
+_JSON = "refused unless it is JSON text; the description says only string"
+CREATE_PARAMS = described(
+    FLEX.host,
+    "POST",
+    CHANNELS_PATH,
+    Rule("PreEngagementData", _JSON, check=json_text),
+    Rule("TaskAttributes", _JSON, check=json_text),
 )
 
 

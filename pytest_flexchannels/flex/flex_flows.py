@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..core import errors, sids
+from ..core import errors
 from ..core.paging import PageSpec
-from ..core.registry import Operation, Param, boolean, integer, integer_in, one_of, sid, url
+from ..core.registry import Operation, Rule, described, integer_in
 from . import models
 from .models import (
-    CHANNEL_TYPES,
+    FLEX,
     FLEX_FLOWS_KEY,
     FLEX_FLOWS_PATH,
-    INTEGRATION_TYPES,
     RETRY_COUNTS,
     FlexFlow,
     flex_flow_resource,
@@ -25,35 +24,15 @@ if TYPE_CHECKING:
     from ..core.paging import View
 
 _INTEGRATION = "Integration."
-# The fields of a flow, then its Integration.* ones (kept in ``integration``), in the official
-# order; required ones only on create.
-_FIELDS = (
-    Param("FriendlyName", "friendly_name"),
-    Param("ChatServiceSid", "chat_service_sid", sid(sids.CHAT_SERVICE)),
-    Param("ChannelType", "channel_type", one_of(CHANNEL_TYPES)),
-    Param("ContactIdentity", "contact_identity"),
-    Param("Enabled", "enabled", boolean),
-    Param("IntegrationType", "integration_type", one_of(INTEGRATION_TYPES)),
-    Param("Integration.FlowSid", "flow_sid", sid(sids.STUDIO_FLOW)),
-    Param("Integration.Url", "url", url),
-    Param("Integration.WorkspaceSid", "workspace_sid", sid(sids.WORKSPACE)),
-    Param("Integration.WorkflowSid", "workflow_sid", sid(sids.WORKFLOW)),
-    Param("Integration.Channel", "channel"),
-    Param("Integration.Timeout", "timeout", integer),
-    Param("Integration.Priority", "priority", integer),
-    Param("Integration.CreationOnMessage", "creation_on_message", boolean),
-    Param("LongLived", "long_lived", boolean),
-    Param("JanitorEnabled", "janitor_enabled", boolean),
-    Param(
-        "Integration.RetryCount",
-        "retry_count",
-        integer_in(RETRY_COUNTS, errors.EXPECTED_RETRY_COUNT),
-    ),
+# A flow's fields as the descriptions give them (required ones only on create), in the official
+# order; its Integration.* ones are kept in ``integration``.
+_RETRY_COUNT = Rule(
+    "Integration.RetryCount",
+    "0 to 3 with Flex's own message: the description says so in words only",
+    check=integer_in(RETRY_COUNTS, errors.EXPECTED_RETRY_COUNT),
 )
-_REQUIRED = ("FriendlyName", "ChatServiceSid", "ChannelType")
-_CREATE_PARAMS = tuple(
-    Param(p.wire, p.python, p.check, required=p.wire in _REQUIRED) for p in _FIELDS
-)
+_CREATE_PARAMS = described(FLEX.host, "POST", FLEX_FLOWS_PATH, _RETRY_COUNT)
+_FIELDS = described(FLEX.host, "POST", f"{FLEX_FLOWS_PATH}/{{Sid}}", _RETRY_COUNT)
 _INTEGRATION_NAMES = frozenset(p.python for p in _FIELDS if p.wire.startswith(_INTEGRATION))
 
 
@@ -156,7 +135,7 @@ OPERATIONS = (
         "GET",
         FLEX_FLOWS_PATH,
         _list,
-        (Param("FriendlyName", "friendly_name"),),
+        described(FLEX.host, "GET", FLEX_FLOWS_PATH),
         list_key=FLEX_FLOWS_KEY,
         summary="a page of Flex Flows, oldest first",
     ),

@@ -11,10 +11,10 @@ from sortedcontainers import SortedDict
 
 from ..core import errors, sids
 from ..core.paging import PageSpec, window
-from ..core.registry import Operation, Param, json_text, one_of, sid
+from ..core.registry import Operation, Rule, described, json_text
 from ..core.render import format_date
 from . import models
-from .models import LIST_KEY
+from .models import FLEX, LIST_KEY
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -190,13 +190,11 @@ OPERATIONS = (
         "POST",
         PATH,
         _create,
-        (
-            Param("FlexFlowSid", "flex_flow_sid", sid(sids.FLEX_FLOW), required=True),
-            Param("Identity", "identity", required=True),
-            Param("CustomerFriendlyName", "customer_friendly_name", required=True),
-            Param("ChatFriendlyName", "chat_friendly_name", required=True),
-            Param("ChatUniqueName", "chat_unique_name"),
-            Param("PreEngagementData", "pre_engagement_data", json_text),
+        described(
+            FLEX.host,
+            "POST",
+            PATH,
+            Rule("PreEngagementData", "refused unless JSON text, as Channels'", check=json_text),
         ),
         body="form",
         status=201,
@@ -216,10 +214,7 @@ OPERATIONS = (
         "POST",
         _INSTANCE,
         _update,
-        (
-            Param("ChatStatus", "chat_status", one_of(("inactive",))),
-            Param("PostEngagementData", "post_engagement_data"),
-        ),
+        described(FLEX.host, "POST", _INSTANCE),
         body="form",
         summary="end the chat (`ChatStatus=inactive`), or set post-engagement data",
     ),

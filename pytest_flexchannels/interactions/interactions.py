@@ -25,7 +25,8 @@ from ..conversations.participants import add as add_participant
 from ..core import errors, sids
 from ..core.clock import later
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Operation, Param, json_object, sid
+from ..core.registry import Operation, Rule, described, text
+from ..flex.models import FLEX
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -591,14 +592,7 @@ OPERATIONS = (
         "POST",
         PATH,
         _create,
-        (
-            Param("Channel", "channel", json_object, required=True),
-            Param("Routing", "routing", json_object),
-            Param(
-                "InteractionContextSid", "interaction_context_sid", sid(sids.INTERACTION_CONTEXT)
-            ),
-            Param("WebhookTtid", "webhook_ttid"),
-        ),
+        described(FLEX.host, "POST", PATH),
         body="form",
         summary="route a contact to Flex: its channel (a conversation) and its task; settles "
         "asynchronously",
@@ -609,7 +603,7 @@ OPERATIONS = (
         "POST",
         f"{PATH}/{{Sid}}",
         _update,
-        (Param("WebhookTtid", "webhook_ttid"),),
+        described(FLEX.host, "POST", f"{PATH}/{{Sid}}"),
         body="form",
         summary="change an interaction's webhook",
     ),
@@ -633,7 +627,17 @@ OPERATIONS = (
         "POST",
         f"{PATH}/{{InteractionSid}}/Channels/{{Sid}}",
         _update_channel,
-        (Param("Status", "status"), Param("Routing", "routing", json_object)),
+        described(
+            FLEX.host,
+            "POST",
+            f"{PATH}/{{InteractionSid}}/Channels/{{Sid}}",
+            Rule(
+                "Status",
+                "the handler answers a missing or bad one with Flex's errors naming the channel",
+                check=text,
+                required=False,
+            ),
+        ),
         body="form",
         summary="close a channel (its conversation closes) or make it inactive; its tasks wrap "
         "up or complete",

@@ -13,7 +13,8 @@ from ..conversations.participants import add as add_participant
 from ..conversations.participants import remove as remove_participant
 from ..core import errors, sids
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Operation, Param, json_object, one_of
+from ..core.registry import Operation, Rule, described, one_of
+from ..flex.models import FLEX
 from .interactions import (
     PATH,
     InteractionChannel,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from ..core.paging import View
 
 CHANNEL = f"{PATH}/{{InteractionSid}}/Channels/{{ChannelSid}}"
-TYPES = ("supervisor", "customer", "external", "agent", "unknown")
 
 
 def _channel(context: Context) -> tuple[InteractionsState, InteractionChannel]:
@@ -292,17 +292,14 @@ def _update_transfer(context: Context) -> Answer:
         return (_one_transfer, transfer, channel)
 
 
+_MODELLED = "the description gives the JSON body no members: the fake models them"
 OPERATIONS = (
     Operation(
         "create_interaction_participant",
         "POST",
         f"{CHANNEL}/Participants",
         _create_participant,
-        (
-            Param("Type", "type", one_of(TYPES), required=True),
-            Param("MediaProperties", "media_properties", json_object, required=True),
-            Param("RoutingProperties", "routing_properties", json_object),
-        ),
+        described(FLEX.host, "POST", f"{CHANNEL}/Participants"),
         body="form",
         summary="add a participant to an interaction channel (and to its conversation)",
     ),
@@ -319,7 +316,7 @@ OPERATIONS = (
         "POST",
         f"{CHANNEL}/Participants/{{Sid}}",
         _update_participant,
-        (Param("Status", "status", one_of(("closed", "wrapup")), required=True),),
+        described(FLEX.host, "POST", f"{CHANNEL}/Participants/{{Sid}}"),
         body="form",
         summary="wrap up or complete a participant's task (`closed`: the agent leaves the "
         "conversation)",
@@ -329,7 +326,7 @@ OPERATIONS = (
         "POST",
         f"{CHANNEL}/Invites",
         _create_invite,
-        (Param("Routing", "routing", json_object, required=True),),
+        described(FLEX.host, "POST", f"{CHANNEL}/Invites"),
         body="form",
         summary="route a new task to an interaction channel",
     ),
@@ -346,10 +343,13 @@ OPERATIONS = (
         "POST",
         f"{CHANNEL}/Transfers",
         _create_transfer,
-        (
-            Param("type", "type", one_of(("warm", "cold", "external"))),
-            Param("from", "source"),
-            Param("to", "target"),
+        described(
+            FLEX.host,
+            "POST",
+            f"{CHANNEL}/Transfers",
+            Rule("type", _MODELLED, check=one_of(("warm", "cold", "external")), added=True),
+            Rule("from", _MODELLED, added=True, python="source"),
+            Rule("to", _MODELLED, added=True, python="target"),
         ),
         body="json",
         status=201,
@@ -367,7 +367,12 @@ OPERATIONS = (
         "POST",
         f"{CHANNEL}/Transfers/{{Sid}}",
         _update_transfer,
-        (Param("status", "status", one_of(("active", "failed", "completed"))),),
+        described(
+            FLEX.host,
+            "POST",
+            f"{CHANNEL}/Transfers/{{Sid}}",
+            Rule("status", _MODELLED, check=one_of(("active", "failed", "completed")), added=True),
+        ),
         body="json",
         summary="change a transfer's status (JSON body: `status`; modelled)",
     ),

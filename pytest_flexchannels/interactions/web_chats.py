@@ -17,7 +17,8 @@ from ..conversations.addresses import find as find_address
 from ..conversations.conversations import create as create_conversation
 from ..conversations.participants import add as add_participant
 from ..core import errors, surrogates
-from ..core.registry import Operation, Param
+from ..core.registry import Operation, described
+from ..flex.models import FLEX
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -89,13 +90,7 @@ OPERATIONS = (
         "POST",
         "/v2/WebChats",
         _create,
-        (
-            Param("AddressSid", "address_sid", required=True),
-            Param("ChatFriendlyName", "chat_friendly_name"),
-            Param("CustomerFriendlyName", "customer_friendly_name"),
-            Param("PreEngagementData", "pre_engagement_data"),
-            Param("Identity", "identity"),
-        ),
+        described(FLEX.host, "POST", "/v2/WebChats"),
         body="form",
         status=201,
         summary="a guest opens a web chat through an address configuration: a conversation "
