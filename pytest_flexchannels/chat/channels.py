@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..core import errors, sids
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Operation, Param, one_of
+from ..core.registry import Operation, described
 from ..flex import models as flex_models
 from . import events, state
-from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ROOT, ChatChannel, ChatState
+from .state import ATTRIBUTES_RULE, DATE, DOMAIN, ROOT, UNDATED, ChatChannel, ChatState
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -185,11 +185,6 @@ def _delete(context: Context) -> None:
             kept.pop(channel.sid, None)
 
 
-_WRITABLE = (
-    Param("FriendlyName", "friendly_name"),
-    Param("UniqueName", "unique_name"),
-    ATTRIBUTES_PARAM,
-)
 _INSTANCE = f"{PATH}/{{Sid}}"
 OPERATIONS = (
     Operation(
@@ -197,11 +192,7 @@ OPERATIONS = (
         "POST",
         PATH,
         _create,
-        (
-            *_WRITABLE,
-            Param("Type", "type", one_of(("public", "private"))),
-            Param("CreatedBy", "created_by"),
-        ),
+        described(DOMAIN.host, "POST", PATH, ATTRIBUTES_RULE, *UNDATED),
         body="form",
         status=201,
         summary="create a chat channel",
@@ -212,7 +203,7 @@ OPERATIONS = (
         "GET",
         PATH,
         _list,
-        (Param("Type", "type", one_of(("public", "private"))),),
+        described(DOMAIN.host, "GET", PATH),
         list_key=LIST_KEY,
         summary="a page of the service's chat channels (Flex's among them), oldest first",
         domain=DOMAIN.name,
@@ -230,7 +221,7 @@ OPERATIONS = (
         "POST",
         _INSTANCE,
         _update,
-        (*_WRITABLE, Param("CreatedBy", "created_by")),
+        described(DOMAIN.host, "POST", _INSTANCE, ATTRIBUTES_RULE, *UNDATED),
         body="form",
         summary="change a chat channel's names or attributes (`INACTIVE` ends a Flex chat)",
         domain=DOMAIN.name,

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from ..core import errors, sids
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Operation, Param, integer, sid
+from ..core.registry import Operation, Rule, described
 from . import events, state
 from .channels import PATH as CHANNELS
-from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ChatState, Member
+from .state import ATTRIBUTES_RULE, DATE, DOMAIN, UNDATED, ChatState, Member
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -135,11 +135,13 @@ OPERATIONS = (
         "POST",
         PATH,
         _create,
-        (
-            Param("Identity", "identity", required=True),
-            Param("RoleSid", "role_sid", sid(sids.ROLE)),
-            Param("LastConsumedMessageIndex", "last_consumed_message_index", integer),
-            ATTRIBUTES_PARAM,
+        described(
+            DOMAIN.host,
+            "POST",
+            PATH,
+            ATTRIBUTES_RULE,
+            *UNDATED,
+            Rule("LastConsumptionTimestamp", "not modelled: no such time is kept", skip=True),
         ),
         body="form",
         status=201,
@@ -151,7 +153,7 @@ OPERATIONS = (
         "GET",
         PATH,
         _list,
-        (Param("Identity", "identity"),),
+        described(DOMAIN.host, "GET", PATH),
         list_key=LIST_KEY,
         summary="a page of a chat channel's members, oldest first",
         domain=DOMAIN.name,

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from ..core import sids
 from ..core.order import Order
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Operation, Param, one_of
+from ..core.registry import Operation, Rule, described, text
 from . import events, state
 from .channels import PATH as CHANNELS
-from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ChatMessage, ChatState, Scope
+from .state import ATTRIBUTES_RULE, DATE, DOMAIN, UNDATED, ChatMessage, ChatState, Scope
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -189,18 +189,21 @@ def _delete(context: Context) -> None:
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"
+_NAMES = {"From": "author"}  # a message's author, as its answer names it
 OPERATIONS = (
     Operation(
         "create_chat_message",
         "POST",
         PATH,
         _create,
-        (
-            Param("From", "author"),
-            ATTRIBUTES_PARAM,
-            Param("LastUpdatedBy", "last_updated_by"),
-            Param("Body", "body"),
-            Param("MediaSid", "media_sid"),
+        described(
+            DOMAIN.host,
+            "POST",
+            PATH,
+            ATTRIBUTES_RULE,
+            *UNDATED,
+            Rule("MediaSid", "any text: the fake keeps no media to look up", check=text),
+            names=_NAMES,
         ),
         body="form",
         status=201,
@@ -212,7 +215,7 @@ OPERATIONS = (
         "GET",
         PATH,
         _list,
-        (Param("Order", "order", one_of(("asc", "desc"))),),
+        described(DOMAIN.host, "GET", PATH),
         list_key=LIST_KEY,
         summary="a page of a chat channel's messages, by index (`Order=desc`: newest first)",
         domain=DOMAIN.name,
@@ -225,12 +228,7 @@ OPERATIONS = (
         "POST",
         _INSTANCE,
         _update,
-        (
-            Param("Body", "body"),
-            ATTRIBUTES_PARAM,
-            Param("LastUpdatedBy", "last_updated_by"),
-            Param("From", "author"),
-        ),
+        described(DOMAIN.host, "POST", _INSTANCE, ATTRIBUTES_RULE, *UNDATED, names=_NAMES),
         body="form",
         summary="edit a message",
         domain=DOMAIN.name,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..core import errors
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Operation, Param, one_of, url
+from ..core.registry import Operation, Rule, described
 from . import state
 from .state import DATE, DOMAIN, ROOT, Service
 from .webhooks import EVENTS, event, retry_count
@@ -106,6 +106,19 @@ def _update(context: Context) -> Answer:
         return (_one, service)
 
 
+_UNMODELLED = "not modelled: a service's other settings are a new service's (ignored)"
+_UNMODELLED_SETTINGS = (
+    "DefaultServiceRoleSid",
+    "DefaultChannelRoleSid",
+    "DefaultChannelCreatorRoleSid",
+    "ReadStatusEnabled",
+    "ReachabilityEnabled",
+    "TypingIndicatorTimeout",
+    "ConsumptionReportInterval",
+    "Notifications.",
+    "Limits.",
+    "Media.",
+)
 OPERATIONS = (
     Operation(
         "fetch_chat_service",
@@ -129,14 +142,14 @@ OPERATIONS = (
         "POST",
         f"{ROOT}/{{Sid}}",
         _update,
-        (
-            Param("FriendlyName", "friendly_name"),
-            Param("PreWebhookUrl", "pre_webhook_url", url),
-            Param("PostWebhookUrl", "post_webhook_url", url),
-            Param("WebhookMethod", "webhook_method", one_of(("GET", "POST"))),
-            Param("WebhookFilters", "webhook_filters", event),
-            Param("PreWebhookRetryCount", "pre_webhook_retry_count", retry_count),
-            Param("PostWebhookRetryCount", "post_webhook_retry_count", retry_count),
+        described(
+            DOMAIN.host,
+            "POST",
+            f"{ROOT}/{{Sid}}",
+            *(Rule(wire, _UNMODELLED, skip=True) for wire in _UNMODELLED_SETTINGS),
+            Rule("WebhookFilters", "Chat's events only, or Chat's own error", check=event),
+            Rule("PreWebhookRetryCount", "0 to 3, or Chat's own error", check=retry_count),
+            Rule("PostWebhookRetryCount", "0 to 3, or Chat's own error", check=retry_count),
         ),
         body="form",
         summary="rename a chat service, or set its webhooks (`PostWebhookUrl`, `WebhookFilters`)",

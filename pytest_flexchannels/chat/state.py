@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from ..core import errors, sids, surrogates
 from ..core.order import Order
-from ..core.registry import Domain, Param
+from ..core.registry import Domain, Param, Rule
 from ..core.render import format_date
 from ..core.world import Store
 from ..flex import models as flex_models
@@ -372,6 +372,14 @@ def attributes_json(wire: str, raw: Any) -> str:
 
 attributes_json.__name__ = "JSON text"  # as the table of operations names it
 ATTRIBUTES_PARAM = Param("Attributes", "attributes", attributes_json)
+ATTRIBUTES_RULE = Rule(
+    "Attributes", "refused with Chat's own error unless JSON text", check=attributes_json
+)
+# Twilio lets a request set a record's dates; the fake's are its clock's (not modelled).
+UNDATED = (
+    Rule("DateCreated", "not modelled: the fake's clock dates records", skip=True),
+    Rule("DateUpdated", "not modelled: the fake's clock dates records", skip=True),
+)
 DATE = format_date
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..core import errors, sids
+from ..core import errors
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Operation, Param, sid
+from ..core.registry import Operation, described
 from . import state
-from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ROOT, ChatState, User
+from .state import ATTRIBUTES_RULE, DATE, DOMAIN, ROOT, ChatState, User
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -139,11 +139,6 @@ def _delete(context: Context) -> None:
         del users[_found(context, users).identity]
 
 
-_WRITABLE = (
-    Param("RoleSid", "role_sid", sid(sids.ROLE)),
-    ATTRIBUTES_PARAM,
-    Param("FriendlyName", "friendly_name"),
-)
 _INSTANCE = f"{PATH}/{{Sid}}"
 OPERATIONS = (
     Operation(
@@ -151,7 +146,7 @@ OPERATIONS = (
         "POST",
         PATH,
         _create,
-        (Param("Identity", "identity", required=True), *_WRITABLE),
+        described(DOMAIN.host, "POST", PATH, ATTRIBUTES_RULE),
         body="form",
         status=201,
         summary="create a chat user",
@@ -179,7 +174,7 @@ OPERATIONS = (
         "POST",
         _INSTANCE,
         _update,
-        _WRITABLE,
+        described(DOMAIN.host, "POST", _INSTANCE, ATTRIBUTES_RULE),
         body="form",
         summary="change a user's friendly name, attributes or role",
         domain=DOMAIN.name,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Operation, Param, one_of, sid, url
+from ..core.registry import Operation, Rule, described, url
 from ..core.webhooks import shown
 from . import state
 from .channels import PATH as CHANNELS
@@ -201,12 +201,9 @@ def _delete(context: Context) -> None:
 
 
 _CONFIGURATION = (
-    Param("Configuration.Url", "url", url),
-    Param("Configuration.Method", "method", one_of(("GET", "POST"))),
-    Param("Configuration.Filters", "filters", event),
-    Param("Configuration.Triggers", "triggers"),
-    Param("Configuration.FlowSid", "flow_sid", sid(sids.STUDIO_FLOW)),
-    Param("Configuration.RetryCount", "retry_count", retry_count),
+    Rule("Configuration.Url", "refused unless a URL delivery can call", check=url),
+    Rule("Configuration.Filters", "Chat's events only, or Chat's own error", check=event),
+    Rule("Configuration.RetryCount", "0 to 3, or Chat's own error", check=retry_count),
 )
 _INSTANCE = f"{PATH}/{{Sid}}"
 OPERATIONS = (
@@ -215,7 +212,13 @@ OPERATIONS = (
         "POST",
         PATH,
         _create,
-        (Param("Type", "type", one_of(("webhook", "trigger", "studio"))), *_CONFIGURATION),
+        described(
+            DOMAIN.host,
+            "POST",
+            PATH,
+            Rule("Type", "the handler answers a missing one with Chat's own error", required=False),
+            *_CONFIGURATION,
+        ),
         body="form",
         status=201,
         summary="add a webhook to a chat channel (five at most)",
@@ -238,7 +241,7 @@ OPERATIONS = (
         "POST",
         _INSTANCE,
         _update,
-        _CONFIGURATION,
+        described(DOMAIN.host, "POST", _INSTANCE, *_CONFIGURATION),
         body="form",
         summary="change a webhook's configuration",
         domain=DOMAIN.name,
