@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from ..core import errors, sids, surrogates
 from ..core.order import Order
-from ..core.registry import Domain, Param, Rule
+from ..core.registry import Domain, Rule
 from ..core.render import format_date
 from ..core.world import Store
 from ..flex import models as flex_models
@@ -371,7 +371,6 @@ def attributes_json(wire: str, raw: Any) -> str:
 
 
 attributes_json.__name__ = "JSON text"  # as the table of operations names it
-ATTRIBUTES_PARAM = Param("Attributes", "attributes", attributes_json)
 ATTRIBUTES_RULE = Rule(
     "Attributes", "refused with Chat's own error unless JSON text", check=attributes_json
 )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Operation, Param, boolean, integer, one_of, sid, url
+from ..core.registry import Operation, Rule, described, one_of, url
 from . import state
 from .events import EVENTS
 from .state import DATE, DOMAIN, AddressConfiguration, ConversationsState
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 PATH = "/v1/Configuration/Addresses"
 LIST_KEY = "address_configurations"
-TYPES = ("sms", "whatsapp", "messenger", "gbm", "email", "rcs", "apple", "chat")
 # AutoCreation.* by Python name, as the answer's ``auto_creation`` names them.
 _AUTO = (
     "enabled",
@@ -170,23 +169,16 @@ def _event(wire: str, raw: Any) -> str:
 
 
 _event.__name__ = "events, repeated"
-_AUTO_PARAMS = (
-    Param("FriendlyName", "friendly_name"),
-    Param("AutoCreation.Enabled", "auto_enabled", boolean),
-    Param("AutoCreation.Type", "auto_type", one_of(("webhook", "studio", "default"))),
-    Param(
-        "AutoCreation.ConversationServiceSid",
-        "auto_conversation_service_sid",
-        sid(sids.CHAT_SERVICE),
+_AUTO_RULES = (
+    Rule("AutoCreation.WebhookUrl", "refused unless a URL delivery can call", check=url),
+    Rule(
+        "AutoCreation.WebhookMethod",
+        "either case (the description lists lower case)",
+        check=one_of(("get", "post", "GET", "POST")),
     ),
-    Param("AutoCreation.WebhookUrl", "auto_webhook_url", url),
-    Param(
-        "AutoCreation.WebhookMethod", "auto_webhook_method", one_of(("get", "post", "GET", "POST"))
-    ),
-    Param("AutoCreation.WebhookFilters", "auto_webhook_filters", _event),
-    Param("AutoCreation.StudioFlowSid", "auto_studio_flow_sid", sid(sids.STUDIO_FLOW)),
-    Param("AutoCreation.StudioRetryCount", "auto_studio_retry_count", integer),
+    Rule("AutoCreation.WebhookFilters", "Conversations' events only, or its error", check=_event),
 )
+_NAMES = {"AutoCreation.": "auto_"}  # AutoCreation.Type is auto_type, apart from Type
 _INSTANCE = f"{PATH}/{{Sid}}"
 OPERATIONS = (
     Operation(
@@ -194,12 +186,7 @@ OPERATIONS = (
         "POST",
         PATH,
         _create,
-        (
-            Param("Type", "type", one_of(TYPES), required=True),
-            Param("Address", "address", required=True),
-            *_AUTO_PARAMS,
-            Param("AddressCountry", "address_country"),
-        ),
+        described(DOMAIN.host, "POST", PATH, *_AUTO_RULES, names=_NAMES),
         body="form",
         status=201,
         summary="configure an address: how a new contact's conversation is made",
@@ -210,7 +197,7 @@ OPERATIONS = (
         "GET",
         PATH,
         _list,
-        (Param("Type", "type"),),
+        described(DOMAIN.host, "GET", PATH),
         list_key=LIST_KEY,
         summary="a page of the account's address configurations (`Type` filters)",
         domain=DOMAIN.name,
@@ -228,7 +215,7 @@ OPERATIONS = (
         "POST",
         _INSTANCE,
         _update,
-        _AUTO_PARAMS,
+        described(DOMAIN.host, "POST", _INSTANCE, *_AUTO_RULES, names=_NAMES),
         body="form",
         summary="change an address configuration's name or auto-creation",
         domain=DOMAIN.name,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import errors, sids
 from ..core.clock import later
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Param, date_time, one_of, sid
+from ..core.registry import Rule, date_time, described, one_of
 from . import events, state
 from .state import ATTRIBUTES, DATE, Conversation, ConversationsState, duration
 
@@ -219,19 +219,19 @@ def _delete(context: Context) -> None:
         chat.forget(conversation.sid)
 
 
-_STATE = Param("State", "state", state.conversation_state)
-_WRITABLE = (
-    Param("FriendlyName", "friendly_name"),
-    Param("UniqueName", "unique_name"),
-    Param("DateCreated", "date_created", date_time),
-    Param("DateUpdated", "date_updated", date_time),
-    Param("MessagingServiceSid", "messaging_service_sid", sid(sids.MESSAGING_SERVICE)),
+_NO_INITIALIZING = "the fake has no initializing state"
+_TIMER = "an ISO 8601 duration Twilio takes, or its timer errors; the description says string"
+# Create's, and update's too, in create's order (update's description lists the same names in
+# another order: the fake names the first bad value in create's).
+_WRITABLE = described(
+    state.DOMAIN.host,
+    "POST",
+    state.ROOT,
     ATTRIBUTES,
-    _STATE,
-    Param("Timers.Inactive", "timer_inactive", duration),
-    Param("Timers.Closed", "timer_closed", duration),
-    Param("Bindings.Email.Address", "email_address"),
-    Param("Bindings.Email.Name", "email_name"),
+    Rule("State", f"{_NO_INITIALIZING}; Conversations' own error", check=state.conversation_state),
+    Rule("Timers.Inactive", _TIMER, check=duration),
+    Rule("Timers.Closed", _TIMER, check=duration),
+    names={"Timers.": "timer_", "Bindings.Email.": "email_"},
 )
 
 OPERATIONS = (
@@ -250,10 +250,13 @@ OPERATIONS = (
         "GET",
         "",
         _list,
-        (
-            Param("StartDate", "start_date", date_time),
-            Param("EndDate", "end_date", date_time),
-            Param("State", "state", one_of(("active", "inactive", "closed"))),
+        described(
+            state.DOMAIN.host,
+            "GET",
+            state.ROOT,
+            Rule("StartDate", "an ISO 8601 date; the description says string", check=date_time),
+            Rule("EndDate", "an ISO 8601 date; the description says string", check=date_time),
+            Rule("State", _NO_INITIALIZING, check=one_of(("active", "inactive", "closed"))),
         ),
         list_key=LIST_KEY,
         summary="a page of conversations, oldest first (`State`, `StartDate`, `EndDate` filter)",

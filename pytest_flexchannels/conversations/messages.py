@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Param, date_time, one_of, sid
+from ..core.registry import described
 from ..core.webhooks import Webhook
 from . import events, state
 from .state import ATTRIBUTES, DATE, Conversation, ConversationMessage, ConversationsState
@@ -212,10 +212,6 @@ def _delete(context: Context) -> None:
             context.send(events.fire(chat, conversation.sid, "onMessageRemoved", params, "API"))
 
 
-_DATES = (
-    Param("DateCreated", "date_created", date_time),
-    Param("DateUpdated", "date_updated", date_time),
-)
 _PATH = "/{ConversationSid}/Messages"
 OPERATIONS = (
     *state.declare(
@@ -223,16 +219,7 @@ OPERATIONS = (
         "POST",
         _PATH,
         _create,
-        (
-            Param("Author", "author"),
-            Param("Body", "body"),
-            *_DATES,
-            ATTRIBUTES,
-            Param("MediaSid", "media_sid", sid("ME")),
-            Param("ContentSid", "content_sid", sid("HX")),
-            Param("ContentVariables", "content_variables"),
-            Param("Subject", "subject"),
-        ),
+        described(state.DOMAIN.host, "POST", f"{state.ROOT}{_PATH}", ATTRIBUTES),
         body="form",
         status=201,
         summary="post a message in a conversation (an inactive one becomes active)",
@@ -242,7 +229,7 @@ OPERATIONS = (
         "GET",
         _PATH,
         _list,
-        (Param("Order", "order", one_of(("asc", "desc"))),),
+        described(state.DOMAIN.host, "GET", f"{state.ROOT}{_PATH}"),
         list_key=LIST_KEY,
         summary="a page of a conversation's messages, by index (`Order=desc`: newest first)",
     ),
@@ -254,13 +241,7 @@ OPERATIONS = (
         "POST",
         f"{_PATH}/{{Sid}}",
         _update,
-        (
-            Param("Author", "author"),
-            Param("Body", "body"),
-            *_DATES,
-            ATTRIBUTES,
-            Param("Subject", "subject"),
-        ),
+        described(state.DOMAIN.host, "POST", f"{state.ROOT}{_PATH}/{{Sid}}", ATTRIBUTES),
         body="form",
         summary="edit a message",
     ),

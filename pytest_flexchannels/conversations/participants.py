@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..chat.state import role
 from ..core import errors, sids
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Param, date_time, integer, sid
+from ..core.registry import described
 from . import events, state
 from .state import ATTRIBUTES, DATE, Binding, Conversation, ConversationsState, Participant
 
@@ -234,10 +234,6 @@ def _delete(context: Context) -> None:
             context.send(events.fire(chat, conversation.sid, "onParticipantRemoved", params, "API"))
 
 
-_DATES = (
-    Param("DateCreated", "date_created", date_time),
-    Param("DateUpdated", "date_updated", date_time),
-)
 _PATH = "/{ConversationSid}/Participants"
 OPERATIONS = (
     *state.declare(
@@ -245,15 +241,7 @@ OPERATIONS = (
         "POST",
         _PATH,
         _create,
-        (
-            Param("Identity", "identity"),
-            Param("MessagingBinding.Address", "address"),
-            Param("MessagingBinding.ProxyAddress", "proxy_address"),
-            *_DATES,
-            ATTRIBUTES,
-            Param("MessagingBinding.ProjectedAddress", "projected_address"),
-            Param("RoleSid", "role_sid", sid(sids.ROLE)),
-        ),
+        described(state.DOMAIN.host, "POST", f"{state.ROOT}{_PATH}", ATTRIBUTES),
         body="form",
         status=201,
         summary="add a participant: an identity (chat) or a messaging binding (SMS, WhatsApp)",
@@ -278,16 +266,7 @@ OPERATIONS = (
         "POST",
         f"{_PATH}/{{Sid}}",
         _update,
-        (
-            *_DATES,
-            ATTRIBUTES,
-            Param("RoleSid", "role_sid", sid(sids.ROLE)),
-            Param("MessagingBinding.ProxyAddress", "proxy_address"),
-            Param("MessagingBinding.ProjectedAddress", "projected_address"),
-            Param("Identity", "identity"),
-            Param("LastReadMessageIndex", "last_read_message_index", integer),
-            Param("LastReadTimestamp", "last_read_timestamp"),
-        ),
+        described(state.DOMAIN.host, "POST", f"{state.ROOT}{_PATH}/{{Sid}}", ATTRIBUTES),
         body="form",
         summary="change a participant (attributes, role, identity, what it last read)",
     ),

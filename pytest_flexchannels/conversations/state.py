@@ -16,7 +16,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from ..chat.state import ATTRIBUTES_PARAM, derived_sid
+from ..chat.state import ATTRIBUTES_RULE, derived_sid
 from ..core import errors, sids
 from ..core.clock import later
 from ..core.registry import Domain, Operation, Param
@@ -26,7 +26,7 @@ from ..core.world import Store
 from ..flex import models as flex_models
 
 DATE = format_date
-ATTRIBUTES = ATTRIBUTES_PARAM  # JSON text, or Chat's 50304 (the Conversations API answers it too)
+ATTRIBUTES = ATTRIBUTES_RULE  # JSON text, or Chat's 50304 (the Conversations API answers it too)
 DOMAIN = Domain("conversations", "conversations", "/conversations")
 ROOT = "/v1/Conversations"
 SCOPED = "/v1/Services/{ChatServiceSid}/Conversations"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
 from ..core.paging import PageSpec, window_of
-from ..core.registry import Param, integer, url
+from ..core.registry import Rule, described, url
 from ..core.webhooks import shown
 from . import state
 from .events import EVENTS
@@ -220,11 +220,10 @@ def _filters(wire: str, raw: Any) -> str:
 
 _filters.__name__ = "events, repeated"
 _CONFIGURATION = (
-    Param("Configuration.Url", "url", url),
-    Param("Configuration.Method", "method", _method),
-    Param("Configuration.Filters", "filters", _filters),
-    Param("Configuration.Triggers", "triggers"),
-    Param("Configuration.FlowSid", "flow_sid", _flow),
+    Rule("Configuration.Url", "refused unless a URL delivery can call", check=url),
+    Rule("Configuration.Method", "either case, kept lower-case", check=_method),
+    Rule("Configuration.Filters", "Conversations' events only, or its own error", check=_filters),
+    Rule("Configuration.FlowSid", "Conversations' own error for a bad one", check=_flow),
 )
 _PATH = "/{ConversationSid}/Webhooks"
 OPERATIONS = (
@@ -233,10 +232,17 @@ OPERATIONS = (
         "POST",
         _PATH,
         _create,
-        (
-            Param("Target", "target", _target),
+        described(
+            state.DOMAIN.host,
+            "POST",
+            f"{state.ROOT}{_PATH}",
+            Rule(
+                "Target",
+                "a missing or bad one gets Conversations' own errors",
+                check=_target,
+                required=False,
+            ),
             *_CONFIGURATION,
-            Param("Configuration.ReplayAfter", "replay_after", integer),
         ),
         body="form",
         status=201,
@@ -258,7 +264,7 @@ OPERATIONS = (
         "POST",
         f"{_PATH}/{{Sid}}",
         _update,
-        _CONFIGURATION,
+        described(state.DOMAIN.host, "POST", f"{state.ROOT}{_PATH}/{{Sid}}", *_CONFIGURATION),
         body="form",
         summary="change a webhook's configuration",
     ),
