@@ -15,6 +15,7 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -119,13 +120,20 @@ def render(reference: Path) -> str:
 
     described, bodies = _described(reference)
     served = sorted({(REGISTRY.domains[op.domain].host, op.method, op.path) for op in REGISTRY})
-    lines = [_HEADER, "TABLE: dict[tuple[str, str, str], tuple[Row, ...]] = {"]
+    table: dict[tuple[str, str, str], tuple[tuple[str, bool, str, Any], ...]] = {}
     for host, method, path in served:
         rows = described.get((host, method, _template(path)))
         if rows is None:
             raise LookupError(f"{method} {host} {path}: no official description has it")
         if rows or (host, method, _template(path)) in bodies:
-            lines.append(f"    {(host, method, path)!r}: {tuple(rows)!r},")
+            table[(host, method, path)] = tuple(rows)
+    # Rows two operations share (a conversation's and a service's conversation's, often) are
+    # written once.
+    uses = Counter(rows for rows in table.values() if rows)
+    shared = {rows: f"_SHARED_{n}" for n, rows in enumerate(r for r in uses if uses[r] > 1)}
+    lines = [_HEADER, *(f"{name} = {rows!r}" for rows, name in shared.items())]
+    lines.append("TABLE: dict[tuple[str, str, str], tuple[Row, ...]] = {")
+    lines += [f"    {key!r}: {shared.get(rows, repr(rows))}," for key, rows in table.items()]
     lines.append("}\n")
     formatted = subprocess.run(
         [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(TARGET), "-"],

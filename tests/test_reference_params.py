@@ -13,6 +13,8 @@ import pytest
 
 from pytest_flexchannels.core import params
 from pytest_flexchannels.core.params import Rule, described, python_name
+from pytest_flexchannels.core.reference_params import TABLE
+from pytest_flexchannels.flex.models import CHANNEL_TYPES, INTEGRATION_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANNELS = ("flex-api", "POST", "/v1/Channels")
@@ -119,5 +121,13 @@ def test_a_name_for_nothing_described_and_an_operation_not_described_are_refused
         described(*CHANNELS, names={"Nothing": "nothing"})
     with pytest.raises(ValueError, match="two rules"):
         described(*CHANNELS, Rule("Target", "a"), Rule("Target", "b"))
+    with pytest.raises(ValueError, match="not why"):
+        described(*CHANNELS, Rule("Target", "", skip=True))
     with pytest.raises(LookupError, match="not in reference_params"):
         described("flex-api", "PUT", "/v1/Channels")
+
+
+def test_the_values_strategies_draw_are_the_descriptions() -> None:
+    """Flex Flow types are kept by hand for strategies and providers: they stay Twilio's."""
+    flow = dict((row[0], row[3]) for row in TABLE[("flex-api", "POST", "/v1/FlexFlows")])
+    assert (flow["ChannelType"], flow["IntegrationType"]) == (CHANNEL_TYPES, INTEGRATION_TYPES)

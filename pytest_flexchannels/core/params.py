@@ -275,6 +275,8 @@ def described(
     rows = TABLE.get((host, method, path))
     if rows is None:
         raise LookupError(f"{method} {host} {path}: not in reference_params (regenerate it)")
+    if not all(rule.why for rule in rules):
+        raise ValueError(f"{method} {path}: a rule says not why")
     if len({rule.wire for rule in rules}) != len(rules):
         raise ValueError(f"{method} {path}: a parameter has two rules")
     described = [row[0] for row in rows]

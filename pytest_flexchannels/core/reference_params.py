@@ -16,6 +16,52 @@ from typing import Any
 Row = tuple[str, bool, str, Any]
 
 
+_SHARED_0 = (("Order", False, "enum", ("asc", "desc")),)
+_SHARED_1 = (
+    ("Author", False, "string", None),
+    ("Body", False, "string", None),
+    ("DateCreated", False, "date-time", None),
+    ("DateUpdated", False, "date-time", None),
+    ("Attributes", False, "string", None),
+    ("MediaSid", False, "sid", "ME"),
+    ("ContentSid", False, "sid", "HX"),
+    ("ContentVariables", False, "string", None),
+    ("Subject", False, "string", None),
+)
+_SHARED_2 = (
+    ("Author", False, "string", None),
+    ("Body", False, "string", None),
+    ("DateCreated", False, "date-time", None),
+    ("DateUpdated", False, "date-time", None),
+    ("Attributes", False, "string", None),
+    ("Subject", False, "string", None),
+)
+_SHARED_3 = (
+    ("Identity", False, "string", None),
+    ("MessagingBinding.Address", False, "string", None),
+    ("MessagingBinding.ProxyAddress", False, "string", None),
+    ("DateCreated", False, "date-time", None),
+    ("DateUpdated", False, "date-time", None),
+    ("Attributes", False, "string", None),
+    ("MessagingBinding.ProjectedAddress", False, "string", None),
+    ("RoleSid", False, "sid", "RL"),
+)
+_SHARED_4 = (
+    ("Target", True, "enum", ("webhook", "trigger", "studio")),
+    ("Configuration.Url", False, "string", None),
+    ("Configuration.Method", False, "enum", ("get", "post")),
+    ("Configuration.Filters", False, "string[]", None),
+    ("Configuration.Triggers", False, "string[]", None),
+    ("Configuration.FlowSid", False, "sid", "FW"),
+    ("Configuration.ReplayAfter", False, "integer", None),
+)
+_SHARED_5 = (
+    ("Configuration.Url", False, "string", None),
+    ("Configuration.Method", False, "enum", ("get", "post")),
+    ("Configuration.Filters", False, "string[]", None),
+    ("Configuration.Triggers", False, "string[]", None),
+    ("Configuration.FlowSid", False, "sid", "FW"),
+)
 TABLE: dict[tuple[str, str, str], tuple[Row, ...]] = {
     ("chat", "GET", "/v2/Services/{ServiceSid}/Channels"): (
         ("Type", False, "enum[]", ("public", "private")),
@@ -23,9 +69,7 @@ TABLE: dict[tuple[str, str, str], tuple[Row, ...]] = {
     ("chat", "GET", "/v2/Services/{ServiceSid}/Channels/{ChannelSid}/Members"): (
         ("Identity", False, "string[]", None),
     ),
-    ("chat", "GET", "/v2/Services/{ServiceSid}/Channels/{ChannelSid}/Messages"): (
-        ("Order", False, "enum", ("asc", "desc")),
-    ),
+    ("chat", "GET", "/v2/Services/{ServiceSid}/Channels/{ChannelSid}/Messages"): _SHARED_0,
     ("chat", "POST", "/v2/Services/{ServiceSid}/Channels"): (
         ("FriendlyName", False, "string", None),
         ("UniqueName", False, "string", None),
@@ -136,9 +180,7 @@ TABLE: dict[tuple[str, str, str], tuple[Row, ...]] = {
         ("EndDate", False, "string", None),
         ("State", False, "enum", ("initializing", "inactive", "active", "closed")),
     ),
-    ("conversations", "GET", "/v1/Conversations/{ConversationSid}/Messages"): (
-        ("Order", False, "enum", ("asc", "desc")),
-    ),
+    ("conversations", "GET", "/v1/Conversations/{ConversationSid}/Messages"): _SHARED_0,
     ("conversations", "GET", "/v1/Services/{ChatServiceSid}/Conversations"): (
         ("StartDate", False, "string", None),
         ("EndDate", False, "string", None),
@@ -148,7 +190,7 @@ TABLE: dict[tuple[str, str, str], tuple[Row, ...]] = {
         "conversations",
         "GET",
         "/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages",
-    ): (("Order", False, "enum", ("asc", "desc")),),
+    ): _SHARED_0,
     ("conversations", "POST", "/v1/Configuration/Addresses"): (
         (
             "Type",
@@ -192,35 +234,9 @@ TABLE: dict[tuple[str, str, str], tuple[Row, ...]] = {
         ("Bindings.Email.Address", False, "string", None),
         ("Bindings.Email.Name", False, "string", None),
     ),
-    ("conversations", "POST", "/v1/Conversations/{ConversationSid}/Messages"): (
-        ("Author", False, "string", None),
-        ("Body", False, "string", None),
-        ("DateCreated", False, "date-time", None),
-        ("DateUpdated", False, "date-time", None),
-        ("Attributes", False, "string", None),
-        ("MediaSid", False, "sid", "ME"),
-        ("ContentSid", False, "sid", "HX"),
-        ("ContentVariables", False, "string", None),
-        ("Subject", False, "string", None),
-    ),
-    ("conversations", "POST", "/v1/Conversations/{ConversationSid}/Messages/{Sid}"): (
-        ("Author", False, "string", None),
-        ("Body", False, "string", None),
-        ("DateCreated", False, "date-time", None),
-        ("DateUpdated", False, "date-time", None),
-        ("Attributes", False, "string", None),
-        ("Subject", False, "string", None),
-    ),
-    ("conversations", "POST", "/v1/Conversations/{ConversationSid}/Participants"): (
-        ("Identity", False, "string", None),
-        ("MessagingBinding.Address", False, "string", None),
-        ("MessagingBinding.ProxyAddress", False, "string", None),
-        ("DateCreated", False, "date-time", None),
-        ("DateUpdated", False, "date-time", None),
-        ("Attributes", False, "string", None),
-        ("MessagingBinding.ProjectedAddress", False, "string", None),
-        ("RoleSid", False, "sid", "RL"),
-    ),
+    ("conversations", "POST", "/v1/Conversations/{ConversationSid}/Messages"): _SHARED_1,
+    ("conversations", "POST", "/v1/Conversations/{ConversationSid}/Messages/{Sid}"): _SHARED_2,
+    ("conversations", "POST", "/v1/Conversations/{ConversationSid}/Participants"): _SHARED_3,
     ("conversations", "POST", "/v1/Conversations/{ConversationSid}/Participants/{Sid}"): (
         ("DateCreated", False, "date-time", None),
         ("DateUpdated", False, "date-time", None),
@@ -232,22 +248,8 @@ TABLE: dict[tuple[str, str, str], tuple[Row, ...]] = {
         ("LastReadMessageIndex", False, "integer", None),
         ("LastReadTimestamp", False, "string", None),
     ),
-    ("conversations", "POST", "/v1/Conversations/{ConversationSid}/Webhooks"): (
-        ("Target", True, "enum", ("webhook", "trigger", "studio")),
-        ("Configuration.Url", False, "string", None),
-        ("Configuration.Method", False, "enum", ("get", "post")),
-        ("Configuration.Filters", False, "string[]", None),
-        ("Configuration.Triggers", False, "string[]", None),
-        ("Configuration.FlowSid", False, "sid", "FW"),
-        ("Configuration.ReplayAfter", False, "integer", None),
-    ),
-    ("conversations", "POST", "/v1/Conversations/{ConversationSid}/Webhooks/{Sid}"): (
-        ("Configuration.Url", False, "string", None),
-        ("Configuration.Method", False, "enum", ("get", "post")),
-        ("Configuration.Filters", False, "string[]", None),
-        ("Configuration.Triggers", False, "string[]", None),
-        ("Configuration.FlowSid", False, "sid", "FW"),
-    ),
+    ("conversations", "POST", "/v1/Conversations/{ConversationSid}/Webhooks"): _SHARED_4,
+    ("conversations", "POST", "/v1/Conversations/{ConversationSid}/Webhooks/{Sid}"): _SHARED_5,
     ("conversations", "POST", "/v1/Conversations/{Sid}"): (
         ("FriendlyName", False, "string", None),
         ("DateCreated", False, "date-time", None),
@@ -278,43 +280,17 @@ TABLE: dict[tuple[str, str, str], tuple[Row, ...]] = {
         "conversations",
         "POST",
         "/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages",
-    ): (
-        ("Author", False, "string", None),
-        ("Body", False, "string", None),
-        ("DateCreated", False, "date-time", None),
-        ("DateUpdated", False, "date-time", None),
-        ("Attributes", False, "string", None),
-        ("MediaSid", False, "sid", "ME"),
-        ("ContentSid", False, "sid", "HX"),
-        ("ContentVariables", False, "string", None),
-        ("Subject", False, "string", None),
-    ),
+    ): _SHARED_1,
     (
         "conversations",
         "POST",
         "/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages/{Sid}",
-    ): (
-        ("Author", False, "string", None),
-        ("Body", False, "string", None),
-        ("DateCreated", False, "date-time", None),
-        ("DateUpdated", False, "date-time", None),
-        ("Attributes", False, "string", None),
-        ("Subject", False, "string", None),
-    ),
+    ): _SHARED_2,
     (
         "conversations",
         "POST",
         "/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Participants",
-    ): (
-        ("Identity", False, "string", None),
-        ("MessagingBinding.Address", False, "string", None),
-        ("MessagingBinding.ProxyAddress", False, "string", None),
-        ("DateCreated", False, "date-time", None),
-        ("DateUpdated", False, "date-time", None),
-        ("Attributes", False, "string", None),
-        ("MessagingBinding.ProjectedAddress", False, "string", None),
-        ("RoleSid", False, "sid", "RL"),
-    ),
+    ): _SHARED_3,
     (
         "conversations",
         "POST",
@@ -334,26 +310,12 @@ TABLE: dict[tuple[str, str, str], tuple[Row, ...]] = {
         "conversations",
         "POST",
         "/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Webhooks",
-    ): (
-        ("Target", True, "enum", ("webhook", "trigger", "studio")),
-        ("Configuration.Url", False, "string", None),
-        ("Configuration.Method", False, "enum", ("get", "post")),
-        ("Configuration.Filters", False, "string[]", None),
-        ("Configuration.Triggers", False, "string[]", None),
-        ("Configuration.FlowSid", False, "sid", "FW"),
-        ("Configuration.ReplayAfter", False, "integer", None),
-    ),
+    ): _SHARED_4,
     (
         "conversations",
         "POST",
         "/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Webhooks/{Sid}",
-    ): (
-        ("Configuration.Url", False, "string", None),
-        ("Configuration.Method", False, "enum", ("get", "post")),
-        ("Configuration.Filters", False, "string[]", None),
-        ("Configuration.Triggers", False, "string[]", None),
-        ("Configuration.FlowSid", False, "sid", "FW"),
-    ),
+    ): _SHARED_5,
     ("conversations", "POST", "/v1/Services/{ChatServiceSid}/Conversations/{Sid}"): (
         ("FriendlyName", False, "string", None),
         ("DateCreated", False, "date-time", None),
