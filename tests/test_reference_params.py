@@ -109,6 +109,7 @@ def test_a_group_is_skipped_whole() -> None:
         Rule("Identity", "described already", added=True),
         Rule("Identity", "renaming is the names map's", python="who"),
         Rule("Nothing.", "a group nothing is in", skip=True),
+        Rule("Chat.", "a group is only ever skipped", check=params.json_text),
     ],
 )
 def test_a_rule_that_does_not_fit_the_description_is_refused(rule: Rule) -> None:
@@ -131,3 +132,10 @@ def test_the_values_strategies_draw_are_the_descriptions() -> None:
     """Flex Flow types are kept by hand for strategies and providers: they stay Twilio's."""
     flow = dict((row[0], row[3]) for row in TABLE[("flex-api", "POST", "/v1/FlexFlows")])
     assert (flow["ChannelType"], flow["IntegrationType"]) == (CHANNEL_TYPES, INTEGRATION_TYPES)
+
+
+def test_a_bounded_integer_without_a_rule_is_refused() -> None:
+    """Twilio's answer to a value out of bounds is not in the description: a Rule must say it."""
+    with pytest.raises(ValueError, match=r"integer bounded \(1, 1000\)"):
+        params._derived("integer", (1, 1000))
+    assert params._derived("integer", None) is params.integer

@@ -274,18 +274,21 @@ def described(
     operation's ``_Plan`` as before."""
     rows = TABLE.get((host, method, path))
     if rows is None:
-        raise LookupError(f"{method} {host} {path}: not in reference_params (regenerate it)")
+        raise LookupError(
+            f"{method} {host} {path}: not in reference_params (declare its Params by hand, "
+            "then run scripts/reference_params.py)"
+        )
     if not all(rule.why for rule in rules):
         raise ValueError(f"{method} {path}: a rule says not why")
     if len({rule.wire for rule in rules}) != len(rules):
         raise ValueError(f"{method} {path}: a parameter has two rules")
-    described = [row[0] for row in rows]
+    wires = [row[0] for row in rows]
     for rule in rules:
-        known = any(w == rule.wire or _in_group(w, rule.wire) for w in described)
+        known = any(w == rule.wire or (rule.skip and _in_group(w, rule.wire)) for w in wires)
         if known == rule.added or (rule.python is not None and not rule.added):
             raise ValueError(f"{method} {path}: the rule for {rule.wire} does not fit")
     for key in names or ():
-        if not any(w == key or _in_group(w, key) for w in described):
+        if not any(w == key or _in_group(w, key) for w in wires):
             raise ValueError(f"{method} {path}: no parameter is named {key}")
     params = []
     for wire, required, kind, detail in rows:
