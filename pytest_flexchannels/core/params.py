@@ -239,8 +239,8 @@ def python_name(wire: str, names: Mapping[str, str] | None = None) -> str:
 
 
 def _derived(kind: str, detail: Any) -> Check:
-    """The check a described kind (see ``reference_params``) gets; one given once a value is
-    checked a value at a time."""
+    """The check a described kind (see ``scripts/reference_params.py``) gets; a parameter
+    given once a value is checked a value at a time."""
     kind = kind.removesuffix("[]")
     if kind == "sid":
         return sid(detail)
