@@ -76,33 +76,31 @@ def _unique(context: Context, chat: ChatState, service_sid: str, name: Any, sid:
 
 def _create(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        service = state.service(context, chat, context.path[0])
-        _unique(context, chat, service.sid, args.get("unique_name"), "")
-        now = store.clock.now()
-        channel = ChatChannel(
-            store.sids.new(sids.CHANNEL),
-            context.account_sid,
-            service.sid,
-            args.get("friendly_name"),
-            args.get("unique_name"),
-            args.get("attributes", "{}"),
-            args.get("type", "public"),
-            args.get("created_by", "system"),
-            now,
-            now,
-            store.next_seq(),
-        )
-        chat.channels[channel.sid] = channel
-        return (_one, listed(chat, channel))
+    chat = state.of(context)
+    service = state.service(context, chat, context.path[0])
+    _unique(context, chat, service.sid, args.get("unique_name"), "")
+    now = store.clock.now()
+    channel = ChatChannel(
+        store.sids.new(sids.CHANNEL),
+        context.account_sid,
+        service.sid,
+        args.get("friendly_name"),
+        args.get("unique_name"),
+        args.get("attributes", "{}"),
+        args.get("type", "public"),
+        args.get("created_by", "system"),
+        now,
+        now,
+        store.next_seq(),
+    )
+    chat.channels[channel.sid] = channel
+    return (_one, listed(chat, channel))
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        chat = state.of(context)
-        service = state.service(context, chat, context.path[0])
-        return (_one, listed(chat, state.channel(context, chat, service.sid, context.sid)))
+    chat = state.of(context)
+    service = state.service(context, chat, context.path[0])
+    return (_one, listed(chat, state.channel(context, chat, service.sid, context.sid)))
 
 
 def _seq(listed: Listed) -> int:
@@ -118,14 +116,13 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[Listed], bool]:
-        with context.store.lock:
-            chat = state.of(context)
-            service = state.service(context, chat, context.path[0])
-            every = [
-                listed(chat, channel)
-                for channel in state.channels_of(context, chat, service.sid)
-                if not kinds or channel.type in kinds
-            ]
+        chat = state.of(context)
+        service = state.service(context, chat, context.path[0])
+        every = [
+            listed(chat, channel)
+            for channel in state.channels_of(context, chat, service.sid)
+            if not kinds or channel.type in kinds
+        ]
         return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_PAGES, fetch)
@@ -136,53 +133,49 @@ _ROW_FIELDS = {"friendly_name": "chat_friendly_name", "unique_name": "chat_uniqu
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        service = state.service(context, chat, context.path[0])
-        channel = state.channel(context, chat, service.sid, context.sid)
-        _unique(context, chat, service.sid, args.get("unique_name"), channel.sid)
-        changes = {
-            k: v for k, v in args.items() if k in ("friendly_name", "unique_name", "attributes")
-        }
-        if channel.sid in chat.channels:
-            if changes or "created_by" in args:
-                channel = channel._replace(
-                    **changes,
-                    created_by=args.get("created_by", channel.created_by),
-                    date_updated=store.clock.now(),
-                )
-                chat.channels[channel.sid] = channel
-        elif changes:
-            flex_models.update_chat_channel(
-                store,
-                context.account_sid,
-                channel.sid,
-                {_ROW_FIELDS.get(k, k): v for k, v in changes.items()},
+    chat = state.of(context)
+    service = state.service(context, chat, context.path[0])
+    channel = state.channel(context, chat, service.sid, context.sid)
+    _unique(context, chat, service.sid, args.get("unique_name"), channel.sid)
+    changes = {k: v for k, v in args.items() if k in ("friendly_name", "unique_name", "attributes")}
+    if channel.sid in chat.channels:
+        if changes or "created_by" in args:
+            channel = channel._replace(
+                **changes,
+                created_by=args.get("created_by", channel.created_by),
+                date_updated=store.clock.now(),
             )
-            channel = state.channel(context, chat, service.sid, channel.sid)
-        if context.webhooks_enabled and (changes or "created_by" in args):
-            params = events.channel(channel)
-            context.send(events.fire(chat, channel.sid, "onChannelUpdated", params, "API"))
-        return (_one, listed(chat, channel))
+            chat.channels[channel.sid] = channel
+    elif changes:
+        flex_models.update_chat_channel(
+            store,
+            context.account_sid,
+            channel.sid,
+            {_ROW_FIELDS.get(k, k): v for k, v in changes.items()},
+        )
+        channel = state.channel(context, chat, service.sid, channel.sid)
+    if context.webhooks_enabled and (changes or "created_by" in args):
+        params = events.channel(channel)
+        context.send(events.fire(chat, channel.sid, "onChannelUpdated", params, "API"))
+    return (_one, listed(chat, channel))
 
 
 def _delete(context: Context) -> None:
     store = context.store
-    with store.lock:
-        chat = state.of(context)
-        service = state.service(context, chat, context.path[0])
-        channel = state.channel(context, chat, service.sid, context.sid)
-        if context.webhooks_enabled:
-            params = events.channel(channel)
-            params["DateDestroyed"] = DATE(store.clock.now())
-            del params["DateUpdated"]
-            context.send(events.fire(chat, channel.sid, "onChannelDestroyed", params, "API"))
-        if chat.channels.pop(channel.sid, None) is None:
-            flex_models.delete_channel(
-                store, context.account_sid, channel.sid
-            )  # the Flex channel goes too
-        for kept in (chat.members, chat.messages, chat.webhooks):
-            kept.pop(channel.sid, None)
+    chat = state.of(context)
+    service = state.service(context, chat, context.path[0])
+    channel = state.channel(context, chat, service.sid, context.sid)
+    if context.webhooks_enabled:
+        params = events.channel(channel)
+        params["DateDestroyed"] = DATE(store.clock.now())
+        del params["DateUpdated"]
+        context.send(events.fire(chat, channel.sid, "onChannelDestroyed", params, "API"))
+    if chat.channels.pop(channel.sid, None) is None:
+        flex_models.delete_channel(
+            store, context.account_sid, channel.sid
+        )  # the Flex channel goes too
+    for kept in (chat.members, chat.messages, chat.webhooks):
+        kept.pop(channel.sid, None)
 
 
 _WRITABLE = (

@@ -61,39 +61,37 @@ def _found(context: Context, members: dict[str, Member]) -> Member:
 
 def _create(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        service = state.service(context, chat, context.path[0])
-        channel_sid = state.channel_sid(context, chat, service.sid, context.path[1])
-        members = state.members_of(chat, channel_sid)
-        identity = args["identity"]
-        if any(member.identity == identity for member in members.values()):
-            raise errors.member_exists()
-        state.user_of(context, chat, service.sid, identity, None)
-        now = store.clock.now()
-        member = Member(
-            store.sids.new(sids.MEMBER),
-            context.account_sid,
-            channel_sid,
-            service.sid,
-            identity,
-            args.get("role_sid", state.role(service.sid, "channel user")),
-            args.get("attributes", "{}"),
-            args.get("last_consumed_message_index"),
-            now,
-            now,
-            store.next_seq(),
-        )
-        members[member.sid] = member
-        if context.webhooks_enabled:
-            params = events.member(member, "ADDED")
-            context.send(events.fire(chat, channel_sid, "onMemberAdded", params, "API"))
-        return (_one, member)
+    chat = state.of(context)
+    service = state.service(context, chat, context.path[0])
+    channel_sid = state.channel_sid(context, chat, service.sid, context.path[1])
+    members = state.members_of(chat, channel_sid)
+    identity = args["identity"]
+    if any(member.identity == identity for member in members.values()):
+        raise errors.member_exists()
+    state.user_of(context, chat, service.sid, identity, None)
+    now = store.clock.now()
+    member = Member(
+        store.sids.new(sids.MEMBER),
+        context.account_sid,
+        channel_sid,
+        service.sid,
+        identity,
+        args.get("role_sid", state.role(service.sid, "channel user")),
+        args.get("attributes", "{}"),
+        args.get("last_consumed_message_index"),
+        now,
+        now,
+        store.next_seq(),
+    )
+    members[member.sid] = member
+    if context.webhooks_enabled:
+        params = events.member(member, "ADDED")
+        context.send(events.fire(chat, channel_sid, "onMemberAdded", params, "API"))
+    return (_one, member)
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, _found(context, _members(context, state.of(context))))
+    return (_one, _found(context, _members(context, state.of(context))))
 
 
 def _seq(member: Member) -> int:
@@ -109,8 +107,7 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[Member], bool]:
-        with context.store.lock:
-            every = sorted(_members(context, state.of(context)).values(), key=_seq)
+        every = sorted(_members(context, state.of(context)).values(), key=_seq)
         every = [m for m in every if not identities or m.identity in identities]
         return window_of(every, _seq, size, offset, after, before)
 
@@ -118,14 +115,13 @@ def _list(context: Context) -> Answer:
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        chat = state.of(context)
-        members = _members(context, chat)
-        member = members.pop(_found(context, members).sid)
-        if context.webhooks_enabled:
-            params = events.member(member, "REMOVED")
-            params["DateRemoved"] = DATE(context.store.clock.now())
-            context.send(events.fire(chat, member.channel_sid, "onMemberRemoved", params, "API"))
+    chat = state.of(context)
+    members = _members(context, chat)
+    member = members.pop(_found(context, members).sid)
+    if context.webhooks_enabled:
+        params = events.member(member, "REMOVED")
+        params["DateRemoved"] = DATE(context.store.clock.now())
+        context.send(events.fire(chat, member.channel_sid, "onMemberRemoved", params, "API"))
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"

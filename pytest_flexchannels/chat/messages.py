@@ -92,24 +92,23 @@ def post(
 
 def _create(context: Context) -> Answer:
     args = context.args
-    with context.store.lock:
-        chat = state.of(context)
-        service_sid, channel_sid = _channel(context, chat)
-        message = post(
-            context,
-            chat,
-            service_sid,
-            channel_sid,
-            args.get("author", "system"),
-            args.get("body", ""),
-            args.get("attributes", "{}"),
-            args.get("last_updated_by"),
+    chat = state.of(context)
+    service_sid, channel_sid = _channel(context, chat)
+    message = post(
+        context,
+        chat,
+        service_sid,
+        channel_sid,
+        args.get("author", "system"),
+        args.get("body", ""),
+        args.get("attributes", "{}"),
+        args.get("last_updated_by"),
+    )
+    if context.webhooks_enabled:
+        context.send(
+            events.fire(chat, channel_sid, "onMessageSent", events.message(message), "API")
         )
-        if context.webhooks_enabled:
-            context.send(
-                events.fire(chat, channel_sid, "onMessageSent", events.message(message), "API")
-            )
-        return (_one, message)
+    return (_one, message)
 
 
 def _found(context: Context, chat: ChatState, channel_sid: str) -> ChatMessage:
@@ -120,9 +119,8 @@ def _found(context: Context, chat: ChatState, channel_sid: str) -> ChatMessage:
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        chat = state.of(context)
-        return (_one, _found(context, chat, _channel(context, chat)[1]))
+    chat = state.of(context)
+    return (_one, _found(context, chat, _channel(context, chat)[1]))
 
 
 def _position(message: ChatMessage) -> int:
@@ -145,10 +143,9 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[ChatMessage], bool]:
-        with context.store.lock:
-            chat = state.of(context)
-            kept: Order[ChatMessage] | tuple[()] = chat.messages.get(_channel(context, chat)[1], ())
-            every = list(kept)
+        chat = state.of(context)
+        kept: Order[ChatMessage] | tuple[()] = chat.messages.get(_channel(context, chat)[1], ())
+        every = list(kept)
         if descending:
             every.reverse()
         return window_of(every, spec.position, size, offset, after, before)
@@ -158,34 +155,32 @@ def _list(context: Context) -> Answer:
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        channel_sid = _channel(context, chat)[1]
-        message = _found(context, chat, channel_sid)
-        if args:
-            edited = message.was_edited or "body" in args
-            message = message._replace(**args, was_edited=edited, date_updated=store.clock.now())
-            chat.messages_of(channel_sid).replace(chat.message_sids[message.sid], message)
-            chat.message_sids[message.sid] = message
-            if context.webhooks_enabled:
-                params = events.message(message)
-                params["ModifiedBy"] = message.last_updated_by or message.author
-                params["DateUpdated"] = DATE(message.date_updated)
-                context.send(events.fire(chat, channel_sid, "onMessageUpdated", params, "API"))
-        return (_one, message)
+    chat = state.of(context)
+    channel_sid = _channel(context, chat)[1]
+    message = _found(context, chat, channel_sid)
+    if args:
+        edited = message.was_edited or "body" in args
+        message = message._replace(**args, was_edited=edited, date_updated=store.clock.now())
+        chat.messages_of(channel_sid).replace(chat.message_sids[message.sid], message)
+        chat.message_sids[message.sid] = message
+        if context.webhooks_enabled:
+            params = events.message(message)
+            params["ModifiedBy"] = message.last_updated_by or message.author
+            params["DateUpdated"] = DATE(message.date_updated)
+            context.send(events.fire(chat, channel_sid, "onMessageUpdated", params, "API"))
+    return (_one, message)
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        chat = state.of(context)
-        channel_sid = _channel(context, chat)[1]
-        message = _found(context, chat, channel_sid)
-        chat.messages_of(channel_sid).remove(message)
-        del chat.message_sids[message.sid]
-        if context.webhooks_enabled:
-            params = events.message(message)
-            params["DateRemoved"] = DATE(context.store.clock.now())
-            context.send(events.fire(chat, channel_sid, "onMessageRemoved", params, "API"))
+    chat = state.of(context)
+    channel_sid = _channel(context, chat)[1]
+    message = _found(context, chat, channel_sid)
+    chat.messages_of(channel_sid).remove(message)
+    del chat.message_sids[message.sid]
+    if context.webhooks_enabled:
+        params = events.message(message)
+        params["DateRemoved"] = DATE(context.store.clock.now())
+        context.send(events.fire(chat, channel_sid, "onMessageRemoved", params, "API"))
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"

@@ -68,8 +68,7 @@ def _one(view: View, service: Service) -> str:
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, state.service(context, state.of(context), context.sid))
+    return (_one, state.service(context, state.of(context), context.sid))
 
 
 def _seq(service: Service) -> int:
@@ -83,8 +82,7 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[Service], bool]:
-        with context.store.lock:
-            every = sorted(state.of(context).services.values(), key=_seq)
+        every = sorted(state.of(context).services.values(), key=_seq)
         return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_PAGES, fetch)
@@ -92,18 +90,17 @@ def _list(context: Context) -> Answer:
 
 def _update(context: Context) -> Answer:
     store, args = context.store, dict(context.args)
-    with store.lock:
-        chat = state.of(context)
-        service = state.service(context, chat, context.sid)
-        filters = context.values("WebhookFilters")
-        if any(event not in EVENTS for event in filters):
-            raise errors.webhook_filter()
-        if filters:
-            args["webhook_filters"] = tuple(dict.fromkeys(filters))
-        if args:
-            service = service._replace(**args, date_updated=store.clock.now())
-            chat.services[service.sid] = service
-        return (_one, service)
+    chat = state.of(context)
+    service = state.service(context, chat, context.sid)
+    filters = context.values("WebhookFilters")
+    if any(event not in EVENTS for event in filters):
+        raise errors.webhook_filter()
+    if filters:
+        args["webhook_filters"] = tuple(dict.fromkeys(filters))
+    if args:
+        service = service._replace(**args, date_updated=store.clock.now())
+        chat.services[service.sid] = service
+    return (_one, service)
 
 
 OPERATIONS = (

@@ -81,24 +81,22 @@ def _found(context: Context, users: dict[str, User]) -> User:
 
 def _create(context: Context) -> Answer:
     args = context.args
-    with context.store.lock:
-        chat = state.of(context)
-        users = _users(context, chat)
-        if args["identity"] in users:
-            raise errors.user_exists()
-        user = state.user_of(
-            context, chat, context.path[0], args["identity"], args.get("friendly_name")
-        )
-        user = users[user.identity] = user._replace(
-            attributes=args.get("attributes", "{}"), role_sid=args.get("role_sid", user.role_sid)
-        )
-        return (_one, _listed(chat, user))
+    chat = state.of(context)
+    users = _users(context, chat)
+    if args["identity"] in users:
+        raise errors.user_exists()
+    user = state.user_of(
+        context, chat, context.path[0], args["identity"], args.get("friendly_name")
+    )
+    user = users[user.identity] = user._replace(
+        attributes=args.get("attributes", "{}"), role_sid=args.get("role_sid", user.role_sid)
+    )
+    return (_one, _listed(chat, user))
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        chat = state.of(context)
-        return (_one, _listed(chat, _found(context, _users(context, chat))))
+    chat = state.of(context)
+    return (_one, _listed(chat, _found(context, _users(context, chat))))
 
 
 def _seq(listed: Listed) -> int:
@@ -112,11 +110,8 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[Listed], bool]:
-        with context.store.lock:
-            chat = state.of(context)
-            every = sorted(
-                (_listed(chat, user) for user in _users(context, chat).values()), key=_seq
-            )
+        chat = state.of(context)
+        every = sorted((_listed(chat, user) for user in _users(context, chat).values()), key=_seq)
         return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_PAGES, fetch)
@@ -124,19 +119,17 @@ def _list(context: Context) -> Answer:
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        users = _users(context, chat)
-        user = _found(context, users)
-        if args:
-            user = users[user.identity] = user._replace(**args, date_updated=store.clock.now())
-        return (_one, _listed(chat, user))
+    chat = state.of(context)
+    users = _users(context, chat)
+    user = _found(context, users)
+    if args:
+        user = users[user.identity] = user._replace(**args, date_updated=store.clock.now())
+    return (_one, _listed(chat, user))
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        users = _users(context, state.of(context))
-        del users[_found(context, users).identity]
+    users = _users(context, state.of(context))
+    del users[_found(context, users).identity]
 
 
 _WRITABLE = (

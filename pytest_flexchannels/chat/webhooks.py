@@ -129,30 +129,29 @@ def _create(context: Context) -> Answer:
     kind = args.get("type")
     if kind is None:
         raise errors.webhook_type_missing()
-    with store.lock:
-        service_sid, channel_sid, webhooks = _webhooks(context, state.of(context))
-        now = store.clock.now()
-        webhook = Webhook(
-            store.sids.new(sids.WEBHOOK),
-            context.account_sid,
-            service_sid,
-            channel_sid,
-            kind,
-            None,
-            "POST" if kind in ("webhook", "trigger") else None,
-            (),
-            (),
-            None,
-            None,
-            now,
-            now,
-            store.next_seq(),
-        )
-        webhook = _configured(context, webhook)
-        if len(webhooks) >= LIMIT:
-            raise errors.too_many_webhooks()
-        webhooks[webhook.sid] = webhook
-        return (_one, webhook)
+    service_sid, channel_sid, webhooks = _webhooks(context, state.of(context))
+    now = store.clock.now()
+    webhook = Webhook(
+        store.sids.new(sids.WEBHOOK),
+        context.account_sid,
+        service_sid,
+        channel_sid,
+        kind,
+        None,
+        "POST" if kind in ("webhook", "trigger") else None,
+        (),
+        (),
+        None,
+        None,
+        now,
+        now,
+        store.next_seq(),
+    )
+    webhook = _configured(context, webhook)
+    if len(webhooks) >= LIMIT:
+        raise errors.too_many_webhooks()
+    webhooks[webhook.sid] = webhook
+    return (_one, webhook)
 
 
 def _found(context: Context, webhooks: dict[str, Webhook]) -> Webhook:
@@ -163,8 +162,7 @@ def _found(context: Context, webhooks: dict[str, Webhook]) -> Webhook:
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, _found(context, _webhooks(context, state.of(context))[2]))
+    return (_one, _found(context, _webhooks(context, state.of(context))[2]))
 
 
 def _seq(webhook: Webhook) -> int:
@@ -178,8 +176,7 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[Webhook], bool]:
-        with context.store.lock:
-            every = sorted(_webhooks(context, state.of(context))[2].values(), key=_seq)
+        every = sorted(_webhooks(context, state.of(context))[2].values(), key=_seq)
         return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_PAGES, fetch)
@@ -187,17 +184,15 @@ def _list(context: Context) -> Answer:
 
 def _update(context: Context) -> Answer:
     store = context.store
-    with store.lock:
-        webhooks = _webhooks(context, state.of(context))[2]
-        webhook = _configured(context, _found(context, webhooks))
-        webhook = webhooks[webhook.sid] = webhook._replace(date_updated=store.clock.now())
-        return (_one, webhook)
+    webhooks = _webhooks(context, state.of(context))[2]
+    webhook = _configured(context, _found(context, webhooks))
+    webhook = webhooks[webhook.sid] = webhook._replace(date_updated=store.clock.now())
+    return (_one, webhook)
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        webhooks = _webhooks(context, state.of(context))[2]
-        del webhooks[_found(context, webhooks).sid]
+    webhooks = _webhooks(context, state.of(context))[2]
+    del webhooks[_found(context, webhooks).sid]
 
 
 _CONFIGURATION = (

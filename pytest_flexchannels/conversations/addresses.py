@@ -89,33 +89,31 @@ def find(context: Any, chat: ConversationsState, key: str) -> AddressConfigurati
 
 def _create(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        kind, address = args["type"], args["address"]
-        if any(a.address == address and a.type == kind for a in chat.addresses.values()):
-            raise errors.address_configuration_exists(address)
-        services = state.services(store, context.account_sid)
-        auto = {"enabled": False, "type": "default", "conversation_service_sid": services[0]}
-        now = store.clock.now()
-        created = AddressConfiguration(
-            store.sids.new(sids.ADDRESS_CONFIGURATION),
-            context.account_sid,
-            kind,
-            address,
-            args.get("friendly_name"),
-            _auto_creation(context, auto, services),
-            args.get("address_country"),
-            now,
-            now,
-            store.next_seq(),
-        )
-        chat.addresses[created.sid] = created
-        return (_one, created)
+    chat = state.of(context)
+    kind, address = args["type"], args["address"]
+    if any(a.address == address and a.type == kind for a in chat.addresses.values()):
+        raise errors.address_configuration_exists(address)
+    services = state.services(store, context.account_sid)
+    auto = {"enabled": False, "type": "default", "conversation_service_sid": services[0]}
+    now = store.clock.now()
+    created = AddressConfiguration(
+        store.sids.new(sids.ADDRESS_CONFIGURATION),
+        context.account_sid,
+        kind,
+        address,
+        args.get("friendly_name"),
+        _auto_creation(context, auto, services),
+        args.get("address_country"),
+        now,
+        now,
+        store.next_seq(),
+    )
+    chat.addresses[created.sid] = created
+    return (_one, created)
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, find(context, state.of(context), context.sid))
+    return (_one, find(context, state.of(context), context.sid))
 
 
 def _seq(address: AddressConfiguration) -> int:
@@ -131,12 +129,9 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[AddressConfiguration], bool]:
-        with context.store.lock:
-            every = [
-                a
-                for a in state.of(context).addresses.values()
-                if wanted is None or a.type == wanted
-            ]
+        every = [
+            a for a in state.of(context).addresses.values() if wanted is None or a.type == wanted
+        ]
         return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_PAGES, fetch)
@@ -144,23 +139,21 @@ def _list(context: Context) -> Answer:
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        address = find(context, chat, context.sid)
-        services = state.services(store, context.account_sid)
-        address = address._replace(
-            friendly_name=args.get("friendly_name", address.friendly_name),
-            auto_creation=_auto_creation(context, address.auto_creation, services),
-            date_updated=store.clock.now(),
-        )
-        chat.addresses[address.sid] = address
-        return (_one, address)
+    chat = state.of(context)
+    address = find(context, chat, context.sid)
+    services = state.services(store, context.account_sid)
+    address = address._replace(
+        friendly_name=args.get("friendly_name", address.friendly_name),
+        auto_creation=_auto_creation(context, address.auto_creation, services),
+        date_updated=store.clock.now(),
+    )
+    chat.addresses[address.sid] = address
+    return (_one, address)
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        chat = state.of(context)
-        del chat.addresses[find(context, chat, context.sid).sid]
+    chat = state.of(context)
+    del chat.addresses[find(context, chat, context.sid).sid]
 
 
 def _event(wire: str, raw: Any) -> str:

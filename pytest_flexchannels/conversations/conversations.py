@@ -118,16 +118,14 @@ def create(
 
 
 def _create(context: Context) -> Answer:
-    with context.store.lock:
-        chat, service_sid, _ = state.scope(context)
-        conversation = create(context, chat, service_sid, context.args)
-        return (_one, conversation)
+    chat, service_sid, _ = state.scope(context)
+    conversation = create(context, chat, service_sid, context.args)
+    return (_one, conversation)
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        chat, service_sid, path = state.scope(context)
-        return (_one, state.conversation(context, chat, service_sid, path[0]))
+    chat, service_sid, path = state.scope(context)
+    return (_one, state.conversation(context, chat, service_sid, path[0]))
 
 
 def _seq(conversation: Conversation) -> int:
@@ -145,16 +143,15 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[Conversation], bool]:
-        with context.store.lock:
-            chat, service_sid, _ = state.scope(context)
-            every = [
-                c
-                for c in chat.conversations.values()
-                if c.chat_service_sid == service_sid
-                and (wanted is None or c.state == wanted)
-                and (start is None or c.date_created >= start)
-                and (end is None or c.date_created <= end)
-            ]
+        chat, service_sid, _ = state.scope(context)
+        every = [
+            c
+            for c in chat.conversations.values()
+            if c.chat_service_sid == service_sid
+            and (wanted is None or c.state == wanted)
+            and (start is None or c.date_created >= start)
+            and (end is None or c.date_created <= end)
+        ]
         return window_of(every, _seq, size, offset, after, before)
 
     spec = _SCOPED_PAGES if state.scoped(context.resource) else _PAGES
@@ -197,26 +194,22 @@ def update(
 
 
 def _update(context: Context) -> Answer:
-    with context.store.lock:
-        chat, service_sid, path = state.scope(context)
-        conversation = state.conversation(context, chat, service_sid, path[0])
-        conversation, sent = update(context, chat, conversation, context.args)
-        context.send(sent)
-        return (_one, conversation)
+    chat, service_sid, path = state.scope(context)
+    conversation = state.conversation(context, chat, service_sid, path[0])
+    conversation, sent = update(context, chat, conversation, context.args)
+    context.send(sent)
+    return (_one, conversation)
 
 
 def _delete(context: Context) -> None:
     store = context.store
-    with store.lock:
-        chat, service_sid, path = state.scope(context)
-        conversation = state.conversation(context, chat, service_sid, path[0])
-        if context.webhooks_enabled:
-            params = events.conversation(conversation)
-            params["DateRemoved"] = DATE(store.clock.now())
-            context.send(
-                events.fire(chat, conversation.sid, "onConversationRemoved", params, "API")
-            )
-        chat.forget(conversation.sid)
+    chat, service_sid, path = state.scope(context)
+    conversation = state.conversation(context, chat, service_sid, path[0])
+    if context.webhooks_enabled:
+        params = events.conversation(conversation)
+        params["DateRemoved"] = DATE(store.clock.now())
+        context.send(events.fire(chat, conversation.sid, "onConversationRemoved", params, "API"))
+    chat.forget(conversation.sid)
 
 
 _STATE = Param("State", "state", state.conversation_state)

@@ -120,13 +120,12 @@ def _conversation(context: Context) -> tuple[ConversationsState, Conversation, t
 
 
 def _create(context: Context) -> Answer:
-    with context.store.lock:
-        chat, conversation, _ = _conversation(context)
-        message, sent = post(
-            context, chat, conversation, context.args, "API", enabled=context.webhooks_enabled
-        )
-        context.send(sent)
-        return (_one, message)
+    chat, conversation, _ = _conversation(context)
+    message, sent = post(
+        context, chat, conversation, context.args, "API", enabled=context.webhooks_enabled
+    )
+    context.send(sent)
+    return (_one, message)
 
 
 def _found(context: Context) -> tuple[ConversationsState, Conversation, ConversationMessage]:
@@ -138,8 +137,7 @@ def _found(context: Context) -> tuple[ConversationsState, Conversation, Conversa
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, _found(context)[2])
+    return (_one, _found(context)[2])
 
 
 def _index(message: ConversationMessage) -> int:
@@ -171,9 +169,8 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[ConversationMessage], bool]:
-        with context.store.lock:
-            chat, conversation, _ = _conversation(context)
-            every = list(chat.messages.get(conversation.sid, {}).values())
+        chat, conversation, _ = _conversation(context)
+        every = list(chat.messages.get(conversation.sid, {}).values())
         if descending:
             every.reverse()
         return window_of(every, spec.position, size, offset, after, before)
@@ -183,33 +180,29 @@ def _list(context: Context) -> Answer:
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat, conversation, message = _found(context)
-        changes = {
-            name: args[name]
-            for name in ("author", "body", "attributes", "date_created")
-            if name in args
-        }
-        message = message._replace(
-            **changes, date_updated=args.get("date_updated", store.clock.now())
-        )
-        chat.messages[conversation.sid][message.sid] = message
-        if context.webhooks_enabled:
-            params = events.message(message, conversation.messaging_service_sid)
-            params["DateUpdated"] = DATE(message.date_updated)
-            context.send(events.fire(chat, conversation.sid, "onMessageUpdated", params, "API"))
-        return (_one, message)
+    chat, conversation, message = _found(context)
+    changes = {
+        name: args[name]
+        for name in ("author", "body", "attributes", "date_created")
+        if name in args
+    }
+    message = message._replace(**changes, date_updated=args.get("date_updated", store.clock.now()))
+    chat.messages[conversation.sid][message.sid] = message
+    if context.webhooks_enabled:
+        params = events.message(message, conversation.messaging_service_sid)
+        params["DateUpdated"] = DATE(message.date_updated)
+        context.send(events.fire(chat, conversation.sid, "onMessageUpdated", params, "API"))
+    return (_one, message)
 
 
 def _delete(context: Context) -> None:
     store = context.store
-    with store.lock:
-        chat, conversation, message = _found(context)
-        del chat.messages[conversation.sid][message.sid]
-        if context.webhooks_enabled:
-            params = events.message(message, conversation.messaging_service_sid)
-            params["DateRemoved"] = DATE(store.clock.now())
-            context.send(events.fire(chat, conversation.sid, "onMessageRemoved", params, "API"))
+    chat, conversation, message = _found(context)
+    del chat.messages[conversation.sid][message.sid]
+    if context.webhooks_enabled:
+        params = events.message(message, conversation.messaging_service_sid)
+        params["DateRemoved"] = DATE(store.clock.now())
+        context.send(events.fire(chat, conversation.sid, "onMessageRemoved", params, "API"))
 
 
 _DATES = (

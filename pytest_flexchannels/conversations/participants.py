@@ -132,13 +132,12 @@ def _conversation(context: Context) -> tuple[ConversationsState, Conversation, t
 
 
 def _create(context: Context) -> Answer:
-    with context.store.lock:
-        chat, conversation, _ = _conversation(context)
-        participant = add(context, chat, conversation, context.args)
-        if context.webhooks_enabled:
-            params = events.participant(participant)
-            context.send(events.fire(chat, conversation.sid, "onParticipantAdded", params, "API"))
-        return (_one, participant)
+    chat, conversation, _ = _conversation(context)
+    participant = add(context, chat, conversation, context.args)
+    if context.webhooks_enabled:
+        params = events.participant(participant)
+        context.send(events.fire(chat, conversation.sid, "onParticipantAdded", params, "API"))
+    return (_one, participant)
 
 
 def find(context: Any, chat: ConversationsState, conversation_sid: str, key: str) -> Participant:
@@ -151,9 +150,8 @@ def find(context: Any, chat: ConversationsState, conversation_sid: str, key: str
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        chat, conversation, path = _conversation(context)
-        return (_one, find(context, chat, conversation.sid, path[1]))
+    chat, conversation, path = _conversation(context)
+    return (_one, find(context, chat, conversation.sid, path[1]))
 
 
 def _seq(participant: Participant) -> int:
@@ -168,9 +166,8 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[Participant], bool]:
-        with context.store.lock:
-            chat, conversation, _ = _conversation(context)
-            every = list(chat.participants.get(conversation.sid, {}).values())
+        chat, conversation, _ = _conversation(context)
+        every = list(chat.participants.get(conversation.sid, {}).values())
         return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_SCOPED_PAGES if state.scoped(context.resource) else _PAGES, fetch)
@@ -178,43 +175,42 @@ def _list(context: Context) -> Answer:
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat, conversation, path = _conversation(context)
-        participant = find(context, chat, conversation.sid, path[1])
-        changes: dict[str, Any] = {
-            name: args[name]
-            for name in (
-                "identity",
-                "attributes",
-                "role_sid",
-                "last_read_message_index",
-                "last_read_timestamp",
-                "date_created",
-            )
-            if name in args
-        }
-        binding = participant.binding
-        if binding is not None and ("proxy_address" in args or "projected_address" in args):
-            changes["binding"] = binding._replace(
-                proxy_address=args.get("proxy_address", binding.proxy_address),
-                projected_address=args.get("projected_address", binding.projected_address),
-            )
-        if "identity" in changes and any(
-            other.identity == changes["identity"] and other.sid != participant.sid
-            for other in chat.participants[conversation.sid].values()
-        ):
-            raise errors.participant_exists(changes["identity"])
-        participant = participant._replace(
-            **changes, date_updated=args.get("date_updated", store.clock.now())
+    chat, conversation, path = _conversation(context)
+    participant = find(context, chat, conversation.sid, path[1])
+    changes: dict[str, Any] = {
+        name: args[name]
+        for name in (
+            "identity",
+            "attributes",
+            "role_sid",
+            "last_read_message_index",
+            "last_read_timestamp",
+            "date_created",
         )
-        chat.participants[conversation.sid][participant.sid] = participant
-        if context.webhooks_enabled:
-            params = events.participant(participant)
-            params["DateUpdated"] = DATE(participant.date_updated)
-            if participant.last_read_message_index is not None:
-                params["LastReadMessageIndex"] = str(participant.last_read_message_index)
-            context.send(events.fire(chat, conversation.sid, "onParticipantUpdated", params, "API"))
-        return (_one, participant)
+        if name in args
+    }
+    binding = participant.binding
+    if binding is not None and ("proxy_address" in args or "projected_address" in args):
+        changes["binding"] = binding._replace(
+            proxy_address=args.get("proxy_address", binding.proxy_address),
+            projected_address=args.get("projected_address", binding.projected_address),
+        )
+    if "identity" in changes and any(
+        other.identity == changes["identity"] and other.sid != participant.sid
+        for other in chat.participants[conversation.sid].values()
+    ):
+        raise errors.participant_exists(changes["identity"])
+    participant = participant._replace(
+        **changes, date_updated=args.get("date_updated", store.clock.now())
+    )
+    chat.participants[conversation.sid][participant.sid] = participant
+    if context.webhooks_enabled:
+        params = events.participant(participant)
+        params["DateUpdated"] = DATE(participant.date_updated)
+        if participant.last_read_message_index is not None:
+            params["LastReadMessageIndex"] = str(participant.last_read_message_index)
+        context.send(events.fire(chat, conversation.sid, "onParticipantUpdated", params, "API"))
+    return (_one, participant)
 
 
 def remove(context: Any, chat: ConversationsState, participant: Participant) -> dict[str, str]:
@@ -227,11 +223,10 @@ def remove(context: Any, chat: ConversationsState, participant: Participant) -> 
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        chat, conversation, path = _conversation(context)
-        params = remove(context, chat, find(context, chat, conversation.sid, path[1]))
-        if context.webhooks_enabled:
-            context.send(events.fire(chat, conversation.sid, "onParticipantRemoved", params, "API"))
+    chat, conversation, path = _conversation(context)
+    params = remove(context, chat, find(context, chat, conversation.sid, path[1]))
+    if context.webhooks_enabled:
+        context.send(events.fire(chat, conversation.sid, "onParticipantRemoved", params, "API"))
 
 
 _DATES = (

@@ -131,10 +131,9 @@ def _create(context: Context) -> Answer:
     target = context.args.get("target")
     if target is None:
         raise errors.conversation_webhook_target_missing()
-    with context.store.lock:
-        chat, conversation, _ = _webhooks(context)
-        webhook = _configured(context, draft(context, conversation, target))
-        return (_one, add(context, chat, webhook))
+    chat, conversation, _ = _webhooks(context)
+    webhook = _configured(context, draft(context, conversation, target))
+    return (_one, add(context, chat, webhook))
 
 
 def _found(
@@ -148,8 +147,7 @@ def _found(
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, _found(context)[1])
+    return (_one, _found(context)[1])
 
 
 def _seq(webhook: ConversationWebhook) -> int:
@@ -164,25 +162,22 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[ConversationWebhook], bool]:
-        with context.store.lock:
-            every = list(_webhooks(context)[2].values())
+        every = list(_webhooks(context)[2].values())
         return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_SCOPED_PAGES if state.scoped(context.resource) else _PAGES, fetch)
 
 
 def _update(context: Context) -> Answer:
-    with context.store.lock:
-        webhooks, webhook = _found(context)
-        webhook = _configured(context, webhook)
-        webhook = webhooks[webhook.sid] = webhook._replace(date_updated=context.store.clock.now())
-        return (_one, webhook)
+    webhooks, webhook = _found(context)
+    webhook = _configured(context, webhook)
+    webhook = webhooks[webhook.sid] = webhook._replace(date_updated=context.store.clock.now())
+    return (_one, webhook)
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        webhooks, webhook = _found(context)
-        del webhooks[webhook.sid]
+    webhooks, webhook = _found(context)
+    del webhooks[webhook.sid]
 
 
 def _target(wire: str, raw: Any) -> str:

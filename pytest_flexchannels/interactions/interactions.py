@@ -362,89 +362,88 @@ def _create(context: Context) -> Answer:
     if initiated == "customer" and media is None:
         raise _invalid_channel()
     members = _members(channel, kind) if media is None else []
-    with store.lock:
-        state = of(context)
-        chat = conversations.of(context)
-        lifecycle = store.shared(Lifecycle)
-        failure: tuple[int, str] | None = None
-        conversation_sid = media
-        if media is not None:
-            found = chat.conversations.get(media)
-            if found is None:
-                failure = errors.CHANNEL_DOWNSTREAM
-            elif found.state == "closed":
-                raise errors.channel_for_closed_conversation()
-        else:
-            service = conversations.default_service(store, context.account_sid)
-            made = create_conversation(context, chat, service, {})
-            for member in members:
-                add_participant(context, chat, made, member)
-            conversation_sid = made.sid
-        if failure is None:
-            failure = lifecycle.next_failure()
-        interaction_sid = store.sids.new(sids.INTERACTION)
-        channel_sid = store.sids.new(sids.INTERACTION_CHANNEL)
-        invite_sid = store.sids.new(sids.INTERACTION_INVITE)
-        flex = {
-            "flexInteractionSid": interaction_sid,
-            "flexInteractionChannelSid": channel_sid,
-            "flexChannelInviteSid": invite_sid,
-            "conversationSid": conversation_sid or "",
-            "initiatedBy": initiated,
-            "direction": "outbound" if initiated == "agent" else "inbound",
-        }
-        task = new_task(context, properties, flex, kind)
-        now = store.clock.now()
-        seconds = lifecycle.seconds
-        record = InteractionChannel(
-            channel_sid,
-            context.account_sid,
-            interaction_sid,
-            kind,
-            "setup",
-            None,
-            None,
-            conversation_sid,
-            lifecycle.fetches,
-            None if seconds is None else later(now, timedelta(seconds=seconds)),
-            failure,
-            store.next_seq(),
+    state = of(context)
+    chat = conversations.of(context)
+    lifecycle = store.shared(Lifecycle)
+    failure: tuple[int, str] | None = None
+    conversation_sid = media
+    if media is not None:
+        found = chat.conversations.get(media)
+        if found is None:
+            failure = errors.CHANNEL_DOWNSTREAM
+        elif found.state == "closed":
+            raise errors.channel_for_closed_conversation()
+    else:
+        service = conversations.default_service(store, context.account_sid)
+        made = create_conversation(context, chat, service, {})
+        for member in members:
+            add_participant(context, chat, made, member)
+        conversation_sid = made.sid
+    if failure is None:
+        failure = lifecycle.next_failure()
+    interaction_sid = store.sids.new(sids.INTERACTION)
+    channel_sid = store.sids.new(sids.INTERACTION_CHANNEL)
+    invite_sid = store.sids.new(sids.INTERACTION_INVITE)
+    flex = {
+        "flexInteractionSid": interaction_sid,
+        "flexInteractionChannelSid": channel_sid,
+        "flexChannelInviteSid": invite_sid,
+        "conversationSid": conversation_sid or "",
+        "initiatedBy": initiated,
+        "direction": "outbound" if initiated == "agent" else "inbound",
+    }
+    task = new_task(context, properties, flex, kind)
+    now = store.clock.now()
+    seconds = lifecycle.seconds
+    record = InteractionChannel(
+        channel_sid,
+        context.account_sid,
+        interaction_sid,
+        kind,
+        "setup",
+        None,
+        None,
+        conversation_sid,
+        lifecycle.fetches,
+        None if seconds is None else later(now, timedelta(seconds=seconds)),
+        failure,
+        store.next_seq(),
+    )
+    interaction = Interaction(
+        interaction_sid,
+        context.account_sid,
+        kind,
+        channel_sid,
+        task,
+        args.get("interaction_context_sid"),
+        args.get("webhook_ttid"),
+        store.next_seq(),
+    )
+    state.interactions[interaction.sid] = interaction
+    state.channels[channel_sid] = record
+    state.invites[channel_sid] = {
+        invite_sid: Invite(
+            invite_sid, context.account_sid, interaction_sid, channel_sid, task, record.seq
         )
-        interaction = Interaction(
-            interaction_sid,
-            context.account_sid,
-            kind,
-            channel_sid,
-            task,
-            args.get("interaction_context_sid"),
-            args.get("webhook_ttid"),
-            store.next_seq(),
-        )
-        state.interactions[interaction.sid] = interaction
-        state.channels[channel_sid] = record
-        state.invites[channel_sid] = {
-            invite_sid: Invite(
-                invite_sid, context.account_sid, interaction_sid, channel_sid, task, record.seq
+    }
+    members_of = state.participants[channel_sid] = {}
+    if failure is None and conversation_sid is not None:
+        for joined_member in chat.participants.get(conversation_sid, {}).values():
+            if joined_member.attributes == conversation_agent.AGENT_ATTRIBUTES:
+                continue
+            joined = InteractionParticipant(
+                store.sids.new(sids.INTERACTION_PARTICIPANT),
+                context.account_sid,
+                interaction_sid,
+                channel_sid,
+                "customer",
+                None,
+                joined_member.sid,
+                None,
+                store.next_seq(),
             )
-        }
-        members_of = state.participants[channel_sid] = {}
-        if failure is None and conversation_sid is not None:
-            for joined_member in chat.participants.get(conversation_sid, {}).values():
-                if joined_member.attributes == conversation_agent.AGENT_ATTRIBUTES:
-                    continue
-                joined = InteractionParticipant(
-                    store.sids.new(sids.INTERACTION_PARTICIPANT),
-                    context.account_sid,
-                    interaction_sid,
-                    channel_sid,
-                    "customer",
-                    None,
-                    joined_member.sid,
-                    None,
-                    store.next_seq(),
-                )
-                members_of[joined.sid] = joined
-        return (_one, interaction)
+            members_of[joined.sid] = joined
+    return (_one, interaction)
 
 
 def interaction(context: Any, state: InteractionsState, sid: str) -> Interaction:
@@ -455,18 +454,16 @@ def interaction(context: Any, state: InteractionsState, sid: str) -> Interaction
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, interaction(context, of(context), context.sid))
+    return (_one, interaction(context, of(context), context.sid))
 
 
 def _update(context: Context) -> Answer:
-    with context.store.lock:
-        state = of(context)
-        found = interaction(context, state, context.sid)
-        if "webhook_ttid" in context.args:
-            found = found._replace(webhook_ttid=context.args["webhook_ttid"])
-            state.interactions[found.sid] = found
-        return (_one, found)
+    state = of(context)
+    found = interaction(context, state, context.sid)
+    if "webhook_ttid" in context.args:
+        found = found._replace(webhook_ttid=context.args["webhook_ttid"])
+        state.interactions[found.sid] = found
+    return (_one, found)
 
 
 # --- channels -----------------------------------------------------------------------------------
@@ -503,11 +500,10 @@ def channel_of(
 
 def _fetch_channel(context: Context) -> Answer:
     store = context.store
-    with store.lock:
-        state = of(context)
-        interaction(context, state, context.path[0])
-        found = channel_of(context, state, context.path[0], context.sid)
-        return (_one_channel, settle(store, state, found))
+    state = of(context)
+    interaction(context, state, context.path[0])
+    found = channel_of(context, state, context.path[0], context.sid)
+    return (_one_channel, settle(store, state, found))
 
 
 def _seq(channel: InteractionChannel) -> int:
@@ -523,10 +519,9 @@ def _list_channels(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[InteractionChannel], bool]:
-        with store.lock:
-            state = of(context)
-            found = interaction(context, state, context.path[0])
-            every = [settle(store, state, state.channels[found.channel_sid])]
+        state = of(context)
+        found = interaction(context, state, context.path[0])
+        every = [settle(store, state, state.channels[found.channel_sid])]
         return window_of(every, _seq, size, offset, after, before)
 
     return context.page(_PAGES, fetch)
@@ -578,26 +573,23 @@ def end_chat(context: Any, conversation_sid: str) -> bool:
 
 def _update_channel(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        state = of(context)
-        interaction(context, state, context.path[0])
-        found = settle(store, state, channel_of(context, state, context.path[0], context.sid))
-        status = args.get("status")
-        if status is None:
-            raise errors.channel_status_missing(found.sid)
-        if status not in ("closed", "inactive") or (
-            found.status == "closed" and status != "closed"
-        ):
-            raise errors.channel_status_invalid(found.sid)
-        routing = args.get("routing") or {}
-        routing_status = routing.get("status")
-        if routing_status not in (None, "closed") or (
-            status == "inactive" and routing_status != "closed"
-        ):
-            raise errors.invalid_parameter("Routing", errors.EXPECTED_ROUTING_STATUS)
-        if found.status != "closed":
-            found = close(context, state, found, status, routing_status)
-        return (_one_channel, found)
+    state = of(context)
+    interaction(context, state, context.path[0])
+    found = settle(store, state, channel_of(context, state, context.path[0], context.sid))
+    status = args.get("status")
+    if status is None:
+        raise errors.channel_status_missing(found.sid)
+    if status not in ("closed", "inactive") or (found.status == "closed" and status != "closed"):
+        raise errors.channel_status_invalid(found.sid)
+    routing = args.get("routing") or {}
+    routing_status = routing.get("status")
+    if routing_status not in (None, "closed") or (
+        status == "inactive" and routing_status != "closed"
+    ):
+        raise errors.invalid_parameter("Routing", errors.EXPECTED_ROUTING_STATUS)
+    if found.status != "closed":
+        found = close(context, state, found, status, routing_status)
+    return (_one_channel, found)
 
 
 OPERATIONS = (

@@ -81,35 +81,34 @@ def _media(media: dict[str, Any]) -> dict[str, Any] | None:
 def _create_participant(context: Context) -> Answer:
     store, args = context.store, context.args
     kind = args["type"]
-    with store.lock:
-        state, channel = _channel(context)
-        if channel.status not in ("setup", "active", "pause", "transfer"):
-            raise errors.participant_request_invalid()
-        joining = _media(args["media_properties"])
-        member_sid = None
-        chat = conversations.of(context)
-        conversation = chat.conversations.get(channel.conversation_sid or "")
-        if joining is not None and conversation is not None:
-            if kind in ("agent", "supervisor"):
-                joining["attributes"] = conversation_agent.AGENT_ATTRIBUTES
-            try:
-                member_sid = add_participant(context, chat, conversation, joining).sid
-            except errors.FlexApiError:
-                raise errors.participant_request_invalid() from None
-        routing = args.get("routing_properties")
-        participant = InteractionParticipant(
-            store.sids.new(sids.INTERACTION_PARTICIPANT),
-            context.account_sid,
-            channel.interaction_sid,
-            channel.sid,
-            kind,
-            routing,
-            member_sid,
-            None,
-            store.next_seq(),
-        )
-        state.participants.setdefault(channel.sid, {})[participant.sid] = participant
-        return (_one_participant, participant)
+    state, channel = _channel(context)
+    if channel.status not in ("setup", "active", "pause", "transfer"):
+        raise errors.participant_request_invalid()
+    joining = _media(args["media_properties"])
+    member_sid = None
+    chat = conversations.of(context)
+    conversation = chat.conversations.get(channel.conversation_sid or "")
+    if joining is not None and conversation is not None:
+        if kind in ("agent", "supervisor"):
+            joining["attributes"] = conversation_agent.AGENT_ATTRIBUTES
+        try:
+            member_sid = add_participant(context, chat, conversation, joining).sid
+        except errors.FlexApiError:
+            raise errors.participant_request_invalid() from None
+    routing = args.get("routing_properties")
+    participant = InteractionParticipant(
+        store.sids.new(sids.INTERACTION_PARTICIPANT),
+        context.account_sid,
+        channel.interaction_sid,
+        channel.sid,
+        kind,
+        routing,
+        member_sid,
+        None,
+        store.next_seq(),
+    )
+    state.participants.setdefault(channel.sid, {})[participant.sid] = participant
+    return (_one_participant, participant)
 
 
 def _participant_seq(participant: InteractionParticipant) -> int:
@@ -123,31 +122,28 @@ def _list_participants(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[InteractionParticipant], bool]:
-        with context.store.lock:
-            state, channel = _channel(context)
-            every = list(state.participants.get(channel.sid, {}).values())
+        state, channel = _channel(context)
+        every = list(state.participants.get(channel.sid, {}).values())
         return window_of(every, _participant_seq, size, offset, after, before)
 
     return context.page(_PARTICIPANTS, fetch)
 
 
 def _update_participant(context: Context) -> Answer:
-    store = context.store
-    with store.lock:
-        state, channel = _channel(context)
-        participants = state.participants.get(channel.sid, {})
-        found = participants.get(context.sid)
-        if found is None:
-            raise errors.not_found(context.resource.removeprefix("/v1"))
-        status = context.args["status"]
-        if status == "closed" and found.member_sid is not None:
-            # The agent's task completes: Flex takes the agent out of the conversation.
-            chat = conversations.of(context)
-            member = chat.participants.get(channel.conversation_sid or "", {}).get(found.member_sid)
-            if member is not None:
-                remove_participant(context, chat, member)
-        found = participants[found.sid] = found._replace(status=status)
-        return (_one_participant, found)
+    state, channel = _channel(context)
+    participants = state.participants.get(channel.sid, {})
+    found = participants.get(context.sid)
+    if found is None:
+        raise errors.not_found(context.resource.removeprefix("/v1"))
+    status = context.args["status"]
+    if status == "closed" and found.member_sid is not None:
+        # The agent's task completes: Flex takes the agent out of the conversation.
+        chat = conversations.of(context)
+        member = chat.participants.get(channel.conversation_sid or "", {}).get(found.member_sid)
+        if member is not None:
+            remove_participant(context, chat, member)
+    found = participants[found.sid] = found._replace(status=status)
+    return (_one_participant, found)
 
 
 # --- invites ------------------------------------------------------------------------------------
@@ -173,21 +169,20 @@ def _one_invite(view: View, invite: Invite) -> str:
 def _create_invite(context: Context) -> Answer:
     store = context.store
     properties = routing_of("Routing", context.args["routing"])
-    with store.lock:
-        state, channel = _channel(context)
-        sid = store.sids.new(sids.INTERACTION_INVITE)
-        flex = {
-            "flexInteractionSid": channel.interaction_sid,
-            "flexInteractionChannelSid": channel.sid,
-            "flexChannelInviteSid": sid,
-            "conversationSid": channel.conversation_sid or "",
-        }
-        task = new_task(context, properties, flex, channel.type)
-        invite = Invite(
-            sid, context.account_sid, channel.interaction_sid, channel.sid, task, store.next_seq()
-        )
-        state.invites.setdefault(channel.sid, {})[invite.sid] = invite
-        return (_one_invite, invite)
+    state, channel = _channel(context)
+    sid = store.sids.new(sids.INTERACTION_INVITE)
+    flex = {
+        "flexInteractionSid": channel.interaction_sid,
+        "flexInteractionChannelSid": channel.sid,
+        "flexChannelInviteSid": sid,
+        "conversationSid": channel.conversation_sid or "",
+    }
+    task = new_task(context, properties, flex, channel.type)
+    invite = Invite(
+        sid, context.account_sid, channel.interaction_sid, channel.sid, task, store.next_seq()
+    )
+    state.invites.setdefault(channel.sid, {})[invite.sid] = invite
+    return (_one_invite, invite)
 
 
 def _invite_seq(invite: Invite) -> int:
@@ -201,9 +196,8 @@ def _list_invites(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[Invite], bool]:
-        with context.store.lock:
-            state, channel = _channel(context)
-            every = list(state.invites.get(channel.sid, {}).values())
+        state, channel = _channel(context)
+        every = list(state.invites.get(channel.sid, {}).values())
         return window_of(every, _invite_seq, size, offset, after, before)
 
     return context.page(_INVITES, fetch)
@@ -245,27 +239,26 @@ def _instance(account_sid: str) -> str:
 
 def _create_transfer(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        state, channel = _channel(context)
-        source = args.get("source")
-        if source is not None and source not in state.participants.get(channel.sid, {}):
-            raise errors.invalid_parameter("from", errors.EXPECTED_CHANNEL_PARTICIPANT)
-        now = store.clock.now()
-        transfer = Transfer(
-            store.sids.new(sids.INTERACTION_TRANSFER),
-            context.account_sid,
-            channel.interaction_sid,
-            channel.sid,
-            args.get("type", "warm"),
-            "active",
-            source,
-            args.get("target"),
-            now,
-            now,
-            store.next_seq(),
-        )
-        state.transfers.setdefault(channel.sid, {})[transfer.sid] = transfer
-        return (_one_transfer, transfer, channel)
+    state, channel = _channel(context)
+    source = args.get("source")
+    if source is not None and source not in state.participants.get(channel.sid, {}):
+        raise errors.invalid_parameter("from", errors.EXPECTED_CHANNEL_PARTICIPANT)
+    now = store.clock.now()
+    transfer = Transfer(
+        store.sids.new(sids.INTERACTION_TRANSFER),
+        context.account_sid,
+        channel.interaction_sid,
+        channel.sid,
+        args.get("type", "warm"),
+        "active",
+        source,
+        args.get("target"),
+        now,
+        now,
+        store.next_seq(),
+    )
+    state.transfers.setdefault(channel.sid, {})[transfer.sid] = transfer
+    return (_one_transfer, transfer, channel)
 
 
 def _transfer(context: Context) -> tuple[InteractionsState, InteractionChannel, Transfer]:
@@ -277,20 +270,18 @@ def _transfer(context: Context) -> tuple[InteractionsState, InteractionChannel, 
 
 
 def _fetch_transfer(context: Context) -> Answer:
-    with context.store.lock:
-        _, channel, transfer = _transfer(context)
-        return (_one_transfer, transfer, channel)
+    _, channel, transfer = _transfer(context)
+    return (_one_transfer, transfer, channel)
 
 
 def _update_transfer(context: Context) -> Answer:
     store = context.store
-    with store.lock:
-        state, channel, transfer = _transfer(context)
-        status = context.args.get("status")
-        if status is not None and status != transfer.status:
-            transfer = transfer._replace(status=status, date_updated=store.clock.now())
-            state.transfers[channel.sid][transfer.sid] = transfer
-        return (_one_transfer, transfer, channel)
+    state, channel, transfer = _transfer(context)
+    status = context.args.get("status")
+    if status is not None and status != transfer.status:
+        transfer = transfer._replace(status=status, date_updated=store.clock.now())
+        state.transfers[channel.sid][transfer.sid] = transfer
+    return (_one_transfer, transfer, channel)
 
 
 OPERATIONS = (
