@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from ..chat.state import ATTRIBUTES_PARAM, derived_sid
 from ..core import errors, sids
@@ -24,6 +24,28 @@ from ..core.render import format_date
 from ..core.webhooks import Webhook
 from ..core.world import Store
 from ..flex import models as flex_models
+from . import events
+from .records import (
+    AddressConfiguration as AddressConfiguration,
+)
+from .records import (
+    Binding as Binding,
+)
+from .records import (
+    Conversation as Conversation,
+)
+from .records import (
+    ConversationMessage as ConversationMessage,
+)
+from .records import (
+    ConversationsState as ConversationsState,
+)
+from .records import (
+    ConversationWebhook as ConversationWebhook,
+)
+from .records import (
+    Participant as Participant,
+)
 
 DATE = format_date
 ATTRIBUTES = ATTRIBUTES_PARAM  # JSON text, or Chat's 50304 (the Conversations API answers it too)
@@ -52,121 +74,6 @@ class Scope(Protocol):
     def path(self) -> tuple[str, ...]: ...
 
     def send(self, webhooks: list[Webhook]) -> None: ...
-
-
-class Conversation(NamedTuple):
-    sid: str
-    account_sid: str
-    chat_service_sid: str
-    messaging_service_sid: str
-    friendly_name: str | None
-    unique_name: str | None
-    attributes: str
-    state: str
-    date_created: datetime
-    date_updated: datetime
-    seq: int
-    # The timers as set (durations), and when they fire (None: not set, or fired).
-    timer_inactive: timedelta | None = None
-    timer_closed: timedelta | None = None
-    date_inactive: datetime | None = None
-    date_closed: datetime | None = None
-    email: tuple[str, str | None] | None = None  # Bindings.Email: address, name
-
-
-class Binding(NamedTuple):
-    """A participant's messaging binding: an SMS or WhatsApp number (``address``) reached from
-    the ``proxy_address``; or, for a chat participant of a group, the ``projected_address``."""
-
-    type: str
-    address: str | None
-    proxy_address: str | None
-    projected_address: str | None
-
-
-class Participant(NamedTuple):
-    sid: str
-    account_sid: str
-    chat_service_sid: str
-    conversation_sid: str
-    identity: str | None
-    attributes: str
-    binding: Binding | None
-    role_sid: str
-    date_created: datetime
-    date_updated: datetime
-    last_read_message_index: int | None
-    last_read_timestamp: str | None
-    seq: int
-
-
-class ConversationMessage(NamedTuple):
-    """A message of a conversation, an immutable record (what ``fc.agent_reply`` gives for a
-    conversation)."""
-
-    sid: str
-    account_sid: str
-    chat_service_sid: str
-    conversation_sid: str
-    position: int  # the API's ``index``: 0, 1, ... in the conversation
-    author: str
-    body: str | None
-    attributes: str
-    participant_sid: str | None
-    date_created: datetime
-    date_updated: datetime
-    media_sid: str | None = None
-    content_sid: str | None = None
-
-
-class ConversationWebhook(NamedTuple):
-    sid: str
-    account_sid: str
-    chat_service_sid: str
-    conversation_sid: str
-    target: str
-    url: str | None
-    method: str | None
-    filters: tuple[str, ...]
-    triggers: tuple[str, ...]
-    flow_sid: str | None
-    replay_after: int | None
-    date_created: datetime
-    date_updated: datetime
-    seq: int
-
-
-class AddressConfiguration(NamedTuple):
-    sid: str
-    account_sid: str
-    type: str
-    address: str
-    friendly_name: str | None
-    auto_creation: dict[str, Any]  # as rendered; replaced, never changed in place
-    address_country: str | None
-    date_created: datetime
-    date_updated: datetime
-    seq: int
-
-
-class ConversationsState:
-    """One account's conversations, in every service (each record names its own)."""
-
-    def __init__(self) -> None:
-        self.conversations: dict[str, Conversation] = {}  # by SID, in creation order
-        self.participants: dict[str, dict[str, Participant]] = {}  # by conversation SID
-        self.messages: dict[str, dict[str, ConversationMessage]] = {}  # by conversation, index
-        self.next_index: dict[str, int] = {}
-        self.webhooks: dict[str, dict[str, ConversationWebhook]] = {}
-        self.addresses: dict[str, AddressConfiguration] = {}
-        self.timed: set[str] = set()  # conversations with a timer yet to fire
-
-    def forget(self, conversation_sid: str) -> None:
-        """Drop a deleted conversation and everything under it."""
-        del self.conversations[conversation_sid]
-        for kept in (self.participants, self.messages, self.next_index, self.webhooks):
-            kept.pop(conversation_sid, None)
-        self.timed.discard(conversation_sid)
 
 
 # --- the account's services --------------------------------------------------------------------
@@ -205,8 +112,6 @@ def of(context: Scope) -> ConversationsState:
 def sweep(store: Store, state: ConversationsState) -> list[Webhook]:
     """Fire every timer that is due on the store's clock: a conversation goes ``inactive``, or
     ``closed``; what hears ``onConversationStateUpdated`` is told (``Reason=TIMER``)."""
-    from . import events
-
     now = store.clock.now()
     sent: list[Webhook] = []
     for sid in sorted(state.timed, key=lambda sid: state.conversations[sid].seq):
