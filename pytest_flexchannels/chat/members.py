@@ -55,7 +55,7 @@ def _found(context: Context, members: dict[str, Member]) -> Member:
     key = context.sid
     member = members.get(key) or next((m for m in members.values() if m.identity == key), None)
     if member is None:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return member
 
 

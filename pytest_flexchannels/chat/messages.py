@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..core import sids
+from ..core import errors, sids
 from ..core.order import Order
 from ..core.paging import PageSpec, window_of
 from ..core.registry import Operation, Param, one_of
@@ -114,7 +114,7 @@ def _create(context: Context) -> Answer:
 def _found(context: Context, chat: ChatState, channel_sid: str) -> ChatMessage:
     message = chat.message_sids.get(context.sid)
     if message is None or message.channel_sid != channel_sid:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return message
 
 

@@ -263,15 +263,10 @@ def _flex_webhook(state: ChatState, row: ChannelRow, flow: FlexFlow) -> None:
     state.webhooks.setdefault(row[0], {})[webhook.sid] = webhook
 
 
-def missing(context: Scope) -> errors.FlexApiError:
-    """The 404 of the request's own path, as Twilio words it (without the version)."""
-    return errors.not_found(context.resource.removeprefix("/v2"))
-
-
 def service(context: Scope, state: ChatState, sid: str) -> Service:
     found = state.services.get(sid)
     if found is None:
-        raise missing(context)
+        raise errors.missing(context.resource)
     return found
 
 
@@ -321,7 +316,7 @@ def channel(context: Scope, state: ChatState, service_sid: str, key: str) -> Cha
     for candidate in channels_of(context, state, service_sid):
         if candidate.unique_name == key:
             return candidate
-    raise missing(context)
+    raise errors.missing(context.resource)
 
 
 def channel_sid(context: Scope, state: ChatState, service_sid: str, key: str) -> str:

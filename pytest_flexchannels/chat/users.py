@@ -75,7 +75,7 @@ def _found(context: Context, users: dict[str, User]) -> User:
     key = context.sid
     user = users.get(key) or next((u for u in users.values() if u.sid == key), None)
     if user is None:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return user
 
 

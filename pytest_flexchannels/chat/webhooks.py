@@ -157,7 +157,7 @@ def _create(context: Context) -> Answer:
 def _found(context: Context, webhooks: dict[str, Webhook]) -> Webhook:
     webhook = webhooks.get(context.sid)
     if webhook is None:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return webhook
 
 

@@ -83,7 +83,7 @@ def find(context: Any, chat: ConversationsState, key: str) -> AddressConfigurati
         (a for a in chat.addresses.values() if a.address == key), None
     )
     if found is None:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return found
 
 

@@ -132,7 +132,7 @@ def _found(context: Context) -> tuple[ConversationsState, Conversation, Conversa
     chat, conversation, path = _conversation(context)
     message = chat.messages.get(conversation.sid, {}).get(path[1])
     if message is None:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return chat, conversation, message
 
 

@@ -145,7 +145,7 @@ def find(context: Any, chat: ConversationsState, conversation_sid: str, key: str
     members = chat.participants.get(conversation_sid, {})
     found = members.get(key) or next((p for p in members.values() if p.identity == key), None)
     if found is None:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return found
 
 

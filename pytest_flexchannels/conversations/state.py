@@ -165,11 +165,6 @@ def keep(state: ConversationsState, conversation: Conversation) -> None:
 # --- a request's scope -------------------------------------------------------------------------
 
 
-def missing(context: Scope) -> errors.FlexApiError:
-    """The 404 of the request's own path, as Twilio words it (without the version)."""
-    return errors.not_found(context.resource.removeprefix("/v1"))
-
-
 def scoped(resource: str) -> bool:
     """Whether a path names its service (``/v1/Services/{ChatServiceSid}/Conversations/...``)."""
     return resource.startswith("/v1/Services/")
@@ -184,7 +179,7 @@ def scope(context: Scope) -> tuple[ConversationsState, str, tuple[str, ...]]:
     if not scoped(context.resource):
         return found, default_service(store, account_sid), path
     if path[0] not in services(store, account_sid):
-        raise missing(context)
+        raise errors.missing(context.resource)
     return found, path[0], path[1:]
 
 
@@ -198,7 +193,7 @@ def conversation(
             (c for c in state.conversations.values() if key and c.unique_name == key), None
         )
     if found is None or found.chat_service_sid != service_sid:
-        raise missing(context)
+        raise errors.missing(context.resource)
     return found
 
 

@@ -142,7 +142,7 @@ def _found(
     webhooks = _webhooks(context)[2]
     webhook = webhooks.get(context.sid)
     if webhook is None:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return webhooks, webhook
 
 

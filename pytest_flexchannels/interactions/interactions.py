@@ -449,7 +449,7 @@ def _create(context: Context) -> Answer:
 def interaction(context: Any, state: InteractionsState, sid: str) -> Interaction:
     found = state.interactions.get(sid)
     if found is None:
-        raise errors.not_found(context.resource.removeprefix("/v1"))
+        raise errors.missing(context.resource)
     return found
 
 
@@ -494,7 +494,7 @@ def channel_of(
     """An interaction's channel (unsettled), or the 404 of the request's path."""
     found = state.channels.get(sid)
     if found is None or found.interaction_sid != interaction_sid:
-        raise errors.not_found(context.resource.removeprefix("/v1"))
+        raise errors.missing(context.resource)
     return found
 
 

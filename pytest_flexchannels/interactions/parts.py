@@ -134,7 +134,7 @@ def _update_participant(context: Context) -> Answer:
     participants = state.participants.get(channel.sid, {})
     found = participants.get(context.sid)
     if found is None:
-        raise errors.not_found(context.resource.removeprefix("/v1"))
+        raise errors.missing(context.resource)
     status = context.args["status"]
     if status == "closed" and found.member_sid is not None:
         # The agent's task completes: Flex takes the agent out of the conversation.
@@ -265,7 +265,7 @@ def _transfer(context: Context) -> tuple[InteractionsState, InteractionChannel, 
     state, channel = _channel(context)
     found = state.transfers.get(channel.sid, {}).get(context.sid)
     if found is None:
-        raise errors.not_found(context.resource.removeprefix("/v1"))
+        raise errors.missing(context.resource)
     return state, channel, found
 
 
