@@ -12,7 +12,8 @@ from ..core.paging import PageSpec, window_of
 from ..core.registry import Operation, Param, boolean, integer, one_of, sid, url
 from . import state
 from .events import EVENTS
-from .state import DATE, DOMAIN, AddressConfiguration, ConversationsState
+from .records import AddressConfiguration
+from .state import DATE, DOMAIN
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -77,16 +78,6 @@ def _auto_creation(
     return auto
 
 
-def find(context: Any, chat: ConversationsState, key: str) -> AddressConfiguration:
-    """A configuration by SID or address, or the 404 of the request's path."""
-    found = chat.addresses.get(key) or next(
-        (a for a in chat.addresses.values() if a.address == key), None
-    )
-    if found is None:
-        raise errors.missing(context.resource)
-    return found
-
-
 def _create(context: Context) -> Answer:
     store, args = context.store, context.args
     chat = state.of(context)
@@ -113,7 +104,7 @@ def _create(context: Context) -> Answer:
 
 
 def _fetch(context: Context) -> Answer:
-    return (_one, find(context, state.of(context), context.sid))
+    return (_one, state.find_address(context, state.of(context), context.sid))
 
 
 def _seq(address: AddressConfiguration) -> int:
@@ -140,7 +131,7 @@ def _list(context: Context) -> Answer:
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
     chat = state.of(context)
-    address = find(context, chat, context.sid)
+    address = state.find_address(context, chat, context.sid)
     services = state.services(store, context.account_sid)
     address = address._replace(
         friendly_name=args.get("friendly_name", address.friendly_name),
@@ -153,7 +144,7 @@ def _update(context: Context) -> Answer:
 
 def _delete(context: Context) -> None:
     chat = state.of(context)
-    del chat.addresses[find(context, chat, context.sid).sid]
+    del chat.addresses[state.find_address(context, chat, context.sid).sid]
 
 
 def _event(wire: str, raw: Any) -> str:

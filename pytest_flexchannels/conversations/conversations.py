@@ -5,18 +5,16 @@ unique name), list (``State``), update (names, attributes, ``State``, ``Timers.*
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..core import errors, sids
-from ..core.clock import later
+from ..core import sids
 from ..core.paging import PageSpec, window_of
 from ..core.registry import Param, date_time, one_of, sid
 from . import events, state
-from .state import ATTRIBUTES, DATE, Conversation, ConversationsState, duration
+from .records import Conversation
+from .state import ATTRIBUTES, DATE, duration
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from ..core.context import Answer, Context
     from ..core.paging import View
 
@@ -66,60 +64,9 @@ def _one(view: View, conversation: Conversation) -> str:
     return _json(conversation, view.root, view.resource)
 
 
-def _unique(chat: ConversationsState, service_sid: str, name: Any, sid: str) -> None:
-    if name is not None and any(
-        other.unique_name == name and other.chat_service_sid == service_sid and other.sid != sid
-        for other in chat.conversations.values()
-    ):
-        raise errors.conversation_unique_name_taken()
-
-
-def _timed(conversation: Conversation, args: dict[str, Any], now: datetime) -> Conversation:
-    """``conversation`` with the timers a request sets (``PT0S``: off), counted from ``now``
-    (saturated at the clock's end: see ``clock.later``)."""
-    changes: dict[str, Any] = {}
-    if "timer_inactive" in args:
-        timer = changes["timer_inactive"] = args["timer_inactive"]
-        if conversation.state == "active":
-            changes["date_inactive"] = None if timer is None else later(now, timer)
-    if "timer_closed" in args:
-        timer = changes["timer_closed"] = args["timer_closed"]
-        changes["date_closed"] = None if timer is None else later(now, timer)
-    return conversation._replace(**changes) if changes else conversation
-
-
-def create(
-    context: Any, chat: ConversationsState, service_sid: str, args: dict[str, Any]
-) -> Conversation:
-    """A new conversation in the service (the API's create, an interaction's, a web chat's)."""
-    store = context.store
-    if args.get("state") == "closed":
-        raise errors.conversation_created_closed()
-    _unique(chat, service_sid, args.get("unique_name"), "")
-    now = store.clock.now()
-    email = args.get("email_address")
-    conversation = Conversation(
-        store.sids.new(sids.CHANNEL),
-        context.account_sid,
-        service_sid,
-        args.get("messaging_service_sid") or state.messaging_service(context.account_sid),
-        args.get("friendly_name"),
-        args.get("unique_name"),
-        args.get("attributes", "{}"),
-        args.get("state", "active"),
-        args.get("date_created", now),
-        args.get("date_updated", args.get("date_created", now)),
-        store.next_seq(),
-        email=None if email is None else (email, args.get("email_name")),
-    )
-    conversation = _timed(conversation, args, now)
-    state.keep(chat, conversation)
-    return conversation
-
-
 def _create(context: Context) -> Answer:
     chat, service_sid, _ = state.scope(context)
-    conversation = create(context, chat, service_sid, context.args)
+    conversation = state.create_conversation(context, chat, service_sid, context.args)
     return (_one, conversation)
 
 
@@ -158,45 +105,10 @@ def _list(context: Context) -> Answer:
     return context.page(spec, fetch)
 
 
-_NAMES = ("friendly_name", "unique_name", "attributes", "messaging_service_sid")
-
-
-def update(
-    context: Any, chat: ConversationsState, conversation: Conversation, args: dict[str, Any]
-) -> tuple[Conversation, list[Any]]:
-    """``conversation`` as ``args`` change it (names, state, timers), and the webhooks that
-    hear it: ``onConversationUpdated``, and ``onConversationStateUpdated`` for a new state."""
-    now = context.store.clock.now()
-    wanted = args.get("state")
-    if conversation.state == "closed" and args:
-        raise errors.conversation_closed()
-    _unique(chat, conversation.chat_service_sid, args.get("unique_name"), conversation.sid)
-    before = conversation
-    changes = {name: args[name] for name in _NAMES if name in args}
-    if "email_address" in args:
-        changes["email"] = (args["email_address"], args.get("email_name"))
-    changed = conversation._replace(
-        **changes,
-        date_updated=args.get("date_updated", now),
-        date_created=args.get("date_created", conversation.date_created),
-    )
-    changed = _timed(changed, args, now)
-    state.keep(chat, changed)
-    if wanted is not None and wanted != before.state:
-        changed = state.set_state(chat, changed, wanted, changed.date_updated)
-    sent = []
-    if context.webhooks_enabled:
-        params = events.conversation(changed)
-        sent += events.fire(chat, changed.sid, "onConversationUpdated", params, "API")
-        if changed.state != before.state:
-            sent += events.state_updated(chat, before, changed, "API")
-    return changed, sent
-
-
 def _update(context: Context) -> Answer:
     chat, service_sid, path = state.scope(context)
     conversation = state.conversation(context, chat, service_sid, path[0])
-    conversation, sent = update(context, chat, conversation, context.args)
+    conversation, sent = state.update_conversation(context, chat, conversation, context.args)
     context.send(sent)
     return (_one, conversation)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ..core import errors, sids
+from ..core import errors
 from ..core.paging import PageSpec, window_of
 from ..core.registry import Param, date_time, one_of, sid
-from ..core.webhooks import Webhook
 from . import events, state
-from .state import ATTRIBUTES, DATE, Conversation, ConversationMessage, ConversationsState
+from .records import Conversation, ConversationMessage, ConversationsState
+from .state import ATTRIBUTES, DATE
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -56,64 +56,6 @@ def _one(view: View, message: ConversationMessage) -> str:
     return _json(message, view.root, view.resource)
 
 
-def post(
-    context: Any,
-    chat: ConversationsState,
-    conversation: Conversation,
-    args: dict[str, Any],
-    source: str,
-    identity: str | None = None,
-    enabled: bool = True,
-) -> tuple[ConversationMessage, list[Webhook]]:
-    """A new message in ``conversation`` (the API's create and the simulated agent's reply),
-    and the webhooks that hear it (when ``enabled``): ``onMessageAdded``, after
-    ``onConversationStateUpdated`` for an inactive conversation it brings back."""
-    body = args.get("body")
-    if body is None and args.get("media_sid") is None and args.get("content_sid") is None:
-        raise errors.message_body_missing()
-    if conversation.state == "closed":
-        raise errors.conversation_closed()
-    store = context.store
-    now = store.clock.now()
-    sent: list[Webhook] = []
-    if conversation.state == "inactive":
-        before = conversation
-        conversation = state.set_state(chat, conversation, "active", now)
-        if enabled:
-            sent += events.state_updated(chat, before, conversation, "EVENT")
-    elif conversation.timer_inactive or conversation.timer_closed:  # activity restarts them
-        conversation = state.restarted(conversation, now)
-        state.keep(chat, conversation)
-    author = args.get("author", "system")
-    participant = next(
-        (p for p in chat.participants.get(conversation.sid, {}).values() if p.identity == author),
-        None,
-    )
-    index = chat.next_index.get(conversation.sid, 0)
-    chat.next_index[conversation.sid] = index + 1
-    created = args.get("date_created", now)
-    message = ConversationMessage(
-        store.sids.new(sids.MESSAGE),
-        context.account_sid,
-        conversation.chat_service_sid,
-        conversation.sid,
-        index,
-        author,
-        body,
-        args.get("attributes", "{}"),
-        None if participant is None else participant.sid,
-        created,
-        args.get("date_updated", created),
-        args.get("media_sid"),
-        args.get("content_sid"),
-    )
-    chat.messages.setdefault(conversation.sid, {})[message.sid] = message
-    if enabled:
-        params = events.message(message, conversation.messaging_service_sid)
-        sent += events.fire(chat, conversation.sid, "onMessageAdded", params, source, identity)
-    return message, sent
-
-
 def _conversation(context: Context) -> tuple[ConversationsState, Conversation, tuple[str, ...]]:
     chat, service_sid, path = state.scope(context)
     return chat, state.conversation(context, chat, service_sid, path[0]), path
@@ -121,7 +63,7 @@ def _conversation(context: Context) -> tuple[ConversationsState, Conversation, t
 
 def _create(context: Context) -> Answer:
     chat, conversation, _ = _conversation(context)
-    message, sent = post(
+    message, sent = state.post_message(
         context, chat, conversation, context.args, "API", enabled=context.webhooks_enabled
     )
     context.send(sent)

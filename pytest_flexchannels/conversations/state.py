@@ -16,7 +16,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ..chat.state import ATTRIBUTES_PARAM, derived_sid
+from ..chat.state import ATTRIBUTES_PARAM, derived_sid, role
 from ..core import errors, sids
 from ..core.clock import later
 from ..core.registry import Domain, Operation, Param
@@ -26,25 +26,13 @@ from ..core.world import Store
 from ..flex import models as flex_models
 from . import events
 from .records import (
-    AddressConfiguration as AddressConfiguration,
-)
-from .records import (
-    Binding as Binding,
-)
-from .records import (
-    Conversation as Conversation,
-)
-from .records import (
-    ConversationMessage as ConversationMessage,
-)
-from .records import (
-    ConversationsState as ConversationsState,
-)
-from .records import (
-    ConversationWebhook as ConversationWebhook,
-)
-from .records import (
-    Participant as Participant,
+    AddressConfiguration,
+    Binding,
+    Conversation,
+    ConversationMessage,
+    ConversationsState,
+    ConversationWebhook,
+    Participant,
 )
 
 DATE = format_date
@@ -282,3 +270,324 @@ def declare(
             **settings,
         ),
     )
+
+
+_CHANNELS = {"whatsapp": "whatsapp", "messenger": "messenger", "gbm": "gbm"}
+
+
+def _binding(args: dict[str, Any]) -> Binding | None:
+    """The messaging binding a create asks for, checked with its identity: an address with its
+    proxy address and no identity (SMS, WhatsApp); or an identity, with a projected address
+    for a chat participant of a group."""
+    identity, address = args.get("identity"), args.get("address")
+    proxy, projected = args.get("proxy_address"), args.get("projected_address")
+    if address is not None or proxy is not None:
+        if identity is not None:
+            raise errors.participant_identity_with_binding()
+        if address is None:
+            raise errors.participant_address_missing()
+        if proxy is None:
+            raise errors.participant_proxy_missing()
+        if address == proxy:
+            raise errors.participant_address_is_proxy()
+        channel = address.partition(":")[0] if ":" in address else "sms"
+        return Binding(_CHANNELS.get(channel, "sms"), address, proxy, None)
+    if identity is None:
+        raise errors.participant_identity_missing()
+    return None if projected is None else Binding("sms", None, None, projected)
+
+
+def add_participant(
+    context: Any,
+    chat: ConversationsState,
+    conversation: Conversation,
+    args: dict[str, Any],
+) -> Participant:
+    """A new participant of ``conversation`` (the API's create, an interaction's, a web
+    chat's, the simulated agent's joining)."""
+    identity, binding = args.get("identity"), _binding(args)
+    if conversation.state == "closed":
+        raise errors.conversation_closed()
+    members = chat.participants.setdefault(conversation.sid, {})
+    for other in members.values():
+        if identity is not None and other.identity == identity:
+            raise errors.participant_exists(identity)
+        if (
+            binding is not None
+            and binding.address is not None
+            and other.binding is not None
+            and (other.binding.address, other.binding.proxy_address)
+            == (binding.address, binding.proxy_address)
+        ):
+            raise errors.participant_binding_exists(conversation.sid)
+    store = context.store
+    now = store.clock.now()
+    created = args.get("date_created", now)
+    participant = Participant(
+        store.sids.new(sids.MEMBER),
+        context.account_sid,
+        conversation.chat_service_sid,
+        conversation.sid,
+        identity,
+        args.get("attributes", "{}"),
+        binding,
+        args.get("role_sid") or role(conversation.chat_service_sid, "channel user"),
+        created,
+        args.get("date_updated", created),
+        None,
+        None,
+        store.next_seq(),
+    )
+    members[participant.sid] = participant
+    return participant
+
+
+def find_participant(
+    context: Any, chat: ConversationsState, conversation_sid: str, key: str
+) -> Participant:
+    """A participant by SID or identity, or the 404 of the request's path."""
+    members = chat.participants.get(conversation_sid, {})
+    found = members.get(key) or next((p for p in members.values() if p.identity == key), None)
+    if found is None:
+        raise errors.missing(context.resource)
+    return found
+
+
+def remove_participant(
+    context: Any, chat: ConversationsState, participant: Participant
+) -> dict[str, str]:
+    """Take ``participant`` out of its conversation: the parameters its removal's webhooks
+    carry."""
+    del chat.participants[participant.conversation_sid][participant.sid]
+    params = events.participant(participant)
+    params["DateRemoved"] = DATE(context.store.clock.now())
+    return params
+
+
+def _unique_name(chat: ConversationsState, service_sid: str, name: Any, sid: str) -> None:
+    if name is not None and any(
+        other.unique_name == name and other.chat_service_sid == service_sid and other.sid != sid
+        for other in chat.conversations.values()
+    ):
+        raise errors.conversation_unique_name_taken()
+
+
+def _timed(conversation: Conversation, args: dict[str, Any], now: datetime) -> Conversation:
+    """``conversation`` with the timers a request sets (``PT0S``: off), counted from ``now``
+    (saturated at the clock's end: see ``clock.later``)."""
+    changes: dict[str, Any] = {}
+    if "timer_inactive" in args:
+        timer = changes["timer_inactive"] = args["timer_inactive"]
+        if conversation.state == "active":
+            changes["date_inactive"] = None if timer is None else later(now, timer)
+    if "timer_closed" in args:
+        timer = changes["timer_closed"] = args["timer_closed"]
+        changes["date_closed"] = None if timer is None else later(now, timer)
+    return conversation._replace(**changes) if changes else conversation
+
+
+def create_conversation(
+    context: Any, chat: ConversationsState, service_sid: str, args: dict[str, Any]
+) -> Conversation:
+    """A new conversation in the service (the API's create, an interaction's, a web chat's)."""
+    store = context.store
+    if args.get("state") == "closed":
+        raise errors.conversation_created_closed()
+    _unique_name(chat, service_sid, args.get("unique_name"), "")
+    now = store.clock.now()
+    email = args.get("email_address")
+    conversation = Conversation(
+        store.sids.new(sids.CHANNEL),
+        context.account_sid,
+        service_sid,
+        args.get("messaging_service_sid") or messaging_service(context.account_sid),
+        args.get("friendly_name"),
+        args.get("unique_name"),
+        args.get("attributes", "{}"),
+        args.get("state", "active"),
+        args.get("date_created", now),
+        args.get("date_updated", args.get("date_created", now)),
+        store.next_seq(),
+        email=None if email is None else (email, args.get("email_name")),
+    )
+    conversation = _timed(conversation, args, now)
+    keep(chat, conversation)
+    return conversation
+
+
+_NAMES = ("friendly_name", "unique_name", "attributes", "messaging_service_sid")
+
+
+def update_conversation(
+    context: Any, chat: ConversationsState, conversation: Conversation, args: dict[str, Any]
+) -> tuple[Conversation, list[Any]]:
+    """``conversation`` as ``args`` change it (names, state, timers), and the webhooks that
+    hear it: ``onConversationUpdated``, and ``onConversationStateUpdated`` for a new"""
+    now = context.store.clock.now()
+    wanted = args.get("state")
+    if conversation.state == "closed" and args:
+        raise errors.conversation_closed()
+    _unique_name(chat, conversation.chat_service_sid, args.get("unique_name"), conversation.sid)
+    before = conversation
+    changes = {name: args[name] for name in _NAMES if name in args}
+    if "email_address" in args:
+        changes["email"] = (args["email_address"], args.get("email_name"))
+    changed = conversation._replace(
+        **changes,
+        date_updated=args.get("date_updated", now),
+        date_created=args.get("date_created", conversation.date_created),
+    )
+    changed = _timed(changed, args, now)
+    keep(chat, changed)
+    if wanted is not None and wanted != before.state:
+        changed = set_state(chat, changed, wanted, changed.date_updated)
+    sent = []
+    if context.webhooks_enabled:
+        params = events.conversation(changed)
+        sent += events.fire(chat, changed.sid, "onConversationUpdated", params, "API")
+        if changed.state != before.state:
+            sent += events.state_updated(chat, before, changed, "API")
+    return changed, sent
+
+
+LIMIT = 5
+
+
+def draft_webhook(context: Any, conversation: Conversation, target: str) -> ConversationWebhook:
+    """A webhook of ``conversation`` not yet added (no SID), configured by what follows."""
+    now = context.store.clock.now()
+    method = None if target == "studio" else "post"
+    return ConversationWebhook(
+        "",
+        context.account_sid,
+        conversation.chat_service_sid,
+        conversation.sid,
+        target,
+        None,
+        method,
+        (),
+        (),
+        None,
+        None,
+        now,
+        now,
+        0,
+    )
+
+
+def add_webhook(
+    context: Any, chat: ConversationsState, webhook: ConversationWebhook
+) -> ConversationWebhook:
+    """``webhook`` (a configured draft_webhook) added to its conversation, five at most."""
+    webhooks = chat.webhooks.setdefault(webhook.conversation_sid, {})
+    if len(webhooks) >= LIMIT:
+        raise errors.too_many_conversation_webhooks()
+    store = context.store
+    webhook = webhook._replace(sid=store.sids.new(sids.WEBHOOK), seq=store.next_seq())
+    webhooks[webhook.sid] = webhook
+    return webhook
+
+
+def post_message(
+    context: Any,
+    chat: ConversationsState,
+    conversation: Conversation,
+    args: dict[str, Any],
+    source: str,
+    identity: str | None = None,
+    enabled: bool = True,
+) -> tuple[ConversationMessage, list[Webhook]]:
+    """A new message in ``conversation`` (the API's create and the simulated agent's reply),
+    and the webhooks that hear it (when ``enabled``): ``onMessageAdded``, after
+    ``onConversationStateUpdated`` for an inactive conversation it brings back."""
+    body = args.get("body")
+    if body is None and args.get("media_sid") is None and args.get("content_sid") is None:
+        raise errors.message_body_missing()
+    if conversation.state == "closed":
+        raise errors.conversation_closed()
+    store = context.store
+    now = store.clock.now()
+    sent: list[Webhook] = []
+    if conversation.state == "inactive":
+        before = conversation
+        conversation = set_state(chat, conversation, "active", now)
+        if enabled:
+            sent += events.state_updated(chat, before, conversation, "EVENT")
+    elif conversation.timer_inactive or conversation.timer_closed:  # activity restarts them
+        conversation = restarted(conversation, now)
+        keep(chat, conversation)
+    author = args.get("author", "system")
+    participant = next(
+        (p for p in chat.participants.get(conversation.sid, {}).values() if p.identity == author),
+        None,
+    )
+    index = chat.next_index.get(conversation.sid, 0)
+    chat.next_index[conversation.sid] = index + 1
+    created = args.get("date_created", now)
+    message = ConversationMessage(
+        store.sids.new(sids.MESSAGE),
+        context.account_sid,
+        conversation.chat_service_sid,
+        conversation.sid,
+        index,
+        author,
+        body,
+        args.get("attributes", "{}"),
+        None if participant is None else participant.sid,
+        created,
+        args.get("date_updated", created),
+        args.get("media_sid"),
+        args.get("content_sid"),
+    )
+    chat.messages.setdefault(conversation.sid, {})[message.sid] = message
+    if enabled:
+        params = events.message(message, conversation.messaging_service_sid)
+        sent += events.fire(chat, conversation.sid, "onMessageAdded", params, source, identity)
+    return message, sent
+
+
+def find_address(context: Any, chat: ConversationsState, key: str) -> AddressConfiguration:
+    """A configuration by SID or address, or the 404 of the request's path."""
+    found = chat.addresses.get(key) or next(
+        (a for a in chat.addresses.values() if a.address == key), None
+    )
+    if found is None:
+        raise errors.missing(context.resource)
+    return found
+
+
+AGENT_ATTRIBUTES = '{"member_type": "agent"}'
+
+
+class Acting:
+    """The scope the agent acts in: the account, the conversation's path (what an error
+    names), and the webhooks its actions fire, kept until they are sent."""
+
+    webhooks_enabled = True
+
+    def __init__(self, store: Store, account_sid: str, conversation_sid: str) -> None:
+        self.store = store
+        self.account_sid = account_sid
+        self.resource = f"{ROOT}/{conversation_sid}"
+        self.path = (conversation_sid,)
+        self.sent: list[Webhook] = []
+
+    def send(self, webhooks: list[Webhook]) -> None:
+        self.sent += webhooks
+
+
+def end_chat(acting: Acting, chat: ConversationsState, conversation: Conversation) -> Conversation:
+    """The agent ends the chat: each agent leaves (``onParticipantRemoved``) and the
+    conversation closes (``onConversationStateUpdated``), as Flex wraps an interaction up."""
+    for member in list(chat.participants.get(conversation.sid, {}).values()):
+        if member.attributes == AGENT_ATTRIBUTES:
+            params = remove_participant(acting, chat, member)
+            identity = member.identity
+            acting.send(
+                events.fire(chat, conversation.sid, "onParticipantRemoved", params, "SDK", identity)
+            )
+    if conversation.state == "closed":
+        return conversation
+    closed = set_state(chat, conversation, "closed", acting.store.clock.now())
+    acting.send(events.state_updated(chat, conversation, closed, "API"))
+    return closed

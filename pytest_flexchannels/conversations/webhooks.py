@@ -15,14 +15,14 @@ from ..core.registry import Param, integer, url
 from ..core.webhooks import shown
 from . import state
 from .events import EVENTS
-from .state import DATE, Conversation, ConversationsState, ConversationWebhook
+from .records import Conversation, ConversationsState, ConversationWebhook
+from .state import DATE
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
     from ..core.paging import View
 
 LIST_KEY = "webhooks"
-LIMIT = 5
 TRIGGERS = 5  # keywords a trigger webhook takes
 
 
@@ -92,48 +92,13 @@ def _configured(context: Context, webhook: ConversationWebhook) -> ConversationW
     return webhook
 
 
-def draft(context: Any, conversation: Conversation, target: str) -> ConversationWebhook:
-    """A webhook of ``conversation`` not yet added (no SID), configured by what follows."""
-    now = context.store.clock.now()
-    method = None if target == "studio" else "post"
-    return ConversationWebhook(
-        "",
-        context.account_sid,
-        conversation.chat_service_sid,
-        conversation.sid,
-        target,
-        None,
-        method,
-        (),
-        (),
-        None,
-        None,
-        now,
-        now,
-        0,
-    )
-
-
-def add(
-    context: Any, chat: ConversationsState, webhook: ConversationWebhook
-) -> ConversationWebhook:
-    """``webhook`` (a configured draft) added to its conversation, five at most."""
-    webhooks = chat.webhooks.setdefault(webhook.conversation_sid, {})
-    if len(webhooks) >= LIMIT:
-        raise errors.too_many_conversation_webhooks()
-    store = context.store
-    webhook = webhook._replace(sid=store.sids.new(sids.WEBHOOK), seq=store.next_seq())
-    webhooks[webhook.sid] = webhook
-    return webhook
-
-
 def _create(context: Context) -> Answer:
     target = context.args.get("target")
     if target is None:
         raise errors.conversation_webhook_target_missing()
     chat, conversation, _ = _webhooks(context)
-    webhook = _configured(context, draft(context, conversation, target))
-    return (_one, add(context, chat, webhook))
+    webhook = _configured(context, state.draft_webhook(context, conversation, target))
+    return (_one, state.add_webhook(context, chat, webhook))
 
 
 def _found(

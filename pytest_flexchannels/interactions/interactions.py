@@ -18,10 +18,7 @@ from collections import deque
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..conversations import agent as conversation_agent
 from ..conversations import state as conversations
-from ..conversations.conversations import create as create_conversation
-from ..conversations.participants import add as add_participant
 from ..core import errors, sids, surrogates
 from ..core.clock import later
 from ..core.paging import PageSpec, window_of
@@ -375,9 +372,9 @@ def _create(context: Context) -> Answer:
             raise errors.channel_for_closed_conversation()
     else:
         service = conversations.default_service(store, context.account_sid)
-        made = create_conversation(context, chat, service, {})
+        made = conversations.create_conversation(context, chat, service, {})
         for member in members:
-            add_participant(context, chat, made, member)
+            conversations.add_participant(context, chat, made, member)
         conversation_sid = made.sid
     if failure is None:
         failure = lifecycle.next_failure()
@@ -429,7 +426,7 @@ def _create(context: Context) -> Answer:
     members_of = state.participants[channel_sid] = {}
     if failure is None and conversation_sid is not None:
         for joined_member in chat.participants.get(conversation_sid, {}).values():
-            if joined_member.attributes == conversation_agent.AGENT_ATTRIBUTES:
+            if joined_member.attributes == conversations.AGENT_ATTRIBUTES:
                 continue
             joined = InteractionParticipant(
                 store.sids.new(sids.INTERACTION_PARTICIPANT),
@@ -551,8 +548,8 @@ def close(
     chat = conversations.of(context)
     conversation = chat.conversations.get(channel.conversation_sid or "")
     if conversation is not None and status == "closed":
-        acting = conversation_agent.Acting(store, context.account_sid, conversation.sid)
-        conversation_agent.end(acting, chat, conversation)
+        acting = conversations.Acting(store, context.account_sid, conversation.sid)
+        conversations.end_chat(acting, chat, conversation)
         context.send(acting.sent)
     return channel
 

@@ -7,10 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..chat.state import derived_sid
-from ..conversations import agent as conversation_agent
 from ..conversations import state as conversations
-from ..conversations.participants import add as add_participant
-from ..conversations.participants import remove as remove_participant
 from ..core import errors, sids
 from ..core.paging import PageSpec, window_of
 from ..core.registry import Operation, Param, one_of
@@ -90,9 +87,9 @@ def _create_participant(context: Context) -> Answer:
     conversation = chat.conversations.get(channel.conversation_sid or "")
     if joining is not None and conversation is not None:
         if kind in ("agent", "supervisor"):
-            joining["attributes"] = conversation_agent.AGENT_ATTRIBUTES
+            joining["attributes"] = conversations.AGENT_ATTRIBUTES
         try:
-            member_sid = add_participant(context, chat, conversation, joining).sid
+            member_sid = conversations.add_participant(context, chat, conversation, joining).sid
         except errors.FlexApiError:
             raise errors.participant_request_invalid() from None
     routing = args.get("routing_properties")
@@ -141,7 +138,7 @@ def _update_participant(context: Context) -> Answer:
         chat = conversations.of(context)
         member = chat.participants.get(channel.conversation_sid or "", {}).get(found.member_sid)
         if member is not None:
-            remove_participant(context, chat, member)
+            conversations.remove_participant(context, chat, member)
     found = participants[found.sid] = found._replace(status=status)
     return (_one_participant, found)
 

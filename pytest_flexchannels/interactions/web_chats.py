@@ -12,10 +12,6 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ..conversations import state as conversations
-from ..conversations import webhooks as conversation_webhooks
-from ..conversations.addresses import find as find_address
-from ..conversations.conversations import create as create_conversation
-from ..conversations.participants import add as add_participant
 from ..core import errors, surrogates
 from ..core.registry import Operation, Param
 
@@ -32,7 +28,7 @@ def _create(context: Context) -> Answer:
     store, args = context.store, context.args
     chat = conversations.of(context)
     try:
-        address = find_address(context, chat, args["address_sid"])
+        address = conversations.find_address(context, chat, args["address_sid"])
     except errors.FlexApiError:
         raise errors.address_configuration_missing() from None
     auto = address.auto_creation
@@ -48,7 +44,7 @@ def _create(context: Context) -> Answer:
     service = auto.get("conversation_service_sid") or conversations.default_service(
         store, context.account_sid
     )
-    conversation = create_conversation(
+    conversation = conversations.create_conversation(
         context,
         chat,
         service,
@@ -62,7 +58,9 @@ def _create(context: Context) -> Answer:
     )
     friendly = args.get("customer_friendly_name")
     attributes = json.dumps({} if friendly is None else {"friendly_name": friendly})
-    add_participant(context, chat, conversation, {"identity": identity, "attributes": attributes})
+    conversations.add_participant(
+        context, chat, conversation, {"identity": identity, "attributes": attributes}
+    )
     kind = auto.get("type")
     hook: dict[str, Any] | None = None
     if kind == "webhook" and auto.get("webhook_url"):
@@ -75,8 +73,8 @@ def _create(context: Context) -> Answer:
         hook = {"flow_sid": auto["studio_flow_sid"]}
     if hook is not None:
         target = "studio" if kind == "studio" else "webhook"
-        draft = conversation_webhooks.draft(context, conversation, target)
-        conversation_webhooks.add(context, chat, draft._replace(**hook))
+        draft = conversations.draft_webhook(context, conversation, target)
+        conversations.add_webhook(context, chat, draft._replace(**hook))
     return (_json, conversation.sid, identity)
 
 
