@@ -10,7 +10,6 @@ from ..core.webhooks import Webhook
 from ..core.world import Store
 from ..flex import models as flex_models
 from . import events, state
-from .messages import post
 from .state import ChatMessage, ChatState, Member
 
 AGENT = "agent"  # the identity an agent replies as when the test names none (modelled)
@@ -68,7 +67,9 @@ def reply(
             state.user_of(acting, chat, service_sid, identity, identity)
             params = events.member(member, "JOINED")
             sent += events.fire(chat, channel_sid, "onMemberAdded", params, "SDK", identity)
-        message = post(acting, chat, service_sid, channel_sid, identity, body, attributes or "{}")
+        message = state.post_message(
+            acting, chat, service_sid, channel_sid, identity, body, attributes or "{}"
+        )
         sent += events.fire(
             chat, channel_sid, "onMessageSent", events.message(message), "SDK", identity
         )

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..core import errors, sids
+from ..core import errors
 from ..core.order import Order
 from ..core.paging import PageSpec, window_of
 from ..core.registry import Operation, Param, one_of
 from . import events, state
 from .channels import PATH as CHANNELS
-from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ChatMessage, ChatState, Scope
+from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ChatMessage, ChatState
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -56,45 +56,11 @@ def _channel(context: Context, chat: ChatState) -> tuple[str, str]:
     return service.sid, state.channel_sid(context, chat, service.sid, context.path[1])
 
 
-def post(
-    context: Scope,
-    chat: ChatState,
-    service_sid: str,
-    channel_sid: str,
-    author: str,
-    body: str,
-    attributes: str,
-    last_updated_by: str | None = None,
-) -> ChatMessage:
-    """A new message in a channel (what the API's create and the simulated agent do)."""
-    store = context.store
-    now = store.clock.now()
-    position = chat.next_index.get(channel_sid, 0)
-    chat.next_index[channel_sid] = position + 1
-    message = ChatMessage(
-        store.sids.new(sids.MESSAGE),
-        context.account_sid,
-        service_sid,
-        channel_sid,
-        author,
-        body,
-        attributes,
-        position,
-        last_updated_by,
-        False,
-        now,
-        now,
-    )
-    chat.messages_of(channel_sid).append(message)
-    chat.message_sids[message.sid] = message
-    return message
-
-
 def _create(context: Context) -> Answer:
     args = context.args
     chat = state.of(context)
     service_sid, channel_sid = _channel(context, chat)
-    message = post(
+    message = state.post_message(
         context,
         chat,
         service_sid,

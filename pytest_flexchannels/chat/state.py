@@ -376,3 +376,37 @@ def links(root: str, base: str, names: tuple[str, ...]) -> dict[str, str]:
 
 def dump(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def post_message(
+    context: Scope,
+    chat: ChatState,
+    service_sid: str,
+    channel_sid: str,
+    author: str,
+    body: str,
+    attributes: str,
+    last_updated_by: str | None = None,
+) -> ChatMessage:
+    """A new message in a channel (what the API's create and the simulated agent do)."""
+    store = context.store
+    now = store.clock.now()
+    position = chat.next_index.get(channel_sid, 0)
+    chat.next_index[channel_sid] = position + 1
+    message = ChatMessage(
+        store.sids.new(sids.MESSAGE),
+        context.account_sid,
+        service_sid,
+        channel_sid,
+        author,
+        body,
+        attributes,
+        position,
+        last_updated_by,
+        False,
+        now,
+        now,
+    )
+    chat.messages_of(channel_sid).append(message)
+    chat.message_sids[message.sid] = message
+    return message
