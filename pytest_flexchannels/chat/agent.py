@@ -9,6 +9,7 @@ from ..core import errors, sids
 from ..core.webhooks import Webhook
 from ..core.world import Store
 from ..flex import models as flex_models
+from ..flex.models import SERVICE
 from . import events, state
 from .state import ChatMessage, ChatState, Member
 
@@ -28,7 +29,7 @@ def _scope(store: Store, account_sid: str, channel_sid: str) -> tuple[_Acting, C
     row = flex_models.get_row(store, account_sid, channel_sid)
     if row is None:
         raise errors.UnknownSidError(channel_sid, account_sid)
-    service_sid = row[17]
+    service_sid = row[SERVICE]
     acting = _Acting(store, account_sid, f"/v2/Services/{service_sid}/Channels/{channel_sid}")
     return acting, state.of(acting), service_sid
 

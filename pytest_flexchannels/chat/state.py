@@ -20,7 +20,23 @@ from ..core.registry import Domain, Param
 from ..core.render import format_date
 from ..core.world import Store
 from ..flex import models as flex_models
-from ..flex.models import ATTRIBUTES, FLOW, IDENTITY, SEQ, SERVICE, FlexFlow, flex_attributes
+from ..flex.models import (
+    ACCOUNT,
+    ATTRIBUTES,
+    CHAT_NAME,
+    CHAT_UNIQUE_NAME,
+    CREATED,
+    FLOW,
+    IDENTITY,
+    SEQ,
+    SERVICE,
+    SID,
+    UPDATED,
+    USER,
+    USER_NAME,
+    FlexFlow,
+    flex_attributes,
+)
 
 if TYPE_CHECKING:
     from ..flex.models import ChannelRow
@@ -202,31 +218,31 @@ def _sync(store: Store, state: ChatState, account_sid: str) -> None:
         users = state.users.setdefault(service_sid, {})
         if identity not in users:
             users[identity] = User(
-                row[3],
+                row[USER],
                 account_sid,
                 service_sid,
                 identity,
-                row[6],  # the chat user's friendly name
+                row[USER_NAME],  # the chat user's friendly name
                 "{}",
                 role(service_sid, "service user"),
-                row[14],
-                row[14],
+                row[CREATED],
+                row[CREATED],
                 row[SEQ],
             )
         member = Member(
-            derived_sid(sids.MEMBER, row[0], identity),
+            derived_sid(sids.MEMBER, row[SID], identity),
             account_sid,
-            row[0],
+            row[SID],
             service_sid,
             identity,
             role(service_sid, "channel user"),
             "{}",
             None,
-            row[14],
-            row[14],
+            row[CREATED],
+            row[CREATED],
             row[SEQ],
         )
-        state.members.setdefault(row[0], {})[member.sid] = member
+        state.members.setdefault(row[SID], {})[member.sid] = member
         state.seen = row[SEQ]
 
 
@@ -245,10 +261,10 @@ def _flex_webhook(state: ChatState, row: ChannelRow, flow: FlexFlow) -> None:
     else:
         return
     webhook = Webhook(
-        derived_sid(sids.WEBHOOK, row[0], "flex"),
-        row[1],
+        derived_sid(sids.WEBHOOK, row[SID], "flex"),
+        row[ACCOUNT],
         row[SERVICE],
-        row[0],
+        row[SID],
         kind,
         url,
         method,
@@ -256,11 +272,11 @@ def _flex_webhook(state: ChatState, row: ChannelRow, flow: FlexFlow) -> None:
         (),
         integration.get("flow_sid") if kind == "studio" else None,
         retry_count,
-        row[14],
-        row[14],
+        row[CREATED],
+        row[CREATED],
         row[SEQ],
     )
-    state.webhooks.setdefault(row[0], {})[webhook.sid] = webhook
+    state.webhooks.setdefault(row[SID], {})[webhook.sid] = webhook
 
 
 def service(context: Scope, state: ChatState, sid: str) -> Service:
@@ -277,16 +293,16 @@ def _view(store: Store, account_sid: str, row: ChannelRow) -> ChatChannel:
             row, flex_models.flow_channel_type(store, account_sid, row[FLOW])
         )
     return ChatChannel(
-        row[0],
-        row[1],
+        row[SID],
+        row[ACCOUNT],
         row[SERVICE],
-        row[7],
-        row[9],
+        row[CHAT_NAME],
+        row[CHAT_UNIQUE_NAME],
         attributes,
         "private",  # Flex makes its chat channels private
         "system",
-        row[14],
-        row[15],
+        row[CREATED],
+        row[UPDATED],
         row[SEQ],
     )
 
