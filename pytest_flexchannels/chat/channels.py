@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Param, one_of
 from ..flex import models as flex_models
 from . import events, state
@@ -113,19 +113,14 @@ _PAGES = PageSpec(None, LIST_KEY, _json, _seq, ("Type",))
 def _list(context: Context) -> Answer:
     kinds = context.values("Type")
 
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Listed], bool]:
-        chat = state.of(context)
-        service = state.service(context, chat, context.path[0])
-        every = [
-            listed(chat, channel)
-            for channel in state.channels_of(context, chat, service.sid)
-            if not kinds or channel.type in kinds
-        ]
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    chat = state.of(context)
+    service = state.service(context, chat, context.path[0])
+    every = [
+        listed(chat, channel)
+        for channel in state.channels_of(context, chat, service.sid)
+        if not kinds or channel.type in kinds
+    ]
+    return context.page(_PAGES, every)
 
 
 _ROW_FIELDS = {"friendly_name": "chat_friendly_name", "unique_name": "chat_unique_name"}

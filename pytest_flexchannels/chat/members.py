@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Param, integer, sid
 from . import events, state
 from .channels import PATH as CHANNELS
@@ -104,14 +104,9 @@ _PAGES = PageSpec(None, LIST_KEY, _json, _seq, ("Identity",))
 def _list(context: Context) -> Answer:
     identities = context.values("Identity")
 
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Member], bool]:
-        every = sorted(_members(context, state.of(context)).values(), key=_seq)
-        every = [m for m in every if not identities or m.identity in identities]
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    every = sorted(_members(context, state.of(context)).values(), key=_seq)
+    every = [m for m in every if not identities or m.identity in identities]
+    return context.page(_PAGES, every)
 
 
 def _delete(context: Context) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..core import errors
 from ..core.order import Order
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Param, one_of
 from . import events, state
 from .channels import PATH as CHANNELS
@@ -106,17 +106,12 @@ def _list(context: Context) -> Answer:
     descending = context.args.get("order") == "desc"
     spec = _DESC if descending else _ASC
 
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[ChatMessage], bool]:
-        chat = state.of(context)
-        kept: Order[ChatMessage] | tuple[()] = chat.messages.get(_channel(context, chat)[1], ())
-        every = list(kept)
-        if descending:
-            every.reverse()
-        return window_of(every, spec.position, size, offset, after, before)
-
-    return context.page(spec, fetch)
+    chat = state.of(context)
+    kept: Order[ChatMessage] | tuple[()] = chat.messages.get(_channel(context, chat)[1], ())
+    every = list(kept)
+    if descending:
+        every.reverse()
+    return context.page(spec, every)
 
 
 def _update(context: Context) -> Answer:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..core import errors
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Param, one_of, url
 from . import state
 from .state import DATE, DOMAIN, ROOT, Service
@@ -79,13 +79,8 @@ _PAGES = PageSpec(ROOT, LIST_KEY, _json, _seq)
 
 
 def _list(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Service], bool]:
-        every = sorted(state.of(context).services.values(), key=_seq)
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    every = sorted(state.of(context).services.values(), key=_seq)
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:

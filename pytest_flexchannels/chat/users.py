@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Param, sid
 from . import state
 from .state import ATTRIBUTES_PARAM, DATE, DOMAIN, ROOT, ChatState, User
@@ -107,14 +107,9 @@ _PAGES = PageSpec(None, LIST_KEY, _json, _seq)
 
 
 def _list(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Listed], bool]:
-        chat = state.of(context)
-        every = sorted((_listed(chat, user) for user in _users(context, chat).values()), key=_seq)
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    chat = state.of(context)
+    every = sorted((_listed(chat, user) for user in _users(context, chat).values()), key=_seq)
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Param, one_of, sid, url
 from ..core.webhooks import shown
 from . import state
@@ -173,13 +173,8 @@ _PAGES = PageSpec(None, LIST_KEY, _json, _seq)
 
 
 def _list(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Webhook], bool]:
-        every = sorted(_webhooks(context, state.of(context))[2].values(), key=_seq)
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    every = sorted(_webhooks(context, state.of(context))[2].values(), key=_seq)
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:

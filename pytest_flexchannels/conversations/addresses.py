@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Param, boolean, integer, one_of, sid, url
 from . import state
 from .events import EVENTS
@@ -117,15 +117,8 @@ _PAGES = PageSpec(PATH, LIST_KEY, _json, _seq, ("Type",))
 def _list(context: Context) -> Answer:
     wanted = context.args.get("type")
 
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[AddressConfiguration], bool]:
-        every = [
-            a for a in state.of(context).addresses.values() if wanted is None or a.type == wanted
-        ]
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    every = [a for a in state.of(context).addresses.values() if wanted is None or a.type == wanted]
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:

@@ -9,7 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core import errors
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Param, date_time, one_of, sid
 from . import events, state
 from .records import Conversation, ConversationMessage, ConversationsState
@@ -108,16 +108,11 @@ def _list(context: Context) -> Answer:
     descending = context.args.get("order") == "desc"
     spec = _SPECS[state.scoped(context.resource), descending]
 
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[ConversationMessage], bool]:
-        chat, conversation, _ = _conversation(context)
-        every = list(chat.messages.get(conversation.sid, {}).values())
-        if descending:
-            every.reverse()
-        return window_of(every, spec.position, size, offset, after, before)
-
-    return context.page(spec, fetch)
+    chat, conversation, _ = _conversation(context)
+    every = list(chat.messages.get(conversation.sid, {}).values())
+    if descending:
+        every.reverse()
+    return context.page(spec, every)
 
 
 def _update(context: Context) -> Answer:

@@ -8,7 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Param, date_time, integer, sid
 from . import events, state
 from .records import Binding, Conversation, ConversationsState, Participant
@@ -86,14 +86,9 @@ _SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.SCOPED), 
 
 
 def _list(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Participant], bool]:
-        chat, conversation, _ = _conversation(context)
-        every = list(chat.participants.get(conversation.sid, {}).values())
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_SCOPED_PAGES if state.scoped(context.resource) else _PAGES, fetch)
+    chat, conversation, _ = _conversation(context)
+    every = list(chat.participants.get(conversation.sid, {}).values())
+    return context.page(_SCOPED_PAGES if state.scoped(context.resource) else _PAGES, every)
 
 
 def _update(context: Context) -> Answer:

@@ -10,7 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Param, integer, url
 from ..core.webhooks import shown
 from . import state
@@ -124,13 +124,8 @@ _SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.SCOPED), 
 
 
 def _list(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[ConversationWebhook], bool]:
-        every = list(_webhooks(context)[2].values())
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_SCOPED_PAGES if state.scoped(context.resource) else _PAGES, fetch)
+    every = list(_webhooks(context)[2].values())
+    return context.page(_SCOPED_PAGES if state.scoped(context.resource) else _PAGES, every)
 
 
 def _update(context: Context) -> Answer:

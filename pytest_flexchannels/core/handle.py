@@ -107,6 +107,8 @@ class FlexApi:
                 )
                 context.text = raw
                 context.headers = request.headers
+                if operation.list_key is not None:  # a bad page is refused before any lookup
+                    context.paging = self.pages.paging(context, path)
                 # The one lock, taken here for every handler: it reads and changes the store
                 # whole; the answer is rendered after, from immutable records.
                 with self.store.lock:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..conversations import state as conversations
 from ..core import errors, sids, surrogates
 from ..core.clock import later
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Param, sid
 
 if TYPE_CHECKING:
@@ -513,15 +513,10 @@ _PAGES = PageSpec(None, "channels", _channel_json, _seq)
 def _list_channels(context: Context) -> Answer:
     store = context.store
 
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[InteractionChannel], bool]:
-        state = of(context)
-        found = interaction(context, state, context.path[0])
-        every = [settle(store, state, state.channels[found.channel_sid])]
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    state = of(context)
+    found = interaction(context, state, context.path[0])
+    every = [settle(store, state, state.channels[found.channel_sid])]
+    return context.page(_PAGES, every)
 
 
 def close(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..chat.state import derived_sid
 from ..conversations import state as conversations
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Param, one_of
 from .interactions import (
     PATH,
@@ -116,14 +116,9 @@ _PARTICIPANTS = PageSpec(None, "participants", _participant_json, _participant_s
 
 
 def _list_participants(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[InteractionParticipant], bool]:
-        state, channel = _channel(context)
-        every = list(state.participants.get(channel.sid, {}).values())
-        return window_of(every, _participant_seq, size, offset, after, before)
-
-    return context.page(_PARTICIPANTS, fetch)
+    state, channel = _channel(context)
+    every = list(state.participants.get(channel.sid, {}).values())
+    return context.page(_PARTICIPANTS, every)
 
 
 def _update_participant(context: Context) -> Answer:
@@ -190,14 +185,9 @@ _INVITES = PageSpec(None, "invites", _invite_json, _invite_seq)
 
 
 def _list_invites(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Invite], bool]:
-        state, channel = _channel(context)
-        every = list(state.invites.get(channel.sid, {}).values())
-        return window_of(every, _invite_seq, size, offset, after, before)
-
-    return context.page(_INVITES, fetch)
+    state, channel = _channel(context)
+    every = list(state.invites.get(channel.sid, {}).values())
+    return context.page(_INVITES, every)
 
 
 # --- transfers ----------------------------------------------------------------------------------
