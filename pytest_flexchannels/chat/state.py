@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ..core import errors, sids, surrogates
+from ..core.context import Scope
 from ..core.order import Order
 from ..core.registry import Domain, Param
 from ..core.render import format_date
@@ -40,19 +41,6 @@ from ..flex.models import (
 
 if TYPE_CHECKING:
     from ..flex.models import ChannelRow
-
-
-class Scope(Protocol):
-    """What chat's helpers read of a request's context (the simulated agent makes one too)."""
-
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def account_sid(self) -> str: ...
-
-    @property
-    def resource(self) -> str: ...
 
 
 DOMAIN = Domain("chat", "chat", "/chat")

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ..chat.state import ATTRIBUTES_PARAM, derived_sid, role
-from ..core import errors, sids
+from ..core import context, errors, sids
 from ..core.clock import later
 from ..core.registry import Domain, Operation, Param
 from ..core.render import format_date
@@ -44,19 +44,10 @@ SCOPED = "/v1/Services/{ChatServiceSid}/Conversations"
 LONGEST_TIMER = timedelta(days=36500)
 
 
-class Scope(Protocol):
-    """What the helpers read of a request's context (the simulated agent and the interactions
-    make one too): the store, the account, the request's path as its API names it, the values of
-    the path's parameters, and where webhooks the request fires go."""
-
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def account_sid(self) -> str: ...
-
-    @property
-    def resource(self) -> str: ...
+class Scope(context.Scope, Protocol):
+    """What Conversations' rules read of whoever acts (the simulated agent and the interactions
+    make one too): the core's scope, the values of the path's parameters, and where the webhooks
+    it fires go."""
 
     @property
     def path(self) -> tuple[str, ...]: ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .http import header
 from .order import Span
@@ -20,6 +20,20 @@ _NO_PARAMS: Mapping[str, str] = MappingProxyType({})
 # call (or, while answering, the request's context) first. Kept instead of the answer's text.
 Answer = tuple[Any, ...]
 Send = Callable[[str, list[Webhook]], None]  # (account SID, webhooks): sent once answered
+
+
+class Scope(Protocol):
+    """What a family's rules read of whoever acts (a request's ``Context``, or the simulated
+    agent's stand-in): the store, the account, and the path an error of theirs names."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def account_sid(self) -> str: ...
+
+    @property
+    def resource(self) -> str: ...
 
 
 class Context:
