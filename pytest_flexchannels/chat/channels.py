@@ -31,7 +31,8 @@ class Listed(NamedTuple):
     messages: int
 
 
-def _json(listed: Listed, root: str) -> str:
+def _json(view: View, listed: Listed) -> str:
+    root = view.root
     channel = listed.channel
     base = f"/Services/{channel.service_sid}/Channels/{channel.sid}"
     return state.dump(
@@ -52,10 +53,6 @@ def _json(listed: Listed, root: str) -> str:
             "links": {**state.links(root, base, _LINKS), "last_message": None},
         }
     )
-
-
-def _one(view: View, listed: Listed) -> str:
-    return _json(listed, view.root)
 
 
 def listed(chat: ChatState, channel: ChatChannel) -> Listed:
@@ -94,13 +91,13 @@ def _create(context: Context) -> Answer:
         store.next_seq(),
     )
     chat.channels[channel.sid] = channel
-    return (_one, listed(chat, channel))
+    return (_json, listed(chat, channel))
 
 
 def _fetch(context: Context) -> Answer:
     chat = state.of(context)
     service = state.service(context, chat, context.path[0])
-    return (_one, listed(chat, state.channel(context, chat, service.sid, context.sid)))
+    return (_json, listed(chat, state.channel(context, chat, service.sid, context.sid)))
 
 
 def _seq(listed: Listed) -> int:
@@ -152,7 +149,7 @@ def _update(context: Context) -> Answer:
     if context.webhooks_enabled and (changes or "created_by" in args):
         params = events.channel(channel)
         context.send(events.fire(chat, channel.sid, "onChannelUpdated", params, "API"))
-    return (_one, listed(chat, channel))
+    return (_json, listed(chat, channel))
 
 
 def _delete(context: Context) -> None:

@@ -21,7 +21,8 @@ PATH = f"{CHANNELS}/{{ChannelSid}}/Members"
 LIST_KEY = "members"
 
 
-def _json(member: Member, root: str) -> str:
+def _json(view: View, member: Member) -> str:
+    root = view.root
     return state.dump(
         {
             "sid": member.sid,
@@ -39,10 +40,6 @@ def _json(member: Member, root: str) -> str:
             "attributes": member.attributes,
         }
     )
-
-
-def _one(view: View, member: Member) -> str:
-    return _json(member, view.root)
 
 
 def _members(context: Context, chat: ChatState) -> dict[str, Member]:
@@ -87,11 +84,11 @@ def _create(context: Context) -> Answer:
     if context.webhooks_enabled:
         params = events.member(member, "ADDED")
         context.send(events.fire(chat, channel_sid, "onMemberAdded", params, "API"))
-    return (_one, member)
+    return (_json, member)
 
 
 def _fetch(context: Context) -> Answer:
-    return (_one, _found(context, _members(context, state.of(context))))
+    return (_json, _found(context, _members(context, state.of(context))))
 
 
 def _seq(member: Member) -> int:

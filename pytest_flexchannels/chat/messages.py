@@ -22,7 +22,8 @@ PATH = f"{CHANNELS}/{{ChannelSid}}/Messages"
 LIST_KEY = "messages"
 
 
-def _json(message: ChatMessage, root: str) -> str:
+def _json(view: View, message: ChatMessage) -> str:
+    root = view.root
     return state.dump(
         {
             "sid": message.sid,
@@ -44,10 +45,6 @@ def _json(message: ChatMessage, root: str) -> str:
             f"/Messages/{message.sid}",
         }
     )
-
-
-def _one(view: View, message: ChatMessage) -> str:
-    return _json(message, view.root)
 
 
 def _channel(context: Context, chat: ChatState) -> tuple[str, str]:
@@ -74,7 +71,7 @@ def _create(context: Context) -> Answer:
         context.send(
             events.fire(chat, channel_sid, "onMessageSent", events.message(message), "API")
         )
-    return (_one, message)
+    return (_json, message)
 
 
 def _found(context: Context, chat: ChatState, channel_sid: str) -> ChatMessage:
@@ -86,7 +83,7 @@ def _found(context: Context, chat: ChatState, channel_sid: str) -> ChatMessage:
 
 def _fetch(context: Context) -> Answer:
     chat = state.of(context)
-    return (_one, _found(context, chat, _channel(context, chat)[1]))
+    return (_json, _found(context, chat, _channel(context, chat)[1]))
 
 
 def _position(message: ChatMessage) -> int:
@@ -129,7 +126,7 @@ def _update(context: Context) -> Answer:
             params["ModifiedBy"] = message.last_updated_by or message.author
             params["DateUpdated"] = DATE(message.date_updated)
             context.send(events.fire(chat, channel_sid, "onMessageUpdated", params, "API"))
-    return (_one, message)
+    return (_json, message)
 
 
 def _delete(context: Context) -> None:

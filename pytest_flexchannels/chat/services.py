@@ -21,7 +21,8 @@ LIST_KEY = "services"
 _NOTIFICATION = {"enabled": False}
 
 
-def _json(service: Service, root: str) -> str:
+def _json(view: View, service: Service) -> str:
+    root = view.root
     url = f"{root}/Services/{service.sid}"
     return state.dump(
         {
@@ -63,12 +64,8 @@ def _json(service: Service, root: str) -> str:
     )
 
 
-def _one(view: View, service: Service) -> str:
-    return _json(service, view.root)
-
-
 def _fetch(context: Context) -> Answer:
-    return (_one, state.service(context, state.of(context), context.sid))
+    return (_json, state.service(context, state.of(context), context.sid))
 
 
 def _seq(service: Service) -> int:
@@ -95,7 +92,7 @@ def _update(context: Context) -> Answer:
     if args:
         service = service._replace(**args, date_updated=store.clock.now())
         chat.services[service.sid] = service
-    return (_one, service)
+    return (_json, service)
 
 
 OPERATIONS = (

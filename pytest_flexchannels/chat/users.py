@@ -24,7 +24,8 @@ class Listed(NamedTuple):
     joined: int  # the channels it is a member of
 
 
-def _json(listed: Listed, root: str) -> str:
+def _json(view: View, listed: Listed) -> str:
+    root = view.root
     user = listed.user
     base = f"/Services/{user.service_sid}/Users/{user.sid}"
     return state.dump(
@@ -48,10 +49,6 @@ def _json(listed: Listed, root: str) -> str:
             "url": f"{root}{base}",
         }
     )
-
-
-def _one(view: View, listed: Listed) -> str:
-    return _json(listed, view.root)
 
 
 def _listed(chat: ChatState, user: User) -> Listed:
@@ -91,12 +88,12 @@ def _create(context: Context) -> Answer:
     user = users[user.identity] = user._replace(
         attributes=args.get("attributes", "{}"), role_sid=args.get("role_sid", user.role_sid)
     )
-    return (_one, _listed(chat, user))
+    return (_json, _listed(chat, user))
 
 
 def _fetch(context: Context) -> Answer:
     chat = state.of(context)
-    return (_one, _listed(chat, _found(context, _users(context, chat))))
+    return (_json, _listed(chat, _found(context, _users(context, chat))))
 
 
 def _seq(listed: Listed) -> int:
@@ -119,7 +116,7 @@ def _update(context: Context) -> Answer:
     user = _found(context, users)
     if args:
         user = users[user.identity] = user._replace(**args, date_updated=store.clock.now())
-    return (_one, _listed(chat, user))
+    return (_json, _listed(chat, user))
 
 
 def _delete(context: Context) -> None:

@@ -70,7 +70,8 @@ def _configuration(webhook: Webhook) -> dict[str, Any]:
     )
 
 
-def _json(webhook: Webhook, root: str) -> str:
+def _json(view: View, webhook: Webhook) -> str:
+    root = view.root
     return state.dump(
         {
             "sid": webhook.sid,
@@ -85,10 +86,6 @@ def _json(webhook: Webhook, root: str) -> str:
             "date_updated": DATE(webhook.date_updated),
         }
     )
-
-
-def _one(view: View, webhook: Webhook) -> str:
-    return _json(webhook, view.root)
 
 
 def _webhooks(context: Context, chat: ChatState) -> tuple[str, str, dict[str, Webhook]]:
@@ -151,7 +148,7 @@ def _create(context: Context) -> Answer:
     if len(webhooks) >= LIMIT:
         raise errors.too_many_webhooks()
     webhooks[webhook.sid] = webhook
-    return (_one, webhook)
+    return (_json, webhook)
 
 
 def _found(context: Context, webhooks: dict[str, Webhook]) -> Webhook:
@@ -162,7 +159,7 @@ def _found(context: Context, webhooks: dict[str, Webhook]) -> Webhook:
 
 
 def _fetch(context: Context) -> Answer:
-    return (_one, _found(context, _webhooks(context, state.of(context))[2]))
+    return (_json, _found(context, _webhooks(context, state.of(context))[2]))
 
 
 def _seq(webhook: Webhook) -> int:
@@ -182,7 +179,7 @@ def _update(context: Context) -> Answer:
     webhooks = _webhooks(context, state.of(context))[2]
     webhook = _configured(context, _found(context, webhooks))
     webhook = webhooks[webhook.sid] = webhook._replace(date_updated=store.clock.now())
-    return (_one, webhook)
+    return (_json, webhook)
 
 
 def _delete(context: Context) -> None:

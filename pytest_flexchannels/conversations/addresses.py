@@ -35,7 +35,8 @@ _AUTO = (
 )
 
 
-def _json(address: AddressConfiguration, root: str) -> str:
+def _json(view: View, address: AddressConfiguration) -> str:
+    root = view.root
     return state.dump(
         {
             "sid": address.sid,
@@ -50,10 +51,6 @@ def _json(address: AddressConfiguration, root: str) -> str:
             "address_country": address.address_country,
         }
     )
-
-
-def _one(view: View, address: AddressConfiguration) -> str:
-    return _json(address, view.root)
 
 
 def _auto_creation(
@@ -100,11 +97,11 @@ def _create(context: Context) -> Answer:
         store.next_seq(),
     )
     chat.addresses[created.sid] = created
-    return (_one, created)
+    return (_json, created)
 
 
 def _fetch(context: Context) -> Answer:
-    return (_one, state.find_address(context, state.of(context), context.sid))
+    return (_json, state.find_address(context, state.of(context), context.sid))
 
 
 def _seq(address: AddressConfiguration) -> int:
@@ -132,7 +129,7 @@ def _update(context: Context) -> Answer:
         date_updated=store.clock.now(),
     )
     chat.addresses[address.sid] = address
-    return (_one, address)
+    return (_json, address)
 
 
 def _delete(context: Context) -> None:

@@ -4,11 +4,10 @@ unique name), list (``State``), update (names, attributes, ``State``, ``Timers.*
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
 from ..core import sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Param, date_time, one_of, sid
 from . import events, state
 from .records import Conversation
@@ -37,7 +36,8 @@ def url(root: str, resource: str, conversation: Conversation) -> str:
     )
 
 
-def _json(conversation: Conversation, root: str, resource: str) -> str:
+def _json(view: View, conversation: Conversation) -> str:
+    root, resource = view.root, view.resource
     at = url(root, resource, conversation)
     email = conversation.email
     return state.dump(
@@ -60,49 +60,38 @@ def _json(conversation: Conversation, root: str, resource: str) -> str:
     )
 
 
-def _one(view: View, conversation: Conversation) -> str:
-    return _json(conversation, view.root, view.resource)
-
-
 def _create(context: Context) -> Answer:
     chat, service_sid, _ = state.scope(context)
     conversation = state.create_conversation(context, chat, service_sid, context.args)
-    return (_one, conversation)
+    return (_json, conversation)
 
 
 def _fetch(context: Context) -> Answer:
     chat, service_sid, path = state.scope(context)
-    return (_one, state.conversation(context, chat, service_sid, path[0]))
+    return (_json, state.conversation(context, chat, service_sid, path[0]))
 
 
 def _seq(conversation: Conversation) -> int:
     return conversation.seq
 
 
-_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.ROOT), _seq, ("State",))
-_SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.SCOPED), _seq, ("State",))
+_PAGES = PageSpec(None, LIST_KEY, _json, _seq, ("State",))
 
 
 def _list(context: Context) -> Answer:
     wanted = context.args.get("state")
     start, end = context.args.get("start_date"), context.args.get("end_date")
 
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Conversation], bool]:
-        chat, service_sid, _ = state.scope(context)
-        every = [
-            c
-            for c in chat.conversations.values()
-            if c.chat_service_sid == service_sid
-            and (wanted is None or c.state == wanted)
-            and (start is None or c.date_created >= start)
-            and (end is None or c.date_created <= end)
-        ]
-        return window_of(every, _seq, size, offset, after, before)
-
-    spec = _SCOPED_PAGES if state.scoped(context.resource) else _PAGES
-    return context.page(spec, fetch)
+    chat, service_sid, _ = state.scope(context)
+    every = [
+        c
+        for c in chat.conversations.values()
+        if c.chat_service_sid == service_sid
+        and (wanted is None or c.state == wanted)
+        and (start is None or c.date_created >= start)
+        and (end is None or c.date_created <= end)
+    ]
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:
@@ -110,7 +99,7 @@ def _update(context: Context) -> Answer:
     conversation = state.conversation(context, chat, service_sid, path[0])
     conversation, sent = state.update_conversation(context, chat, conversation, context.args)
     context.send(sent)
-    return (_one, conversation)
+    return (_json, conversation)
 
 
 def _delete(context: Context) -> None:

@@ -5,7 +5,6 @@ brings an inactive one back to ``active``; a closed conversation takes none."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core import errors
@@ -22,7 +21,8 @@ if TYPE_CHECKING:
 LIST_KEY = "messages"
 
 
-def _json(message: ConversationMessage, root: str, resource: str) -> str:
+def _json(view: View, message: ConversationMessage) -> str:
+    root, resource = view.root, view.resource
     base = state.base(resource, message.chat_service_sid)
     at = f"{root}{base}/Conversations/{message.conversation_sid}/Messages/{message.sid}"
     shown: dict[str, Any] = {
@@ -52,10 +52,6 @@ def _json(message: ConversationMessage, root: str, resource: str) -> str:
     return state.dump(shown)
 
 
-def _one(view: View, message: ConversationMessage) -> str:
-    return _json(message, view.root, view.resource)
-
-
 def _conversation(context: Context) -> tuple[ConversationsState, Conversation, tuple[str, ...]]:
     chat, service_sid, path = state.scope(context)
     return chat, state.conversation(context, chat, service_sid, path[0]), path
@@ -67,7 +63,7 @@ def _create(context: Context) -> Answer:
         context, chat, conversation, context.args, "API", enabled=context.webhooks_enabled
     )
     context.send(sent)
-    return (_one, message)
+    return (_json, message)
 
 
 def _found(context: Context) -> tuple[ConversationsState, Conversation, ConversationMessage]:
@@ -79,7 +75,7 @@ def _found(context: Context) -> tuple[ConversationsState, Conversation, Conversa
 
 
 def _fetch(context: Context) -> Answer:
-    return (_one, _found(context)[2])
+    return (_json, _found(context)[2])
 
 
 def _index(message: ConversationMessage) -> int:
@@ -91,28 +87,17 @@ def _reversed(message: ConversationMessage) -> int:
     return (1 << 48) - message.position
 
 
-_SPECS = {
-    (scoped, descending): PageSpec(
-        None,
-        LIST_KEY,
-        partial(_json, resource=state.SCOPED if scoped else state.ROOT),
-        _reversed if descending else _index,
-        ("Order",),
-    )
-    for scoped in (False, True)
-    for descending in (False, True)
-}
+_ASC = PageSpec(None, LIST_KEY, _json, _index, ("Order",))
+_DESC = PageSpec(None, LIST_KEY, _json, _reversed, ("Order",))
 
 
 def _list(context: Context) -> Answer:
     descending = context.args.get("order") == "desc"
-    spec = _SPECS[state.scoped(context.resource), descending]
-
     chat, conversation, _ = _conversation(context)
     every = list(chat.messages.get(conversation.sid, {}).values())
     if descending:
         every.reverse()
-    return context.page(spec, every)
+    return context.page(_DESC if descending else _ASC, every)
 
 
 def _update(context: Context) -> Answer:
@@ -129,7 +114,7 @@ def _update(context: Context) -> Answer:
         params = events.message(message, conversation.messaging_service_sid)
         params["DateUpdated"] = DATE(message.date_updated)
         context.send(events.fire(chat, conversation.sid, "onMessageUpdated", params, "API"))
-    return (_one, message)
+    return (_json, message)
 
 
 def _delete(context: Context) -> None:

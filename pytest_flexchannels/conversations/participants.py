@@ -4,7 +4,6 @@ a proxy number), fetch (by SID or identity), list, update, delete."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
@@ -32,7 +31,8 @@ def _binding_json(binding: Binding | None) -> dict[str, str] | None:
     return shown
 
 
-def _json(participant: Participant, root: str, resource: str) -> str:
+def _json(view: View, participant: Participant) -> str:
+    root, resource = view.root, view.resource
     base = state.base(resource, participant.chat_service_sid)
     shown: dict[str, Any] = {
         "account_sid": participant.account_sid,
@@ -54,10 +54,6 @@ def _json(participant: Participant, root: str, resource: str) -> str:
     return state.dump(shown)
 
 
-def _one(view: View, participant: Participant) -> str:
-    return _json(participant, view.root, view.resource)
-
-
 def _conversation(context: Context) -> tuple[ConversationsState, Conversation, tuple[str, ...]]:
     chat, service_sid, path = state.scope(context)
     return chat, state.conversation(context, chat, service_sid, path[0]), path
@@ -69,26 +65,25 @@ def _create(context: Context) -> Answer:
     if context.webhooks_enabled:
         params = events.participant(participant)
         context.send(events.fire(chat, conversation.sid, "onParticipantAdded", params, "API"))
-    return (_one, participant)
+    return (_json, participant)
 
 
 def _fetch(context: Context) -> Answer:
     chat, conversation, path = _conversation(context)
-    return (_one, state.find_participant(context, chat, conversation.sid, path[1]))
+    return (_json, state.find_participant(context, chat, conversation.sid, path[1]))
 
 
 def _seq(participant: Participant) -> int:
     return participant.seq
 
 
-_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.ROOT), _seq)
-_SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.SCOPED), _seq)
+_PAGES = PageSpec(None, LIST_KEY, _json, _seq)
 
 
 def _list(context: Context) -> Answer:
     chat, conversation, _ = _conversation(context)
     every = list(chat.participants.get(conversation.sid, {}).values())
-    return context.page(_SCOPED_PAGES if state.scoped(context.resource) else _PAGES, every)
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:
@@ -128,7 +123,7 @@ def _update(context: Context) -> Answer:
         if participant.last_read_message_index is not None:
             params["LastReadMessageIndex"] = str(participant.last_read_message_index)
         context.send(events.fire(chat, conversation.sid, "onParticipantUpdated", params, "API"))
-    return (_one, participant)
+    return (_json, participant)
 
 
 def _delete(context: Context) -> None:

@@ -6,7 +6,6 @@ that start a message it hears (``Configuration.Triggers``); a ``studio`` one a S
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
@@ -37,7 +36,8 @@ def _configuration(webhook: ConversationWebhook) -> dict[str, Any]:
     )
 
 
-def _json(webhook: ConversationWebhook, root: str, resource: str) -> str:
+def _json(view: View, webhook: ConversationWebhook) -> str:
+    root, resource = view.root, view.resource
     base = state.base(resource, webhook.chat_service_sid)
     shown: dict[str, Any] = {
         "sid": webhook.sid,
@@ -52,10 +52,6 @@ def _json(webhook: ConversationWebhook, root: str, resource: str) -> str:
     if base:
         shown = {**shown, "chat_service_sid": webhook.chat_service_sid}
     return state.dump(shown)
-
-
-def _one(view: View, webhook: ConversationWebhook) -> str:
-    return _json(webhook, view.root, view.resource)
 
 
 def _webhooks(
@@ -98,7 +94,7 @@ def _create(context: Context) -> Answer:
         raise errors.conversation_webhook_target_missing()
     chat, conversation, _ = _webhooks(context)
     webhook = _configured(context, state.draft_webhook(context, conversation, target))
-    return (_one, state.add_webhook(context, chat, webhook))
+    return (_json, state.add_webhook(context, chat, webhook))
 
 
 def _found(
@@ -112,27 +108,26 @@ def _found(
 
 
 def _fetch(context: Context) -> Answer:
-    return (_one, _found(context)[1])
+    return (_json, _found(context)[1])
 
 
 def _seq(webhook: ConversationWebhook) -> int:
     return webhook.seq
 
 
-_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.ROOT), _seq)
-_SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.SCOPED), _seq)
+_PAGES = PageSpec(None, LIST_KEY, _json, _seq)
 
 
 def _list(context: Context) -> Answer:
     every = list(_webhooks(context)[2].values())
-    return context.page(_SCOPED_PAGES if state.scoped(context.resource) else _PAGES, every)
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:
     webhooks, webhook = _found(context)
     webhook = _configured(context, webhook)
     webhook = webhooks[webhook.sid] = webhook._replace(date_updated=context.store.clock.now())
-    return (_one, webhook)
+    return (_json, webhook)
 
 
 def _delete(context: Context) -> None:

@@ -80,7 +80,8 @@ def _forget(state: WebChannels, record: WebChannel) -> None:
         del state.active[key]
 
 
-def _json(record: WebChannel, root: str) -> str:
+def _json(view: View, record: WebChannel) -> str:
+    root = view.root
     # Every value is a SID, a date or a URL made of them and a checked host: nothing to escape.
     return _JSON % (
         record.account_sid,
@@ -93,10 +94,6 @@ def _json(record: WebChannel, root: str) -> str:
     )
 
 
-def _one(view: View, record: WebChannel) -> str:
-    return _json(record, view.root)
-
-
 def _create(context: Context) -> Answer:
     store, account_sid, args = context.store, context.account_sid, context.args
     flow = models.flex_flow(store, account_sid, args["flex_flow_sid"])
@@ -106,7 +103,7 @@ def _create(context: Context) -> Answer:
     key = (flow.sid, flow.seq, args["identity"])
     active = state.active.get(key)
     if active is not None:
-        return (_one, state.by_sid[active])
+        return (_json, state.by_sid[active])
     now = store.clock.now()
     record = WebChannel(
         sid=store.sids.new(sids.CHANNEL),
@@ -126,11 +123,11 @@ def _create(context: Context) -> Answer:
     )
     state.put(record)
     state.active[key] = record.sid
-    return (_one, record)
+    return (_json, record)
 
 
 def _fetch(context: Context) -> Answer:
-    return (_one, _found(_state(context.store, context.account_sid), context.sid))
+    return (_json, _found(_state(context.store, context.account_sid), context.sid))
 
 
 def _seq(record: WebChannel) -> int:
@@ -166,7 +163,7 @@ def _update(context: Context) -> Answer:
     if changes:
         record = record._replace(**changes, date_updated=store.clock.now())
         state.put(record)
-    return (_one, record)
+    return (_json, record)
 
 
 def _delete(context: Context) -> None:

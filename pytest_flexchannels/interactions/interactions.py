@@ -258,7 +258,8 @@ def task_json(task: Task) -> dict[str, Any]:
     }
 
 
-def _json(interaction: Interaction, root: str) -> str:
+def _json(view: View, interaction: Interaction) -> str:
+    root = view.root
     at = f"{root}/Interactions/{interaction.sid}"
     task = interaction.task
     return conversations.dump(
@@ -276,15 +277,12 @@ def _json(interaction: Interaction, root: str) -> str:
     )
 
 
-def _one(view: View, interaction: Interaction) -> str:
-    return _json(interaction, view.root)
-
-
 def channel_url(root: str, channel: InteractionChannel) -> str:
     return f"{root}/Interactions/{channel.interaction_sid}/Channels/{channel.sid}"
 
 
-def _channel_json(channel: InteractionChannel, root: str) -> str:
+def _channel_json(view: View, channel: InteractionChannel) -> str:
+    root = view.root
     at = channel_url(root, channel)
     return conversations.dump(
         {
@@ -302,10 +300,6 @@ def _channel_json(channel: InteractionChannel, root: str) -> str:
             },
         }
     )
-
-
-def _one_channel(view: View, channel: InteractionChannel) -> str:
-    return _channel_json(channel, view.root)
 
 
 # --- create -------------------------------------------------------------------------------------
@@ -440,7 +434,7 @@ def _create(context: Context) -> Answer:
                 store.next_seq(),
             )
             members_of[joined.sid] = joined
-    return (_one, interaction)
+    return (_json, interaction)
 
 
 def interaction(context: Any, state: InteractionsState, sid: str) -> Interaction:
@@ -451,7 +445,7 @@ def interaction(context: Any, state: InteractionsState, sid: str) -> Interaction
 
 
 def _fetch(context: Context) -> Answer:
-    return (_one, interaction(context, of(context), context.sid))
+    return (_json, interaction(context, of(context), context.sid))
 
 
 def _update(context: Context) -> Answer:
@@ -460,7 +454,7 @@ def _update(context: Context) -> Answer:
     if "webhook_ttid" in context.args:
         found = found._replace(webhook_ttid=context.args["webhook_ttid"])
         state.interactions[found.sid] = found
-    return (_one, found)
+    return (_json, found)
 
 
 # --- channels -----------------------------------------------------------------------------------
@@ -500,7 +494,7 @@ def _fetch_channel(context: Context) -> Answer:
     state = of(context)
     interaction(context, state, context.path[0])
     found = channel_of(context, state, context.path[0], context.sid)
-    return (_one_channel, settle(store, state, found))
+    return (_channel_json, settle(store, state, found))
 
 
 def _seq(channel: InteractionChannel) -> int:
@@ -581,7 +575,7 @@ def _update_channel(context: Context) -> Answer:
         raise errors.invalid_parameter("Routing", errors.EXPECTED_ROUTING_STATUS)
     if found.status != "closed":
         found = close(context, state, found, status, routing_status)
-    return (_one_channel, found)
+    return (_channel_json, found)
 
 
 OPERATIONS = (

@@ -45,7 +45,8 @@ def _channel(context: Context) -> tuple[InteractionsState, InteractionChannel]:
 # --- participants -------------------------------------------------------------------------------
 
 
-def _participant_json(participant: InteractionParticipant, root: str) -> str:
+def _participant_json(view: View, participant: InteractionParticipant) -> str:
+    root = view.root
     return conversations.dump(
         {
             "sid": participant.sid,
@@ -57,10 +58,6 @@ def _participant_json(participant: InteractionParticipant, root: str) -> str:
             "routing_properties": participant.routing_properties,
         }
     )
-
-
-def _one_participant(view: View, participant: InteractionParticipant) -> str:
-    return _participant_json(participant, view.root)
 
 
 def _media(media: dict[str, Any]) -> dict[str, Any] | None:
@@ -105,7 +102,7 @@ def _create_participant(context: Context) -> Answer:
         store.next_seq(),
     )
     state.participants.setdefault(channel.sid, {})[participant.sid] = participant
-    return (_one_participant, participant)
+    return (_participant_json, participant)
 
 
 def _participant_seq(participant: InteractionParticipant) -> int:
@@ -135,13 +132,14 @@ def _update_participant(context: Context) -> Answer:
         if member is not None:
             conversations.remove_participant(context, chat, member)
     found = participants[found.sid] = found._replace(status=status)
-    return (_one_participant, found)
+    return (_participant_json, found)
 
 
 # --- invites ------------------------------------------------------------------------------------
 
 
-def _invite_json(invite: Invite, root: str) -> str:
+def _invite_json(view: View, invite: Invite) -> str:
+    root = view.root
     return conversations.dump(
         {
             "sid": invite.sid,
@@ -152,10 +150,6 @@ def _invite_json(invite: Invite, root: str) -> str:
             f"/Invites/{invite.sid}",
         }
     )
-
-
-def _one_invite(view: View, invite: Invite) -> str:
-    return _invite_json(invite, view.root)
 
 
 def _create_invite(context: Context) -> Answer:
@@ -174,7 +168,7 @@ def _create_invite(context: Context) -> Answer:
         sid, context.account_sid, channel.interaction_sid, channel.sid, task, store.next_seq()
     )
     state.invites.setdefault(channel.sid, {})[invite.sid] = invite
-    return (_one_invite, invite)
+    return (_invite_json, invite)
 
 
 def _invite_seq(invite: Invite) -> int:
