@@ -67,8 +67,7 @@ def _create(context: Context) -> Answer:
 
 
 def _fetch(context: Context) -> Answer:
-    chat, service_sid, path = state.scope(context)
-    return (_json, state.conversation(context, chat, service_sid, path[0]))
+    return (_json, state.parent(context)[1])
 
 
 def _seq(conversation: Conversation) -> int:
@@ -95,8 +94,7 @@ def _list(context: Context) -> Answer:
 
 
 def _update(context: Context) -> Answer:
-    chat, service_sid, path = state.scope(context)
-    conversation = state.conversation(context, chat, service_sid, path[0])
+    chat, conversation, _ = state.parent(context)
     conversation, sent = state.update_conversation(context, chat, conversation, context.args)
     context.send(sent)
     return (_json, conversation)
@@ -104,8 +102,7 @@ def _update(context: Context) -> Answer:
 
 def _delete(context: Context) -> None:
     store = context.store
-    chat, service_sid, path = state.scope(context)
-    conversation = state.conversation(context, chat, service_sid, path[0])
+    chat, conversation, _ = state.parent(context)
     if context.webhooks_enabled:
         params = events.conversation(conversation)
         params["DateRemoved"] = DATE(store.clock.now())

@@ -52,13 +52,8 @@ def _json(view: View, message: ConversationMessage) -> str:
     return state.dump(shown)
 
 
-def _conversation(context: Context) -> tuple[ConversationsState, Conversation, tuple[str, ...]]:
-    chat, service_sid, path = state.scope(context)
-    return chat, state.conversation(context, chat, service_sid, path[0]), path
-
-
 def _create(context: Context) -> Answer:
-    chat, conversation, _ = _conversation(context)
+    chat, conversation, _ = state.parent(context)
     message, sent = state.post_message(
         context, chat, conversation, context.args, "API", enabled=context.webhooks_enabled
     )
@@ -67,7 +62,7 @@ def _create(context: Context) -> Answer:
 
 
 def _found(context: Context) -> tuple[ConversationsState, Conversation, ConversationMessage]:
-    chat, conversation, path = _conversation(context)
+    chat, conversation, path = state.parent(context)
     message = chat.messages.get(conversation.sid, {}).get(path[1])
     if message is None:
         raise errors.missing(context.resource)
@@ -93,7 +88,7 @@ _DESC = PageSpec(None, LIST_KEY, _json, _reversed, ("Order",))
 
 def _list(context: Context) -> Answer:
     descending = context.args.get("order") == "desc"
-    chat, conversation, _ = _conversation(context)
+    chat, conversation, _ = state.parent(context)
     every = list(chat.messages.get(conversation.sid, {}).values())
     if descending:
         every.reverse()

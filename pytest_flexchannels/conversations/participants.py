@@ -10,7 +10,7 @@ from ..core import errors, sids
 from ..core.paging import PageSpec
 from ..core.registry import Param, date_time, integer, sid
 from . import events, state
-from .records import Binding, Conversation, ConversationsState, Participant
+from .records import Binding, Participant
 from .state import ATTRIBUTES, DATE
 
 if TYPE_CHECKING:
@@ -54,13 +54,8 @@ def _json(view: View, participant: Participant) -> str:
     return state.dump(shown)
 
 
-def _conversation(context: Context) -> tuple[ConversationsState, Conversation, tuple[str, ...]]:
-    chat, service_sid, path = state.scope(context)
-    return chat, state.conversation(context, chat, service_sid, path[0]), path
-
-
 def _create(context: Context) -> Answer:
-    chat, conversation, _ = _conversation(context)
+    chat, conversation, _ = state.parent(context)
     participant = state.add_participant(context, chat, conversation, context.args)
     if context.webhooks_enabled:
         params = events.participant(participant)
@@ -69,7 +64,7 @@ def _create(context: Context) -> Answer:
 
 
 def _fetch(context: Context) -> Answer:
-    chat, conversation, path = _conversation(context)
+    chat, conversation, path = state.parent(context)
     return (_json, state.find_participant(context, chat, conversation.sid, path[1]))
 
 
@@ -81,14 +76,14 @@ _PAGES = PageSpec(None, LIST_KEY, _json, _seq)
 
 
 def _list(context: Context) -> Answer:
-    chat, conversation, _ = _conversation(context)
+    chat, conversation, _ = state.parent(context)
     every = list(chat.participants.get(conversation.sid, {}).values())
     return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    chat, conversation, path = _conversation(context)
+    chat, conversation, path = state.parent(context)
     participant = state.find_participant(context, chat, conversation.sid, path[1])
     changes: dict[str, Any] = {
         name: args[name]
@@ -127,7 +122,7 @@ def _update(context: Context) -> Answer:
 
 
 def _delete(context: Context) -> None:
-    chat, conversation, path = _conversation(context)
+    chat, conversation, path = state.parent(context)
     params = state.remove_participant(
         context, chat, state.find_participant(context, chat, conversation.sid, path[1])
     )

@@ -186,6 +186,13 @@ def dump(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def parent(context: Scope) -> tuple[ConversationsState, Conversation, tuple[str, ...]]:
+    """The conversation a request's path names first (in its service), with the caller's
+    conversations and the values of the path's parameters after the service's."""
+    chat, service_sid, path = scope(context)
+    return chat, conversation(context, chat, service_sid, path[0]), path
+
+
 # --- parameters --------------------------------------------------------------------------------
 
 _DURATION = re.compile(

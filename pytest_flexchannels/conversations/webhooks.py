@@ -57,8 +57,7 @@ def _json(view: View, webhook: ConversationWebhook) -> str:
 def _webhooks(
     context: Context,
 ) -> tuple[ConversationsState, Conversation, dict[str, ConversationWebhook]]:
-    chat, service_sid, path = state.scope(context)
-    conversation = state.conversation(context, chat, service_sid, path[0])
+    chat, conversation, _ = state.parent(context)
     return chat, conversation, chat.webhooks.setdefault(conversation.sid, {})
 
 
