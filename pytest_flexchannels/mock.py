@@ -17,7 +17,9 @@ from . import interception
 from .chat import agent as _agent
 from .chat.state import ChatMessage, attributes_json
 from .conversations import agent as _conversation_agent
-from .conversations.state import Conversation, ConversationMessage, ConversationsState, sweep
+from .conversations import state as _conversations
+from .conversations.records import Conversation, ConversationMessage, ConversationsState
+from .conversations.state import sweep
 from .core import sids, surrogates
 from .core.calls import Call, CallLog
 from .core.clock import Clock
@@ -588,7 +590,7 @@ class FlexChannelsMock:
             if found is not None:
                 acting, chat, conversation = found
                 if not _interactions.end_chat(acting, sid):
-                    _conversation_agent.end(acting, chat, conversation)
+                    _conversations.end_chat(acting, chat, conversation)
                 sent = acting.sent
         if found is None:
             self.deactivate(sid, account)
@@ -611,7 +613,7 @@ class FlexChannelsMock:
 
     def _conversation(
         self, account_sid: str, sid: str
-    ) -> tuple[_conversation_agent.Acting, ConversationsState, Conversation] | None:
+    ) -> tuple[_conversations.Acting, ConversationsState, Conversation] | None:
         """The conversation ``sid`` names (None: a Flex channel's chat, or nothing), for the
         agent to act in; under the store's lock, which the caller holds."""
         if flex_models.get_row(self._store, account_sid, sid) is not None:

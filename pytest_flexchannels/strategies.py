@@ -1089,7 +1089,7 @@ def _conversation_event(
     draw: st.DrawFn, event: SearchStrategy[str], account_sid: SearchStrategy[str]
 ) -> dict[str, str]:
     from .conversations import events
-    from .conversations.state import Binding, Conversation, ConversationMessage, Participant
+    from .conversations.records import Binding, Conversation, ConversationMessage, Participant
 
     frame = _frame(draw, event, account_sid)
     kind, bits, account, service, identity, moment = frame[:6]

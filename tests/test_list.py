@@ -201,6 +201,28 @@ def test_bad_paging_parameter_is_400(
     assert response.json() == error_body(400, 20001, message)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://chat.twilio.com/v2/Services/IS00000000000000000000000000000000/Channels",
+        "https://conversations.twilio.com/v1/Conversations/CH00000000000000000000000000000000/Messages",
+        "https://flex-api.twilio.com/v1/Interactions/KD00000000000000000000000000000000"
+        "/Channels/UO00000000000000000000000000000000/Participants",
+    ],
+)
+def test_a_bad_page_is_refused_before_the_list_is_looked_up(
+    flex_channels: FlexChannelsMock, http: requests.Session, url: str
+) -> None:
+    """The request path reads a list's paging before its handler runs (modelled: one order for
+    every list), so a bad page of a parent that does not exist is the 400, not its 404."""
+    response = http.get(url, params={"PageSize": "0"})
+    assert response.status_code == 400
+    assert response.json() == error_body(
+        400, 20001, "Invalid parameter PageSize: must be an integer of at least 1"
+    )
+    assert http.get(url).status_code == 404
+
+
 def test_huge_numbers_are_served_not_raised(
     flex_channels: FlexChannelsMock, http: requests.Session
 ) -> None:

@@ -157,3 +157,29 @@ def test_stored_channels_leave_the_garbage_collectors_work() -> None:
     gc.collect()
     assert len(gc.get_objects()) - before < 100
     assert fake.get_channel(fake.channels[0].sid).identity == "c0"  # records on the way out
+
+
+def test_a_rows_named_positions_are_its_fields() -> None:
+    """Chat reads a Flex channel's row by these names: each is the position of its field."""
+    positions = {
+        "SID": "sid",
+        "ACCOUNT": "account_sid",
+        "FLOW": "flex_flow_sid",
+        "USER": "user_sid",
+        "TASK": "task_sid",
+        "IDENTITY": "identity",
+        "USER_NAME": "chat_user_friendly_name",
+        "CHAT_NAME": "chat_friendly_name",
+        "TARGET": "target",
+        "CHAT_UNIQUE_NAME": "chat_unique_name",
+        "PRE_ENGAGEMENT": "pre_engagement_data",
+        "LONG_LIVED": "long_lived",
+        "ACTIVE": "active",
+        "CREATED": "date_created",
+        "UPDATED": "date_updated",
+        "SEQ": "seq",
+        "SERVICE": "chat_service_sid",
+        "ATTRIBUTES": "attributes",
+    }
+    for name, field in positions.items():
+        assert Channel._fields[getattr(flex_models, name)] == field, name

@@ -9,8 +9,8 @@ from ..core import errors, sids
 from ..core.webhooks import Webhook
 from ..core.world import Store
 from ..flex import models as flex_models
+from ..flex.models import SERVICE
 from . import events, state
-from .messages import post
 from .state import ChatMessage, ChatState, Member
 
 AGENT = "agent"  # the identity an agent replies as when the test names none (modelled)
@@ -29,7 +29,7 @@ def _scope(store: Store, account_sid: str, channel_sid: str) -> tuple[_Acting, C
     row = flex_models.get_row(store, account_sid, channel_sid)
     if row is None:
         raise errors.UnknownSidError(channel_sid, account_sid)
-    service_sid = row[17]
+    service_sid = row[SERVICE]
     acting = _Acting(store, account_sid, f"/v2/Services/{service_sid}/Channels/{channel_sid}")
     return acting, state.of(acting), service_sid
 
@@ -68,7 +68,9 @@ def reply(
             state.user_of(acting, chat, service_sid, identity, identity)
             params = events.member(member, "JOINED")
             sent += events.fire(chat, channel_sid, "onMemberAdded", params, "SDK", identity)
-        message = post(acting, chat, service_sid, channel_sid, identity, body, attributes or "{}")
+        message = state.post_message(
+            acting, chat, service_sid, channel_sid, identity, body, attributes or "{}"
+        )
         sent += events.fire(
             chat, channel_sid, "onMessageSent", events.message(message), "SDK", identity
         )

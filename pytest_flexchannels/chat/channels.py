@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, described
 from ..flex import models as flex_models
 from . import events, state
@@ -31,7 +31,8 @@ class Listed(NamedTuple):
     messages: int
 
 
-def _json(listed: Listed, root: str) -> str:
+def _json(view: View, listed: Listed) -> str:
+    root = view.root
     channel = listed.channel
     base = f"/Services/{channel.service_sid}/Channels/{channel.sid}"
     return state.dump(
@@ -54,10 +55,6 @@ def _json(listed: Listed, root: str) -> str:
     )
 
 
-def _one(view: View, listed: Listed) -> str:
-    return _json(listed, view.root)
-
-
 def listed(chat: ChatState, channel: ChatChannel) -> Listed:
     return Listed(
         channel,
@@ -76,33 +73,31 @@ def _unique(context: Context, chat: ChatState, service_sid: str, name: Any, sid:
 
 def _create(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        service = state.service(context, chat, context.path[0])
-        _unique(context, chat, service.sid, args.get("unique_name"), "")
-        now = store.clock.now()
-        channel = ChatChannel(
-            store.sids.new(sids.CHANNEL),
-            context.account_sid,
-            service.sid,
-            args.get("friendly_name"),
-            args.get("unique_name"),
-            args.get("attributes", "{}"),
-            args.get("type", "public"),
-            args.get("created_by", "system"),
-            now,
-            now,
-            store.next_seq(),
-        )
-        chat.channels[channel.sid] = channel
-        return (_one, listed(chat, channel))
+    chat = state.of(context)
+    service = state.service(context, chat, context.path[0])
+    _unique(context, chat, service.sid, args.get("unique_name"), "")
+    now = store.clock.now()
+    channel = ChatChannel(
+        store.sids.new(sids.CHANNEL),
+        context.account_sid,
+        service.sid,
+        args.get("friendly_name"),
+        args.get("unique_name"),
+        args.get("attributes", "{}"),
+        args.get("type", "public"),
+        args.get("created_by", "system"),
+        now,
+        now,
+        store.next_seq(),
+    )
+    chat.channels[channel.sid] = channel
+    return (_json, listed(chat, channel))
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        chat = state.of(context)
-        service = state.service(context, chat, context.path[0])
-        return (_one, listed(chat, state.channel(context, chat, service.sid, context.sid)))
+    chat = state.of(context)
+    service = state.service(context, chat, context.path[0])
+    return (_json, listed(chat, state.channel(context, chat, service.sid, context.sid)))
 
 
 def _seq(listed: Listed) -> int:
@@ -115,20 +110,14 @@ _PAGES = PageSpec(None, LIST_KEY, _json, _seq, ("Type",))
 def _list(context: Context) -> Answer:
     kinds = context.values("Type")
 
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Listed], bool]:
-        with context.store.lock:
-            chat = state.of(context)
-            service = state.service(context, chat, context.path[0])
-            every = [
-                listed(chat, channel)
-                for channel in state.channels_of(context, chat, service.sid)
-                if not kinds or channel.type in kinds
-            ]
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    chat = state.of(context)
+    service = state.service(context, chat, context.path[0])
+    every = [
+        listed(chat, channel)
+        for channel in state.channels_of(context, chat, service.sid)
+        if not kinds or channel.type in kinds
+    ]
+    return context.page(_PAGES, every)
 
 
 _ROW_FIELDS = {"friendly_name": "chat_friendly_name", "unique_name": "chat_unique_name"}
@@ -136,53 +125,49 @@ _ROW_FIELDS = {"friendly_name": "chat_friendly_name", "unique_name": "chat_uniqu
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        service = state.service(context, chat, context.path[0])
-        channel = state.channel(context, chat, service.sid, context.sid)
-        _unique(context, chat, service.sid, args.get("unique_name"), channel.sid)
-        changes = {
-            k: v for k, v in args.items() if k in ("friendly_name", "unique_name", "attributes")
-        }
-        if channel.sid in chat.channels:
-            if changes or "created_by" in args:
-                channel = channel._replace(
-                    **changes,
-                    created_by=args.get("created_by", channel.created_by),
-                    date_updated=store.clock.now(),
-                )
-                chat.channels[channel.sid] = channel
-        elif changes:
-            flex_models.update_chat_channel(
-                store,
-                context.account_sid,
-                channel.sid,
-                {_ROW_FIELDS.get(k, k): v for k, v in changes.items()},
+    chat = state.of(context)
+    service = state.service(context, chat, context.path[0])
+    channel = state.channel(context, chat, service.sid, context.sid)
+    _unique(context, chat, service.sid, args.get("unique_name"), channel.sid)
+    changes = {k: v for k, v in args.items() if k in ("friendly_name", "unique_name", "attributes")}
+    if channel.sid in chat.channels:
+        if changes or "created_by" in args:
+            channel = channel._replace(
+                **changes,
+                created_by=args.get("created_by", channel.created_by),
+                date_updated=store.clock.now(),
             )
-            channel = state.channel(context, chat, service.sid, channel.sid)
-        if context.webhooks_enabled and (changes or "created_by" in args):
-            params = events.channel(channel)
-            context.send(events.fire(chat, channel.sid, "onChannelUpdated", params, "API"))
-        return (_one, listed(chat, channel))
+            chat.channels[channel.sid] = channel
+    elif changes:
+        flex_models.update_chat_channel(
+            store,
+            context.account_sid,
+            channel.sid,
+            {_ROW_FIELDS.get(k, k): v for k, v in changes.items()},
+        )
+        channel = state.channel(context, chat, service.sid, channel.sid)
+    if context.webhooks_enabled and (changes or "created_by" in args):
+        params = events.channel(channel)
+        context.send(events.fire(chat, channel.sid, "onChannelUpdated", params, "API"))
+    return (_json, listed(chat, channel))
 
 
 def _delete(context: Context) -> None:
     store = context.store
-    with store.lock:
-        chat = state.of(context)
-        service = state.service(context, chat, context.path[0])
-        channel = state.channel(context, chat, service.sid, context.sid)
-        if context.webhooks_enabled:
-            params = events.channel(channel)
-            params["DateDestroyed"] = DATE(store.clock.now())
-            del params["DateUpdated"]
-            context.send(events.fire(chat, channel.sid, "onChannelDestroyed", params, "API"))
-        if chat.channels.pop(channel.sid, None) is None:
-            flex_models.delete_channel(
-                store, context.account_sid, channel.sid
-            )  # the Flex channel goes too
-        for kept in (chat.members, chat.messages, chat.webhooks):
-            kept.pop(channel.sid, None)
+    chat = state.of(context)
+    service = state.service(context, chat, context.path[0])
+    channel = state.channel(context, chat, service.sid, context.sid)
+    if context.webhooks_enabled:
+        params = events.channel(channel)
+        params["DateDestroyed"] = DATE(store.clock.now())
+        del params["DateUpdated"]
+        context.send(events.fire(chat, channel.sid, "onChannelDestroyed", params, "API"))
+    if chat.channels.pop(channel.sid, None) is None:
+        flex_models.delete_channel(
+            store, context.account_sid, channel.sid
+        )  # the Flex channel goes too
+    for kept in (chat.members, chat.messages, chat.webhooks):
+        kept.pop(channel.sid, None)
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Rule, described
 from . import events, state
 from .channels import PATH as CHANNELS
@@ -21,7 +21,8 @@ PATH = f"{CHANNELS}/{{ChannelSid}}/Members"
 LIST_KEY = "members"
 
 
-def _json(member: Member, root: str) -> str:
+def _json(view: View, member: Member) -> str:
+    root = view.root
     return state.dump(
         {
             "sid": member.sid,
@@ -41,10 +42,6 @@ def _json(member: Member, root: str) -> str:
     )
 
 
-def _one(view: View, member: Member) -> str:
-    return _json(member, view.root)
-
-
 def _members(context: Context, chat: ChatState) -> dict[str, Member]:
     """The members of the request's channel (named by SID or unique name)."""
     service = state.service(context, chat, context.path[0])
@@ -55,45 +52,43 @@ def _found(context: Context, members: dict[str, Member]) -> Member:
     key = context.sid
     member = members.get(key) or next((m for m in members.values() if m.identity == key), None)
     if member is None:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return member
 
 
 def _create(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        service = state.service(context, chat, context.path[0])
-        channel_sid = state.channel_sid(context, chat, service.sid, context.path[1])
-        members = state.members_of(chat, channel_sid)
-        identity = args["identity"]
-        if any(member.identity == identity for member in members.values()):
-            raise errors.member_exists()
-        state.user_of(context, chat, service.sid, identity, None)
-        now = store.clock.now()
-        member = Member(
-            store.sids.new(sids.MEMBER),
-            context.account_sid,
-            channel_sid,
-            service.sid,
-            identity,
-            args.get("role_sid", state.role(service.sid, "channel user")),
-            args.get("attributes", "{}"),
-            args.get("last_consumed_message_index"),
-            now,
-            now,
-            store.next_seq(),
-        )
-        members[member.sid] = member
-        if context.webhooks_enabled:
-            params = events.member(member, "ADDED")
-            context.send(events.fire(chat, channel_sid, "onMemberAdded", params, "API"))
-        return (_one, member)
+    chat = state.of(context)
+    service = state.service(context, chat, context.path[0])
+    channel_sid = state.channel_sid(context, chat, service.sid, context.path[1])
+    members = state.members_of(chat, channel_sid)
+    identity = args["identity"]
+    if any(member.identity == identity for member in members.values()):
+        raise errors.member_exists()
+    state.user_of(context, chat, service.sid, identity, None)
+    now = store.clock.now()
+    member = Member(
+        store.sids.new(sids.MEMBER),
+        context.account_sid,
+        channel_sid,
+        service.sid,
+        identity,
+        args.get("role_sid", state.role(service.sid, "channel user")),
+        args.get("attributes", "{}"),
+        args.get("last_consumed_message_index"),
+        now,
+        now,
+        store.next_seq(),
+    )
+    members[member.sid] = member
+    if context.webhooks_enabled:
+        params = events.member(member, "ADDED")
+        context.send(events.fire(chat, channel_sid, "onMemberAdded", params, "API"))
+    return (_json, member)
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, _found(context, _members(context, state.of(context))))
+    return (_json, _found(context, _members(context, state.of(context))))
 
 
 def _seq(member: Member) -> int:
@@ -106,26 +101,19 @@ _PAGES = PageSpec(None, LIST_KEY, _json, _seq, ("Identity",))
 def _list(context: Context) -> Answer:
     identities = context.values("Identity")
 
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Member], bool]:
-        with context.store.lock:
-            every = sorted(_members(context, state.of(context)).values(), key=_seq)
-        every = [m for m in every if not identities or m.identity in identities]
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    every = sorted(_members(context, state.of(context)).values(), key=_seq)
+    every = [m for m in every if not identities or m.identity in identities]
+    return context.page(_PAGES, every)
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        chat = state.of(context)
-        members = _members(context, chat)
-        member = members.pop(_found(context, members).sid)
-        if context.webhooks_enabled:
-            params = events.member(member, "REMOVED")
-            params["DateRemoved"] = DATE(context.store.clock.now())
-            context.send(events.fire(chat, member.channel_sid, "onMemberRemoved", params, "API"))
+    chat = state.of(context)
+    members = _members(context, chat)
+    member = members.pop(_found(context, members).sid)
+    if context.webhooks_enabled:
+        params = events.member(member, "REMOVED")
+        params["DateRemoved"] = DATE(context.store.clock.now())
+        context.send(events.fire(chat, member.channel_sid, "onMemberRemoved", params, "API"))
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"

@@ -6,13 +6,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..core import sids
+from ..core import errors
 from ..core.order import Order
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Rule, described, text
 from . import events, state
 from .channels import PATH as CHANNELS
-from .state import ATTRIBUTES_RULE, DATE, DOMAIN, UNDATED, ChatMessage, ChatState, Scope
+from .state import (
+    ATTRIBUTES_RULE,
+    DATE,
+    DOMAIN,
+    UNDATED,
+    ChatMessage,
+    ChatState,
+)
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -22,7 +29,8 @@ PATH = f"{CHANNELS}/{{ChannelSid}}/Messages"
 LIST_KEY = "messages"
 
 
-def _json(message: ChatMessage, root: str) -> str:
+def _json(view: View, message: ChatMessage) -> str:
+    root = view.root
     return state.dump(
         {
             "sid": message.sid,
@@ -46,83 +54,43 @@ def _json(message: ChatMessage, root: str) -> str:
     )
 
 
-def _one(view: View, message: ChatMessage) -> str:
-    return _json(message, view.root)
-
-
 def _channel(context: Context, chat: ChatState) -> tuple[str, str]:
     """The request's service and channel SIDs (the channel named by SID or unique name)."""
     service = state.service(context, chat, context.path[0])
     return service.sid, state.channel_sid(context, chat, service.sid, context.path[1])
 
 
-def post(
-    context: Scope,
-    chat: ChatState,
-    service_sid: str,
-    channel_sid: str,
-    author: str,
-    body: str,
-    attributes: str,
-    last_updated_by: str | None = None,
-) -> ChatMessage:
-    """A new message in a channel (what the API's create and the simulated agent do)."""
-    store = context.store
-    now = store.clock.now()
-    position = chat.next_index.get(channel_sid, 0)
-    chat.next_index[channel_sid] = position + 1
-    message = ChatMessage(
-        store.sids.new(sids.MESSAGE),
-        context.account_sid,
-        service_sid,
-        channel_sid,
-        author,
-        body,
-        attributes,
-        position,
-        last_updated_by,
-        False,
-        now,
-        now,
-    )
-    chat.messages_of(channel_sid).append(message)
-    chat.message_sids[message.sid] = message
-    return message
-
-
 def _create(context: Context) -> Answer:
     args = context.args
-    with context.store.lock:
-        chat = state.of(context)
-        service_sid, channel_sid = _channel(context, chat)
-        message = post(
-            context,
-            chat,
-            service_sid,
-            channel_sid,
-            args.get("author", "system"),
-            args.get("body", ""),
-            args.get("attributes", "{}"),
-            args.get("last_updated_by"),
+    chat = state.of(context)
+    service_sid, channel_sid = _channel(context, chat)
+    message = state.post_message(
+        context,
+        chat,
+        service_sid,
+        channel_sid,
+        args.get("author", "system"),
+        args.get("body", ""),
+        args.get("attributes", "{}"),
+        args.get("last_updated_by"),
+    )
+    if context.webhooks_enabled:
+        context.send(
+            events.fire(chat, channel_sid, "onMessageSent", events.message(message), "API")
         )
-        if context.webhooks_enabled:
-            context.send(
-                events.fire(chat, channel_sid, "onMessageSent", events.message(message), "API")
-            )
-        return (_one, message)
+    return (_json, message)
 
 
 def _found(context: Context, chat: ChatState, channel_sid: str) -> ChatMessage:
     message = chat.message_sids.get(context.sid)
     if message is None or message.channel_sid != channel_sid:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return message
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        chat = state.of(context)
-        return (_one, _found(context, chat, _channel(context, chat)[1]))
+    chat = state.of(context)
+    return (_json, _found(context, chat, _channel(context, chat)[1]))
 
 
 def _position(message: ChatMessage) -> int:
@@ -142,50 +110,42 @@ def _list(context: Context) -> Answer:
     descending = context.args.get("order") == "desc"
     spec = _DESC if descending else _ASC
 
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[ChatMessage], bool]:
-        with context.store.lock:
-            chat = state.of(context)
-            kept: Order[ChatMessage] | tuple[()] = chat.messages.get(_channel(context, chat)[1], ())
-            every = list(kept)
-        if descending:
-            every.reverse()
-        return window_of(every, spec.position, size, offset, after, before)
-
-    return context.page(spec, fetch)
+    chat = state.of(context)
+    kept: Order[ChatMessage] | tuple[()] = chat.messages.get(_channel(context, chat)[1], ())
+    every = list(kept)
+    if descending:
+        every.reverse()
+    return context.page(spec, every)
 
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        channel_sid = _channel(context, chat)[1]
-        message = _found(context, chat, channel_sid)
-        if args:
-            edited = message.was_edited or "body" in args
-            message = message._replace(**args, was_edited=edited, date_updated=store.clock.now())
-            chat.messages_of(channel_sid).replace(chat.message_sids[message.sid], message)
-            chat.message_sids[message.sid] = message
-            if context.webhooks_enabled:
-                params = events.message(message)
-                params["ModifiedBy"] = message.last_updated_by or message.author
-                params["DateUpdated"] = DATE(message.date_updated)
-                context.send(events.fire(chat, channel_sid, "onMessageUpdated", params, "API"))
-        return (_one, message)
+    chat = state.of(context)
+    channel_sid = _channel(context, chat)[1]
+    message = _found(context, chat, channel_sid)
+    if args:
+        edited = message.was_edited or "body" in args
+        message = message._replace(**args, was_edited=edited, date_updated=store.clock.now())
+        chat.messages_of(channel_sid).replace(chat.message_sids[message.sid], message)
+        chat.message_sids[message.sid] = message
+        if context.webhooks_enabled:
+            params = events.message(message)
+            params["ModifiedBy"] = message.last_updated_by or message.author
+            params["DateUpdated"] = DATE(message.date_updated)
+            context.send(events.fire(chat, channel_sid, "onMessageUpdated", params, "API"))
+    return (_json, message)
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        chat = state.of(context)
-        channel_sid = _channel(context, chat)[1]
-        message = _found(context, chat, channel_sid)
-        chat.messages_of(channel_sid).remove(message)
-        del chat.message_sids[message.sid]
-        if context.webhooks_enabled:
-            params = events.message(message)
-            params["DateRemoved"] = DATE(context.store.clock.now())
-            context.send(events.fire(chat, channel_sid, "onMessageRemoved", params, "API"))
+    chat = state.of(context)
+    channel_sid = _channel(context, chat)[1]
+    message = _found(context, chat, channel_sid)
+    chat.messages_of(channel_sid).remove(message)
+    del chat.message_sids[message.sid]
+    if context.webhooks_enabled:
+        params = events.message(message)
+        params["DateRemoved"] = DATE(context.store.clock.now())
+        context.send(events.fire(chat, channel_sid, "onMessageRemoved", params, "API"))
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..core import errors
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Rule, described
 from . import state
 from .state import DATE, DOMAIN, ROOT, Service
@@ -21,7 +21,8 @@ LIST_KEY = "services"
 _NOTIFICATION = {"enabled": False}
 
 
-def _json(service: Service, root: str) -> str:
+def _json(view: View, service: Service) -> str:
+    root = view.root
     url = f"{root}/Services/{service.sid}"
     return state.dump(
         {
@@ -63,13 +64,8 @@ def _json(service: Service, root: str) -> str:
     )
 
 
-def _one(view: View, service: Service) -> str:
-    return _json(service, view.root)
-
-
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, state.service(context, state.of(context), context.sid))
+    return (_json, state.service(context, state.of(context), context.sid))
 
 
 def _seq(service: Service) -> int:
@@ -80,30 +76,23 @@ _PAGES = PageSpec(ROOT, LIST_KEY, _json, _seq)
 
 
 def _list(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Service], bool]:
-        with context.store.lock:
-            every = sorted(state.of(context).services.values(), key=_seq)
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    every = sorted(state.of(context).services.values(), key=_seq)
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:
     store, args = context.store, dict(context.args)
-    with store.lock:
-        chat = state.of(context)
-        service = state.service(context, chat, context.sid)
-        filters = context.values("WebhookFilters")
-        if any(event not in EVENTS for event in filters):
-            raise errors.webhook_filter()
-        if filters:
-            args["webhook_filters"] = tuple(dict.fromkeys(filters))
-        if args:
-            service = service._replace(**args, date_updated=store.clock.now())
-            chat.services[service.sid] = service
-        return (_one, service)
+    chat = state.of(context)
+    service = state.service(context, chat, context.sid)
+    filters = context.values("WebhookFilters")
+    if any(event not in EVENTS for event in filters):
+        raise errors.webhook_filter()
+    if filters:
+        args["webhook_filters"] = tuple(dict.fromkeys(filters))
+    if args:
+        service = service._replace(**args, date_updated=store.clock.now())
+        chat.services[service.sid] = service
+    return (_json, service)
 
 
 _UNMODELLED = "not modelled: a service's other settings are a new service's (ignored)"

@@ -12,31 +12,35 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ..core import errors, sids, surrogates
+from ..core.context import Scope
 from ..core.order import Order
 from ..core.registry import Domain, Rule
 from ..core.render import format_date
 from ..core.world import Store
 from ..flex import models as flex_models
-from ..flex.models import ATTRIBUTES, FLOW, IDENTITY, SEQ, SERVICE, FlexFlow, flex_attributes
+from ..flex.models import (
+    ACCOUNT,
+    ATTRIBUTES,
+    CHAT_NAME,
+    CHAT_UNIQUE_NAME,
+    CREATED,
+    FLOW,
+    IDENTITY,
+    SEQ,
+    SERVICE,
+    SID,
+    UPDATED,
+    USER,
+    USER_NAME,
+    FlexFlow,
+    flex_attributes,
+)
 
 if TYPE_CHECKING:
     from ..flex.models import ChannelRow
-
-
-class Scope(Protocol):
-    """What chat's helpers read of a request's context (the simulated agent makes one too)."""
-
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def account_sid(self) -> str: ...
-
-    @property
-    def resource(self) -> str: ...
 
 
 DOMAIN = Domain("chat", "chat", "/chat")
@@ -202,31 +206,31 @@ def _sync(store: Store, state: ChatState, account_sid: str) -> None:
         users = state.users.setdefault(service_sid, {})
         if identity not in users:
             users[identity] = User(
-                row[3],
+                row[USER],
                 account_sid,
                 service_sid,
                 identity,
-                row[6],  # the chat user's friendly name
+                row[USER_NAME],  # the chat user's friendly name
                 "{}",
                 role(service_sid, "service user"),
-                row[14],
-                row[14],
+                row[CREATED],
+                row[CREATED],
                 row[SEQ],
             )
         member = Member(
-            derived_sid(sids.MEMBER, row[0], identity),
+            derived_sid(sids.MEMBER, row[SID], identity),
             account_sid,
-            row[0],
+            row[SID],
             service_sid,
             identity,
             role(service_sid, "channel user"),
             "{}",
             None,
-            row[14],
-            row[14],
+            row[CREATED],
+            row[CREATED],
             row[SEQ],
         )
-        state.members.setdefault(row[0], {})[member.sid] = member
+        state.members.setdefault(row[SID], {})[member.sid] = member
         state.seen = row[SEQ]
 
 
@@ -245,10 +249,10 @@ def _flex_webhook(state: ChatState, row: ChannelRow, flow: FlexFlow) -> None:
     else:
         return
     webhook = Webhook(
-        derived_sid(sids.WEBHOOK, row[0], "flex"),
-        row[1],
+        derived_sid(sids.WEBHOOK, row[SID], "flex"),
+        row[ACCOUNT],
         row[SERVICE],
-        row[0],
+        row[SID],
         kind,
         url,
         method,
@@ -256,22 +260,17 @@ def _flex_webhook(state: ChatState, row: ChannelRow, flow: FlexFlow) -> None:
         (),
         integration.get("flow_sid") if kind == "studio" else None,
         retry_count,
-        row[14],
-        row[14],
+        row[CREATED],
+        row[CREATED],
         row[SEQ],
     )
-    state.webhooks.setdefault(row[0], {})[webhook.sid] = webhook
-
-
-def missing(context: Scope) -> errors.FlexApiError:
-    """The 404 of the request's own path, as Twilio words it (without the version)."""
-    return errors.not_found(context.resource.removeprefix("/v2"))
+    state.webhooks.setdefault(row[SID], {})[webhook.sid] = webhook
 
 
 def service(context: Scope, state: ChatState, sid: str) -> Service:
     found = state.services.get(sid)
     if found is None:
-        raise missing(context)
+        raise errors.missing(context.resource)
     return found
 
 
@@ -282,16 +281,16 @@ def _view(store: Store, account_sid: str, row: ChannelRow) -> ChatChannel:
             row, flex_models.flow_channel_type(store, account_sid, row[FLOW])
         )
     return ChatChannel(
-        row[0],
-        row[1],
+        row[SID],
+        row[ACCOUNT],
         row[SERVICE],
-        row[7],
-        row[9],
+        row[CHAT_NAME],
+        row[CHAT_UNIQUE_NAME],
         attributes,
         "private",  # Flex makes its chat channels private
         "system",
-        row[14],
-        row[15],
+        row[CREATED],
+        row[UPDATED],
         row[SEQ],
     )
 
@@ -321,7 +320,7 @@ def channel(context: Scope, state: ChatState, service_sid: str, key: str) -> Cha
     for candidate in channels_of(context, state, service_sid):
         if candidate.unique_name == key:
             return candidate
-    raise missing(context)
+    raise errors.missing(context.resource)
 
 
 def channel_sid(context: Scope, state: ChatState, service_sid: str, key: str) -> str:
@@ -388,3 +387,37 @@ def links(root: str, base: str, names: tuple[str, ...]) -> dict[str, str]:
 
 def dump(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def post_message(
+    context: Scope,
+    chat: ChatState,
+    service_sid: str,
+    channel_sid: str,
+    author: str,
+    body: str,
+    attributes: str,
+    last_updated_by: str | None = None,
+) -> ChatMessage:
+    """A new message in a channel (what the API's create and the simulated agent do)."""
+    store = context.store
+    now = store.clock.now()
+    position = chat.next_index.get(channel_sid, 0)
+    chat.next_index[channel_sid] = position + 1
+    message = ChatMessage(
+        store.sids.new(sids.MESSAGE),
+        context.account_sid,
+        service_sid,
+        channel_sid,
+        author,
+        body,
+        attributes,
+        position,
+        last_updated_by,
+        False,
+        now,
+        now,
+    )
+    chat.messages_of(channel_sid).append(message)
+    chat.message_sids[message.sid] = message
+    return message

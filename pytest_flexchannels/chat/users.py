@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..core import errors
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, described
 from . import state
 from .state import ATTRIBUTES_RULE, DATE, DOMAIN, ROOT, ChatState, User
@@ -24,7 +24,8 @@ class Listed(NamedTuple):
     joined: int  # the channels it is a member of
 
 
-def _json(listed: Listed, root: str) -> str:
+def _json(view: View, listed: Listed) -> str:
+    root = view.root
     user = listed.user
     base = f"/Services/{user.service_sid}/Users/{user.sid}"
     return state.dump(
@@ -50,10 +51,6 @@ def _json(listed: Listed, root: str) -> str:
     )
 
 
-def _one(view: View, listed: Listed) -> str:
-    return _json(listed, view.root)
-
-
 def _listed(chat: ChatState, user: User) -> Listed:
     joined = sum(
         1
@@ -75,30 +72,28 @@ def _found(context: Context, users: dict[str, User]) -> User:
     key = context.sid
     user = users.get(key) or next((u for u in users.values() if u.sid == key), None)
     if user is None:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return user
 
 
 def _create(context: Context) -> Answer:
     args = context.args
-    with context.store.lock:
-        chat = state.of(context)
-        users = _users(context, chat)
-        if args["identity"] in users:
-            raise errors.user_exists()
-        user = state.user_of(
-            context, chat, context.path[0], args["identity"], args.get("friendly_name")
-        )
-        user = users[user.identity] = user._replace(
-            attributes=args.get("attributes", "{}"), role_sid=args.get("role_sid", user.role_sid)
-        )
-        return (_one, _listed(chat, user))
+    chat = state.of(context)
+    users = _users(context, chat)
+    if args["identity"] in users:
+        raise errors.user_exists()
+    user = state.user_of(
+        context, chat, context.path[0], args["identity"], args.get("friendly_name")
+    )
+    user = users[user.identity] = user._replace(
+        attributes=args.get("attributes", "{}"), role_sid=args.get("role_sid", user.role_sid)
+    )
+    return (_json, _listed(chat, user))
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        chat = state.of(context)
-        return (_one, _listed(chat, _found(context, _users(context, chat))))
+    chat = state.of(context)
+    return (_json, _listed(chat, _found(context, _users(context, chat))))
 
 
 def _seq(listed: Listed) -> int:
@@ -109,34 +104,24 @@ _PAGES = PageSpec(None, LIST_KEY, _json, _seq)
 
 
 def _list(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Listed], bool]:
-        with context.store.lock:
-            chat = state.of(context)
-            every = sorted(
-                (_listed(chat, user) for user in _users(context, chat).values()), key=_seq
-            )
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    chat = state.of(context)
+    every = sorted((_listed(chat, user) for user in _users(context, chat).values()), key=_seq)
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        users = _users(context, chat)
-        user = _found(context, users)
-        if args:
-            user = users[user.identity] = user._replace(**args, date_updated=store.clock.now())
-        return (_one, _listed(chat, user))
+    chat = state.of(context)
+    users = _users(context, chat)
+    user = _found(context, users)
+    if args:
+        user = users[user.identity] = user._replace(**args, date_updated=store.clock.now())
+    return (_json, _listed(chat, user))
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        users = _users(context, state.of(context))
-        del users[_found(context, users).identity]
+    users = _users(context, state.of(context))
+    del users[_found(context, users).identity]
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Rule, described, url
 from ..core.webhooks import shown
 from . import state
@@ -70,7 +70,8 @@ def _configuration(webhook: Webhook) -> dict[str, Any]:
     )
 
 
-def _json(webhook: Webhook, root: str) -> str:
+def _json(view: View, webhook: Webhook) -> str:
+    root = view.root
     return state.dump(
         {
             "sid": webhook.sid,
@@ -85,10 +86,6 @@ def _json(webhook: Webhook, root: str) -> str:
             "date_updated": DATE(webhook.date_updated),
         }
     )
-
-
-def _one(view: View, webhook: Webhook) -> str:
-    return _json(webhook, view.root)
 
 
 def _webhooks(context: Context, chat: ChatState) -> tuple[str, str, dict[str, Webhook]]:
@@ -129,42 +126,40 @@ def _create(context: Context) -> Answer:
     kind = args.get("type")
     if kind is None:
         raise errors.webhook_type_missing()
-    with store.lock:
-        service_sid, channel_sid, webhooks = _webhooks(context, state.of(context))
-        now = store.clock.now()
-        webhook = Webhook(
-            store.sids.new(sids.WEBHOOK),
-            context.account_sid,
-            service_sid,
-            channel_sid,
-            kind,
-            None,
-            "POST" if kind in ("webhook", "trigger") else None,
-            (),
-            (),
-            None,
-            None,
-            now,
-            now,
-            store.next_seq(),
-        )
-        webhook = _configured(context, webhook)
-        if len(webhooks) >= LIMIT:
-            raise errors.too_many_webhooks()
-        webhooks[webhook.sid] = webhook
-        return (_one, webhook)
+    service_sid, channel_sid, webhooks = _webhooks(context, state.of(context))
+    now = store.clock.now()
+    webhook = Webhook(
+        store.sids.new(sids.WEBHOOK),
+        context.account_sid,
+        service_sid,
+        channel_sid,
+        kind,
+        None,
+        "POST" if kind in ("webhook", "trigger") else None,
+        (),
+        (),
+        None,
+        None,
+        now,
+        now,
+        store.next_seq(),
+    )
+    webhook = _configured(context, webhook)
+    if len(webhooks) >= LIMIT:
+        raise errors.too_many_webhooks()
+    webhooks[webhook.sid] = webhook
+    return (_json, webhook)
 
 
 def _found(context: Context, webhooks: dict[str, Webhook]) -> Webhook:
     webhook = webhooks.get(context.sid)
     if webhook is None:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return webhook
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, _found(context, _webhooks(context, state.of(context))[2]))
+    return (_json, _found(context, _webhooks(context, state.of(context))[2]))
 
 
 def _seq(webhook: Webhook) -> int:
@@ -175,29 +170,21 @@ _PAGES = PageSpec(None, LIST_KEY, _json, _seq)
 
 
 def _list(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Webhook], bool]:
-        with context.store.lock:
-            every = sorted(_webhooks(context, state.of(context))[2].values(), key=_seq)
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    every = sorted(_webhooks(context, state.of(context))[2].values(), key=_seq)
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:
     store = context.store
-    with store.lock:
-        webhooks = _webhooks(context, state.of(context))[2]
-        webhook = _configured(context, _found(context, webhooks))
-        webhook = webhooks[webhook.sid] = webhook._replace(date_updated=store.clock.now())
-        return (_one, webhook)
+    webhooks = _webhooks(context, state.of(context))[2]
+    webhook = _configured(context, _found(context, webhooks))
+    webhook = webhooks[webhook.sid] = webhook._replace(date_updated=store.clock.now())
+    return (_json, webhook)
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        webhooks = _webhooks(context, state.of(context))[2]
-        del webhooks[_found(context, webhooks).sid]
+    webhooks = _webhooks(context, state.of(context))[2]
+    del webhooks[_found(context, webhooks).sid]
 
 
 _CONFIGURATION = (

@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Rule, described, one_of, url
 from . import state
 from .events import EVENTS
-from .state import DATE, DOMAIN, AddressConfiguration, ConversationsState
+from .records import AddressConfiguration
+from .state import DATE, DOMAIN
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -33,7 +34,8 @@ _AUTO = (
 )
 
 
-def _json(address: AddressConfiguration, root: str) -> str:
+def _json(view: View, address: AddressConfiguration) -> str:
+    root = view.root
     return state.dump(
         {
             "sid": address.sid,
@@ -48,10 +50,6 @@ def _json(address: AddressConfiguration, root: str) -> str:
             "address_country": address.address_country,
         }
     )
-
-
-def _one(view: View, address: AddressConfiguration) -> str:
-    return _json(address, view.root)
 
 
 def _auto_creation(
@@ -76,45 +74,33 @@ def _auto_creation(
     return auto
 
 
-def find(context: Any, chat: ConversationsState, key: str) -> AddressConfiguration:
-    """A configuration by SID or address, or the 404 of the request's path."""
-    found = chat.addresses.get(key) or next(
-        (a for a in chat.addresses.values() if a.address == key), None
-    )
-    if found is None:
-        raise state.missing(context)
-    return found
-
-
 def _create(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        kind, address = args["type"], args["address"]
-        if any(a.address == address and a.type == kind for a in chat.addresses.values()):
-            raise errors.address_configuration_exists(address)
-        services = state.services(store, context.account_sid)
-        auto = {"enabled": False, "type": "default", "conversation_service_sid": services[0]}
-        now = store.clock.now()
-        created = AddressConfiguration(
-            store.sids.new(sids.ADDRESS_CONFIGURATION),
-            context.account_sid,
-            kind,
-            address,
-            args.get("friendly_name"),
-            _auto_creation(context, auto, services),
-            args.get("address_country"),
-            now,
-            now,
-            store.next_seq(),
-        )
-        chat.addresses[created.sid] = created
-        return (_one, created)
+    chat = state.of(context)
+    kind, address = args["type"], args["address"]
+    if any(a.address == address and a.type == kind for a in chat.addresses.values()):
+        raise errors.address_configuration_exists(address)
+    services = state.services(store, context.account_sid)
+    auto = {"enabled": False, "type": "default", "conversation_service_sid": services[0]}
+    now = store.clock.now()
+    created = AddressConfiguration(
+        store.sids.new(sids.ADDRESS_CONFIGURATION),
+        context.account_sid,
+        kind,
+        address,
+        args.get("friendly_name"),
+        _auto_creation(context, auto, services),
+        args.get("address_country"),
+        now,
+        now,
+        store.next_seq(),
+    )
+    chat.addresses[created.sid] = created
+    return (_json, created)
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, find(context, state.of(context), context.sid))
+    return (_json, state.find_address(context, state.of(context), context.sid))
 
 
 def _seq(address: AddressConfiguration) -> int:
@@ -127,39 +113,27 @@ _PAGES = PageSpec(PATH, LIST_KEY, _json, _seq, ("Type",))
 def _list(context: Context) -> Answer:
     wanted = context.args.get("type")
 
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[AddressConfiguration], bool]:
-        with context.store.lock:
-            every = [
-                a
-                for a in state.of(context).addresses.values()
-                if wanted is None or a.type == wanted
-            ]
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    every = [a for a in state.of(context).addresses.values() if wanted is None or a.type == wanted]
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat = state.of(context)
-        address = find(context, chat, context.sid)
-        services = state.services(store, context.account_sid)
-        address = address._replace(
-            friendly_name=args.get("friendly_name", address.friendly_name),
-            auto_creation=_auto_creation(context, address.auto_creation, services),
-            date_updated=store.clock.now(),
-        )
-        chat.addresses[address.sid] = address
-        return (_one, address)
+    chat = state.of(context)
+    address = state.find_address(context, chat, context.sid)
+    services = state.services(store, context.account_sid)
+    address = address._replace(
+        friendly_name=args.get("friendly_name", address.friendly_name),
+        auto_creation=_auto_creation(context, address.auto_creation, services),
+        date_updated=store.clock.now(),
+    )
+    chat.addresses[address.sid] = address
+    return (_json, address)
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        chat = state.of(context)
-        del chat.addresses[find(context, chat, context.sid).sid]
+    chat = state.of(context)
+    del chat.addresses[state.find_address(context, chat, context.sid).sid]
 
 
 def _event(wire: str, raw: Any) -> str:

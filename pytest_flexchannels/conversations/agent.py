@@ -6,38 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.webhooks import Webhook
 from ..core.world import Store
 from . import events, state
-from .messages import post
-from .participants import add, remove
-from .state import Conversation, ConversationMessage, ConversationsState
-
-AGENT_ATTRIBUTES = '{"member_type": "agent"}'
-
-
-class Acting:
-    """The scope the agent acts in: the account, the conversation's path (what an error
-    names), and the webhooks its actions fire, kept until they are sent."""
-
-    webhooks_enabled = True
-
-    def __init__(self, store: Store, account_sid: str, conversation_sid: str) -> None:
-        self.store = store
-        self.account_sid = account_sid
-        self.resource = f"{state.ROOT}/{conversation_sid}"
-        self.path = (conversation_sid,)
-        self.sent: list[Webhook] = []
-
-    def send(self, webhooks: list[Webhook]) -> None:
-        self.sent += webhooks
+from .records import Conversation, ConversationMessage, ConversationsState
 
 
 def find(
     store: Store, account_sid: str, sid: str
-) -> tuple[Acting, ConversationsState, Conversation] | None:
+) -> tuple[state.Acting, ConversationsState, Conversation] | None:
     """The conversation of ``sid`` in the account, in any of its services (None: none)."""
-    acting = Acting(store, account_sid, sid)
+    acting = state.Acting(store, account_sid, sid)
     chat = state.of(acting)
     found = chat.conversations.get(sid)
     if found is None:
@@ -46,7 +24,7 @@ def find(
 
 
 def reply(
-    acting: Acting,
+    acting: state.Acting,
     chat: ConversationsState,
     conversation: Conversation,
     body: str,
@@ -57,31 +35,16 @@ def reply(
     task does); what it fires is kept in ``acting.sent``."""
     members = chat.participants.get(conversation.sid, {})
     if not any(member.identity == author for member in members.values()):
-        joined = add(
-            acting, chat, conversation, {"identity": author, "attributes": AGENT_ATTRIBUTES}
+        joined = state.add_participant(
+            acting, chat, conversation, {"identity": author, "attributes": state.AGENT_ATTRIBUTES}
         )
         params = events.participant(joined)
         acting.send(
             events.fire(chat, conversation.sid, "onParticipantAdded", params, "SDK", author)
         )
     args: dict[str, Any] = {"author": author, "body": body, "attributes": attributes or "{}"}
-    message, sent = post(acting, chat, chat.conversations[conversation.sid], args, "SDK", author)
+    message, sent = state.post_message(
+        acting, chat, chat.conversations[conversation.sid], args, "SDK", author
+    )
     acting.send(sent)
     return message
-
-
-def end(acting: Acting, chat: ConversationsState, conversation: Conversation) -> Conversation:
-    """The agent ends the chat: each agent leaves (``onParticipantRemoved``) and the
-    conversation closes (``onConversationStateUpdated``), as Flex wraps an interaction up."""
-    for member in list(chat.participants.get(conversation.sid, {}).values()):
-        if member.attributes == AGENT_ATTRIBUTES:
-            params = remove(acting, chat, member)
-            identity = member.identity
-            acting.send(
-                events.fire(chat, conversation.sid, "onParticipantRemoved", params, "SDK", identity)
-            )
-    if conversation.state == "closed":
-        return conversation
-    closed = state.set_state(chat, conversation, "closed", acting.store.clock.now())
-    acting.send(events.state_updated(chat, conversation, closed, "API"))
-    return closed

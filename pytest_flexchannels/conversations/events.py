@@ -10,7 +10,7 @@ import json
 
 from ..core.render import format_date
 from ..core.webhooks import Webhook
-from .state import Conversation, ConversationMessage, ConversationsState, Participant
+from .records import Conversation, ConversationMessage, ConversationsState, Participant
 
 # The events a conversation-scoped webhook can hear (``Configuration.Filters``).
 EVENTS = (

@@ -5,15 +5,14 @@ brings an inactive one back to ``active``; a closed conversation takes none."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core import errors
+from ..core.paging import PageSpec
 from ..core.registry import described
-from ..core.webhooks import Webhook
 from . import events, state
-from .state import ATTRIBUTES, DATE, Conversation, ConversationMessage, ConversationsState
+from .records import Conversation, ConversationMessage, ConversationsState
+from .state import ATTRIBUTES, DATE
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
@@ -22,7 +21,8 @@ if TYPE_CHECKING:
 LIST_KEY = "messages"
 
 
-def _json(message: ConversationMessage, root: str, resource: str) -> str:
+def _json(view: View, message: ConversationMessage) -> str:
+    root, resource = view.root, view.resource
     base = state.base(resource, message.chat_service_sid)
     at = f"{root}{base}/Conversations/{message.conversation_sid}/Messages/{message.sid}"
     shown: dict[str, Any] = {
@@ -52,94 +52,25 @@ def _json(message: ConversationMessage, root: str, resource: str) -> str:
     return state.dump(shown)
 
 
-def _one(view: View, message: ConversationMessage) -> str:
-    return _json(message, view.root, view.resource)
-
-
-def post(
-    context: Any,
-    chat: ConversationsState,
-    conversation: Conversation,
-    args: dict[str, Any],
-    source: str,
-    identity: str | None = None,
-    enabled: bool = True,
-) -> tuple[ConversationMessage, list[Webhook]]:
-    """A new message in ``conversation`` (the API's create and the simulated agent's reply),
-    and the webhooks that hear it (when ``enabled``): ``onMessageAdded``, after
-    ``onConversationStateUpdated`` for an inactive conversation it brings back."""
-    body = args.get("body")
-    if body is None and args.get("media_sid") is None and args.get("content_sid") is None:
-        raise errors.message_body_missing()
-    if conversation.state == "closed":
-        raise errors.conversation_closed()
-    store = context.store
-    now = store.clock.now()
-    sent: list[Webhook] = []
-    if conversation.state == "inactive":
-        before = conversation
-        conversation = state.set_state(chat, conversation, "active", now)
-        if enabled:
-            sent += events.state_updated(chat, before, conversation, "EVENT")
-    elif conversation.timer_inactive or conversation.timer_closed:  # activity restarts them
-        conversation = state.restarted(conversation, now)
-        state.keep(chat, conversation)
-    author = args.get("author", "system")
-    participant = next(
-        (p for p in chat.participants.get(conversation.sid, {}).values() if p.identity == author),
-        None,
-    )
-    index = chat.next_index.get(conversation.sid, 0)
-    chat.next_index[conversation.sid] = index + 1
-    created = args.get("date_created", now)
-    message = ConversationMessage(
-        store.sids.new(sids.MESSAGE),
-        context.account_sid,
-        conversation.chat_service_sid,
-        conversation.sid,
-        index,
-        author,
-        body,
-        args.get("attributes", "{}"),
-        None if participant is None else participant.sid,
-        created,
-        args.get("date_updated", created),
-        args.get("media_sid"),
-        args.get("content_sid"),
-    )
-    chat.messages.setdefault(conversation.sid, {})[message.sid] = message
-    if enabled:
-        params = events.message(message, conversation.messaging_service_sid)
-        sent += events.fire(chat, conversation.sid, "onMessageAdded", params, source, identity)
-    return message, sent
-
-
-def _conversation(context: Context) -> tuple[ConversationsState, Conversation, tuple[str, ...]]:
-    chat, service_sid, path = state.scope(context)
-    return chat, state.conversation(context, chat, service_sid, path[0]), path
-
-
 def _create(context: Context) -> Answer:
-    with context.store.lock:
-        chat, conversation, _ = _conversation(context)
-        message, sent = post(
-            context, chat, conversation, context.args, "API", enabled=context.webhooks_enabled
-        )
-        context.send(sent)
-        return (_one, message)
+    chat, conversation, _ = state.parent(context)
+    message, sent = state.post_message(
+        context, chat, conversation, context.args, "API", enabled=context.webhooks_enabled
+    )
+    context.send(sent)
+    return (_json, message)
 
 
 def _found(context: Context) -> tuple[ConversationsState, Conversation, ConversationMessage]:
-    chat, conversation, path = _conversation(context)
+    chat, conversation, path = state.parent(context)
     message = chat.messages.get(conversation.sid, {}).get(path[1])
     if message is None:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return chat, conversation, message
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, _found(context)[2])
+    return (_json, _found(context)[2])
 
 
 def _index(message: ConversationMessage) -> int:
@@ -151,65 +82,44 @@ def _reversed(message: ConversationMessage) -> int:
     return (1 << 48) - message.position
 
 
-_SPECS = {
-    (scoped, descending): PageSpec(
-        None,
-        LIST_KEY,
-        partial(_json, resource=state.SCOPED if scoped else state.ROOT),
-        _reversed if descending else _index,
-        ("Order",),
-    )
-    for scoped in (False, True)
-    for descending in (False, True)
-}
+_ASC = PageSpec(None, LIST_KEY, _json, _index, ("Order",))
+_DESC = PageSpec(None, LIST_KEY, _json, _reversed, ("Order",))
 
 
 def _list(context: Context) -> Answer:
     descending = context.args.get("order") == "desc"
-    spec = _SPECS[state.scoped(context.resource), descending]
-
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[ConversationMessage], bool]:
-        with context.store.lock:
-            chat, conversation, _ = _conversation(context)
-            every = list(chat.messages.get(conversation.sid, {}).values())
-        if descending:
-            every.reverse()
-        return window_of(every, spec.position, size, offset, after, before)
-
-    return context.page(spec, fetch)
+    chat, conversation, _ = state.parent(context)
+    every = list(chat.messages.get(conversation.sid, {}).values())
+    if descending:
+        every.reverse()
+    return context.page(_DESC if descending else _ASC, every)
 
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat, conversation, message = _found(context)
-        changes = {
-            name: args[name]
-            for name in ("author", "body", "attributes", "date_created")
-            if name in args
-        }
-        message = message._replace(
-            **changes, date_updated=args.get("date_updated", store.clock.now())
-        )
-        chat.messages[conversation.sid][message.sid] = message
-        if context.webhooks_enabled:
-            params = events.message(message, conversation.messaging_service_sid)
-            params["DateUpdated"] = DATE(message.date_updated)
-            context.send(events.fire(chat, conversation.sid, "onMessageUpdated", params, "API"))
-        return (_one, message)
+    chat, conversation, message = _found(context)
+    changes = {
+        name: args[name]
+        for name in ("author", "body", "attributes", "date_created")
+        if name in args
+    }
+    message = message._replace(**changes, date_updated=args.get("date_updated", store.clock.now()))
+    chat.messages[conversation.sid][message.sid] = message
+    if context.webhooks_enabled:
+        params = events.message(message, conversation.messaging_service_sid)
+        params["DateUpdated"] = DATE(message.date_updated)
+        context.send(events.fire(chat, conversation.sid, "onMessageUpdated", params, "API"))
+    return (_json, message)
 
 
 def _delete(context: Context) -> None:
     store = context.store
-    with store.lock:
-        chat, conversation, message = _found(context)
-        del chat.messages[conversation.sid][message.sid]
-        if context.webhooks_enabled:
-            params = events.message(message, conversation.messaging_service_sid)
-            params["DateRemoved"] = DATE(store.clock.now())
-            context.send(events.fire(chat, conversation.sid, "onMessageRemoved", params, "API"))
+    chat, conversation, message = _found(context)
+    del chat.messages[conversation.sid][message.sid]
+    if context.webhooks_enabled:
+        params = events.message(message, conversation.messaging_service_sid)
+        params["DateRemoved"] = DATE(store.clock.now())
+        context.send(events.fire(chat, conversation.sid, "onMessageRemoved", params, "API"))
 
 
 _PATH = "/{ConversationSid}/Messages"

@@ -4,22 +4,20 @@ a proxy number), fetch (by SID or identity), list, update, delete."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ..chat.state import role
-from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core import errors
+from ..core.paging import PageSpec
 from ..core.registry import described
 from . import events, state
-from .state import ATTRIBUTES, DATE, Binding, Conversation, ConversationsState, Participant
+from .records import Binding, Participant
+from .state import ATTRIBUTES, DATE
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
     from ..core.paging import View
 
 LIST_KEY = "participants"
-_CHANNELS = {"whatsapp": "whatsapp", "messenger": "messenger", "gbm": "gbm"}
 
 
 def _binding_json(binding: Binding | None) -> dict[str, str] | None:
@@ -33,7 +31,8 @@ def _binding_json(binding: Binding | None) -> dict[str, str] | None:
     return shown
 
 
-def _json(participant: Participant, root: str, resource: str) -> str:
+def _json(view: View, participant: Participant) -> str:
+    root, resource = view.root, view.resource
     base = state.base(resource, participant.chat_service_sid)
     shown: dict[str, Any] = {
         "account_sid": participant.account_sid,
@@ -55,183 +54,80 @@ def _json(participant: Participant, root: str, resource: str) -> str:
     return state.dump(shown)
 
 
-def _one(view: View, participant: Participant) -> str:
-    return _json(participant, view.root, view.resource)
-
-
-def _binding(args: dict[str, Any]) -> Binding | None:
-    """The messaging binding a create asks for, checked with its identity: an address with its
-    proxy address and no identity (SMS, WhatsApp); or an identity, with a projected address
-    for a chat participant of a group."""
-    identity, address = args.get("identity"), args.get("address")
-    proxy, projected = args.get("proxy_address"), args.get("projected_address")
-    if address is not None or proxy is not None:
-        if identity is not None:
-            raise errors.participant_identity_with_binding()
-        if address is None:
-            raise errors.participant_address_missing()
-        if proxy is None:
-            raise errors.participant_proxy_missing()
-        if address == proxy:
-            raise errors.participant_address_is_proxy()
-        channel = address.partition(":")[0] if ":" in address else "sms"
-        return Binding(_CHANNELS.get(channel, "sms"), address, proxy, None)
-    if identity is None:
-        raise errors.participant_identity_missing()
-    return None if projected is None else Binding("sms", None, None, projected)
-
-
-def add(
-    context: Any,
-    chat: ConversationsState,
-    conversation: Conversation,
-    args: dict[str, Any],
-) -> Participant:
-    """A new participant of ``conversation`` (the API's create, an interaction's, a web
-    chat's, the simulated agent's joining)."""
-    identity, binding = args.get("identity"), _binding(args)
-    if conversation.state == "closed":
-        raise errors.conversation_closed()
-    members = chat.participants.setdefault(conversation.sid, {})
-    for other in members.values():
-        if identity is not None and other.identity == identity:
-            raise errors.participant_exists(identity)
-        if (
-            binding is not None
-            and binding.address is not None
-            and other.binding is not None
-            and (other.binding.address, other.binding.proxy_address)
-            == (binding.address, binding.proxy_address)
-        ):
-            raise errors.participant_binding_exists(conversation.sid)
-    store = context.store
-    now = store.clock.now()
-    created = args.get("date_created", now)
-    participant = Participant(
-        store.sids.new(sids.MEMBER),
-        context.account_sid,
-        conversation.chat_service_sid,
-        conversation.sid,
-        identity,
-        args.get("attributes", "{}"),
-        binding,
-        args.get("role_sid") or role(conversation.chat_service_sid, "channel user"),
-        created,
-        args.get("date_updated", created),
-        None,
-        None,
-        store.next_seq(),
-    )
-    members[participant.sid] = participant
-    return participant
-
-
-def _conversation(context: Context) -> tuple[ConversationsState, Conversation, tuple[str, ...]]:
-    chat, service_sid, path = state.scope(context)
-    return chat, state.conversation(context, chat, service_sid, path[0]), path
-
-
 def _create(context: Context) -> Answer:
-    with context.store.lock:
-        chat, conversation, _ = _conversation(context)
-        participant = add(context, chat, conversation, context.args)
-        if context.webhooks_enabled:
-            params = events.participant(participant)
-            context.send(events.fire(chat, conversation.sid, "onParticipantAdded", params, "API"))
-        return (_one, participant)
-
-
-def find(context: Any, chat: ConversationsState, conversation_sid: str, key: str) -> Participant:
-    """A participant by SID or identity, or the 404 of the request's path."""
-    members = chat.participants.get(conversation_sid, {})
-    found = members.get(key) or next((p for p in members.values() if p.identity == key), None)
-    if found is None:
-        raise state.missing(context)
-    return found
+    chat, conversation, _ = state.parent(context)
+    participant = state.add_participant(context, chat, conversation, context.args)
+    if context.webhooks_enabled:
+        params = events.participant(participant)
+        context.send(events.fire(chat, conversation.sid, "onParticipantAdded", params, "API"))
+    return (_json, participant)
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        chat, conversation, path = _conversation(context)
-        return (_one, find(context, chat, conversation.sid, path[1]))
+    chat, conversation, path = state.parent(context)
+    return (_json, state.find_participant(context, chat, conversation.sid, path[1]))
 
 
 def _seq(participant: Participant) -> int:
     return participant.seq
 
 
-_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.ROOT), _seq)
-_SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.SCOPED), _seq)
+_PAGES = PageSpec(None, LIST_KEY, _json, _seq)
 
 
 def _list(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Participant], bool]:
-        with context.store.lock:
-            chat, conversation, _ = _conversation(context)
-            every = list(chat.participants.get(conversation.sid, {}).values())
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_SCOPED_PAGES if state.scoped(context.resource) else _PAGES, fetch)
+    chat, conversation, _ = state.parent(context)
+    every = list(chat.participants.get(conversation.sid, {}).values())
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        chat, conversation, path = _conversation(context)
-        participant = find(context, chat, conversation.sid, path[1])
-        changes: dict[str, Any] = {
-            name: args[name]
-            for name in (
-                "identity",
-                "attributes",
-                "role_sid",
-                "last_read_message_index",
-                "last_read_timestamp",
-                "date_created",
-            )
-            if name in args
-        }
-        binding = participant.binding
-        if binding is not None and ("proxy_address" in args or "projected_address" in args):
-            changes["binding"] = binding._replace(
-                proxy_address=args.get("proxy_address", binding.proxy_address),
-                projected_address=args.get("projected_address", binding.projected_address),
-            )
-        if "identity" in changes and any(
-            other.identity == changes["identity"] and other.sid != participant.sid
-            for other in chat.participants[conversation.sid].values()
-        ):
-            raise errors.participant_exists(changes["identity"])
-        participant = participant._replace(
-            **changes, date_updated=args.get("date_updated", store.clock.now())
+    chat, conversation, path = state.parent(context)
+    participant = state.find_participant(context, chat, conversation.sid, path[1])
+    changes: dict[str, Any] = {
+        name: args[name]
+        for name in (
+            "identity",
+            "attributes",
+            "role_sid",
+            "last_read_message_index",
+            "last_read_timestamp",
+            "date_created",
         )
-        chat.participants[conversation.sid][participant.sid] = participant
-        if context.webhooks_enabled:
-            params = events.participant(participant)
-            params["DateUpdated"] = DATE(participant.date_updated)
-            if participant.last_read_message_index is not None:
-                params["LastReadMessageIndex"] = str(participant.last_read_message_index)
-            context.send(events.fire(chat, conversation.sid, "onParticipantUpdated", params, "API"))
-        return (_one, participant)
-
-
-def remove(context: Any, chat: ConversationsState, participant: Participant) -> dict[str, str]:
-    """Take ``participant`` out of its conversation: the parameters its removal's webhooks
-    carry."""
-    del chat.participants[participant.conversation_sid][participant.sid]
-    params = events.participant(participant)
-    params["DateRemoved"] = DATE(context.store.clock.now())
-    return params
+        if name in args
+    }
+    binding = participant.binding
+    if binding is not None and ("proxy_address" in args or "projected_address" in args):
+        changes["binding"] = binding._replace(
+            proxy_address=args.get("proxy_address", binding.proxy_address),
+            projected_address=args.get("projected_address", binding.projected_address),
+        )
+    if "identity" in changes and any(
+        other.identity == changes["identity"] and other.sid != participant.sid
+        for other in chat.participants[conversation.sid].values()
+    ):
+        raise errors.participant_exists(changes["identity"])
+    participant = participant._replace(
+        **changes, date_updated=args.get("date_updated", store.clock.now())
+    )
+    chat.participants[conversation.sid][participant.sid] = participant
+    if context.webhooks_enabled:
+        params = events.participant(participant)
+        params["DateUpdated"] = DATE(participant.date_updated)
+        if participant.last_read_message_index is not None:
+            params["LastReadMessageIndex"] = str(participant.last_read_message_index)
+        context.send(events.fire(chat, conversation.sid, "onParticipantUpdated", params, "API"))
+    return (_json, participant)
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        chat, conversation, path = _conversation(context)
-        params = remove(context, chat, find(context, chat, conversation.sid, path[1]))
-        if context.webhooks_enabled:
-            context.send(events.fire(chat, conversation.sid, "onParticipantRemoved", params, "API"))
+    chat, conversation, path = state.parent(context)
+    params = state.remove_participant(
+        context, chat, state.find_participant(context, chat, conversation.sid, path[1])
+    )
+    if context.webhooks_enabled:
+        context.send(events.fire(chat, conversation.sid, "onParticipantRemoved", params, "API"))
 
 
 _PATH = "/{ConversationSid}/Participants"

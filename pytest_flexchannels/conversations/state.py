@@ -14,16 +14,26 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
-from ..chat.state import ATTRIBUTES_RULE, derived_sid
-from ..core import errors, sids
+from ..chat.state import ATTRIBUTES_RULE, derived_sid, role
+from ..core import context, errors, sids
 from ..core.clock import later
 from ..core.registry import Domain, Operation, Param
 from ..core.render import format_date
 from ..core.webhooks import Webhook
 from ..core.world import Store
 from ..flex import models as flex_models
+from . import events
+from .records import (
+    AddressConfiguration,
+    Binding,
+    Conversation,
+    ConversationMessage,
+    ConversationsState,
+    ConversationWebhook,
+    Participant,
+)
 
 DATE = format_date
 ATTRIBUTES = ATTRIBUTES_RULE  # JSON text, or Chat's 50304 (the Conversations API answers it too)
@@ -34,139 +44,15 @@ SCOPED = "/v1/Services/{ChatServiceSid}/Conversations"
 LONGEST_TIMER = timedelta(days=36500)
 
 
-class Scope(Protocol):
-    """What the helpers read of a request's context (the simulated agent and the interactions
-    make one too): the store, the account, the request's path as its API names it, the values of
-    the path's parameters, and where webhooks the request fires go."""
-
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def account_sid(self) -> str: ...
-
-    @property
-    def resource(self) -> str: ...
+class Scope(context.Scope, Protocol):
+    """What Conversations' rules read of whoever acts (the simulated agent and the interactions
+    make one too): the core's scope, the values of the path's parameters, and where the webhooks
+    it fires go."""
 
     @property
     def path(self) -> tuple[str, ...]: ...
 
     def send(self, webhooks: list[Webhook]) -> None: ...
-
-
-class Conversation(NamedTuple):
-    sid: str
-    account_sid: str
-    chat_service_sid: str
-    messaging_service_sid: str
-    friendly_name: str | None
-    unique_name: str | None
-    attributes: str
-    state: str
-    date_created: datetime
-    date_updated: datetime
-    seq: int
-    # The timers as set (durations), and when they fire (None: not set, or fired).
-    timer_inactive: timedelta | None = None
-    timer_closed: timedelta | None = None
-    date_inactive: datetime | None = None
-    date_closed: datetime | None = None
-    email: tuple[str, str | None] | None = None  # Bindings.Email: address, name
-
-
-class Binding(NamedTuple):
-    """A participant's messaging binding: an SMS or WhatsApp number (``address``) reached from
-    the ``proxy_address``; or, for a chat participant of a group, the ``projected_address``."""
-
-    type: str
-    address: str | None
-    proxy_address: str | None
-    projected_address: str | None
-
-
-class Participant(NamedTuple):
-    sid: str
-    account_sid: str
-    chat_service_sid: str
-    conversation_sid: str
-    identity: str | None
-    attributes: str
-    binding: Binding | None
-    role_sid: str
-    date_created: datetime
-    date_updated: datetime
-    last_read_message_index: int | None
-    last_read_timestamp: str | None
-    seq: int
-
-
-class ConversationMessage(NamedTuple):
-    """A message of a conversation, an immutable record (what ``fc.agent_reply`` gives for a
-    conversation)."""
-
-    sid: str
-    account_sid: str
-    chat_service_sid: str
-    conversation_sid: str
-    position: int  # the API's ``index``: 0, 1, ... in the conversation
-    author: str
-    body: str | None
-    attributes: str
-    participant_sid: str | None
-    date_created: datetime
-    date_updated: datetime
-    media_sid: str | None = None
-    content_sid: str | None = None
-
-
-class ConversationWebhook(NamedTuple):
-    sid: str
-    account_sid: str
-    chat_service_sid: str
-    conversation_sid: str
-    target: str
-    url: str | None
-    method: str | None
-    filters: tuple[str, ...]
-    triggers: tuple[str, ...]
-    flow_sid: str | None
-    replay_after: int | None
-    date_created: datetime
-    date_updated: datetime
-    seq: int
-
-
-class AddressConfiguration(NamedTuple):
-    sid: str
-    account_sid: str
-    type: str
-    address: str
-    friendly_name: str | None
-    auto_creation: dict[str, Any]  # as rendered; replaced, never changed in place
-    address_country: str | None
-    date_created: datetime
-    date_updated: datetime
-    seq: int
-
-
-class ConversationsState:
-    """One account's conversations, in every service (each record names its own)."""
-
-    def __init__(self) -> None:
-        self.conversations: dict[str, Conversation] = {}  # by SID, in creation order
-        self.participants: dict[str, dict[str, Participant]] = {}  # by conversation SID
-        self.messages: dict[str, dict[str, ConversationMessage]] = {}  # by conversation, index
-        self.next_index: dict[str, int] = {}
-        self.webhooks: dict[str, dict[str, ConversationWebhook]] = {}
-        self.addresses: dict[str, AddressConfiguration] = {}
-        self.timed: set[str] = set()  # conversations with a timer yet to fire
-
-    def forget(self, conversation_sid: str) -> None:
-        """Drop a deleted conversation and everything under it."""
-        del self.conversations[conversation_sid]
-        for kept in (self.participants, self.messages, self.next_index, self.webhooks):
-            kept.pop(conversation_sid, None)
-        self.timed.discard(conversation_sid)
 
 
 # --- the account's services --------------------------------------------------------------------
@@ -205,8 +91,6 @@ def of(context: Scope) -> ConversationsState:
 def sweep(store: Store, state: ConversationsState) -> list[Webhook]:
     """Fire every timer that is due on the store's clock: a conversation goes ``inactive``, or
     ``closed``; what hears ``onConversationStateUpdated`` is told (``Reason=TIMER``)."""
-    from . import events
-
     now = store.clock.now()
     sent: list[Webhook] = []
     for sid in sorted(state.timed, key=lambda sid: state.conversations[sid].seq):
@@ -260,11 +144,6 @@ def keep(state: ConversationsState, conversation: Conversation) -> None:
 # --- a request's scope -------------------------------------------------------------------------
 
 
-def missing(context: Scope) -> errors.FlexApiError:
-    """The 404 of the request's own path, as Twilio words it (without the version)."""
-    return errors.not_found(context.resource.removeprefix("/v1"))
-
-
 def scoped(resource: str) -> bool:
     """Whether a path names its service (``/v1/Services/{ChatServiceSid}/Conversations/...``)."""
     return resource.startswith("/v1/Services/")
@@ -279,7 +158,7 @@ def scope(context: Scope) -> tuple[ConversationsState, str, tuple[str, ...]]:
     if not scoped(context.resource):
         return found, default_service(store, account_sid), path
     if path[0] not in services(store, account_sid):
-        raise missing(context)
+        raise errors.missing(context.resource)
     return found, path[0], path[1:]
 
 
@@ -293,7 +172,7 @@ def conversation(
             (c for c in state.conversations.values() if key and c.unique_name == key), None
         )
     if found is None or found.chat_service_sid != service_sid:
-        raise missing(context)
+        raise errors.missing(context.resource)
     return found
 
 
@@ -305,6 +184,13 @@ def base(view_resource: str, service_sid: str) -> str:
 
 def dump(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def parent(context: Scope) -> tuple[ConversationsState, Conversation, tuple[str, ...]]:
+    """The conversation a request's path names first (in its service), with the caller's
+    conversations and the values of the path's parameters after the service's."""
+    chat, service_sid, path = scope(context)
+    return chat, conversation(context, chat, service_sid, path[0]), path
 
 
 # --- parameters --------------------------------------------------------------------------------
@@ -382,3 +268,324 @@ def declare(
             **settings,
         ),
     )
+
+
+_CHANNELS = {"whatsapp": "whatsapp", "messenger": "messenger", "gbm": "gbm"}
+
+
+def _binding(args: dict[str, Any]) -> Binding | None:
+    """The messaging binding a create asks for, checked with its identity: an address with its
+    proxy address and no identity (SMS, WhatsApp); or an identity, with a projected address
+    for a chat participant of a group."""
+    identity, address = args.get("identity"), args.get("address")
+    proxy, projected = args.get("proxy_address"), args.get("projected_address")
+    if address is not None or proxy is not None:
+        if identity is not None:
+            raise errors.participant_identity_with_binding()
+        if address is None:
+            raise errors.participant_address_missing()
+        if proxy is None:
+            raise errors.participant_proxy_missing()
+        if address == proxy:
+            raise errors.participant_address_is_proxy()
+        channel = address.partition(":")[0] if ":" in address else "sms"
+        return Binding(_CHANNELS.get(channel, "sms"), address, proxy, None)
+    if identity is None:
+        raise errors.participant_identity_missing()
+    return None if projected is None else Binding("sms", None, None, projected)
+
+
+def add_participant(
+    context: Any,
+    chat: ConversationsState,
+    conversation: Conversation,
+    args: dict[str, Any],
+) -> Participant:
+    """A new participant of ``conversation`` (the API's create, an interaction's, a web
+    chat's, the simulated agent's joining)."""
+    identity, binding = args.get("identity"), _binding(args)
+    if conversation.state == "closed":
+        raise errors.conversation_closed()
+    members = chat.participants.setdefault(conversation.sid, {})
+    for other in members.values():
+        if identity is not None and other.identity == identity:
+            raise errors.participant_exists(identity)
+        if (
+            binding is not None
+            and binding.address is not None
+            and other.binding is not None
+            and (other.binding.address, other.binding.proxy_address)
+            == (binding.address, binding.proxy_address)
+        ):
+            raise errors.participant_binding_exists(conversation.sid)
+    store = context.store
+    now = store.clock.now()
+    created = args.get("date_created", now)
+    participant = Participant(
+        store.sids.new(sids.MEMBER),
+        context.account_sid,
+        conversation.chat_service_sid,
+        conversation.sid,
+        identity,
+        args.get("attributes", "{}"),
+        binding,
+        args.get("role_sid") or role(conversation.chat_service_sid, "channel user"),
+        created,
+        args.get("date_updated", created),
+        None,
+        None,
+        store.next_seq(),
+    )
+    members[participant.sid] = participant
+    return participant
+
+
+def find_participant(
+    context: Any, chat: ConversationsState, conversation_sid: str, key: str
+) -> Participant:
+    """A participant by SID or identity, or the 404 of the request's path."""
+    members = chat.participants.get(conversation_sid, {})
+    found = members.get(key) or next((p for p in members.values() if p.identity == key), None)
+    if found is None:
+        raise errors.missing(context.resource)
+    return found
+
+
+def remove_participant(
+    context: Any, chat: ConversationsState, participant: Participant
+) -> dict[str, str]:
+    """Take ``participant`` out of its conversation: the parameters its removal's webhooks
+    carry."""
+    del chat.participants[participant.conversation_sid][participant.sid]
+    params = events.participant(participant)
+    params["DateRemoved"] = DATE(context.store.clock.now())
+    return params
+
+
+def _unique_name(chat: ConversationsState, service_sid: str, name: Any, sid: str) -> None:
+    if name is not None and any(
+        other.unique_name == name and other.chat_service_sid == service_sid and other.sid != sid
+        for other in chat.conversations.values()
+    ):
+        raise errors.conversation_unique_name_taken()
+
+
+def _timed(conversation: Conversation, args: dict[str, Any], now: datetime) -> Conversation:
+    """``conversation`` with the timers a request sets (``PT0S``: off), counted from ``now``
+    (saturated at the clock's end: see ``clock.later``)."""
+    changes: dict[str, Any] = {}
+    if "timer_inactive" in args:
+        timer = changes["timer_inactive"] = args["timer_inactive"]
+        if conversation.state == "active":
+            changes["date_inactive"] = None if timer is None else later(now, timer)
+    if "timer_closed" in args:
+        timer = changes["timer_closed"] = args["timer_closed"]
+        changes["date_closed"] = None if timer is None else later(now, timer)
+    return conversation._replace(**changes) if changes else conversation
+
+
+def create_conversation(
+    context: Any, chat: ConversationsState, service_sid: str, args: dict[str, Any]
+) -> Conversation:
+    """A new conversation in the service (the API's create, an interaction's, a web chat's)."""
+    store = context.store
+    if args.get("state") == "closed":
+        raise errors.conversation_created_closed()
+    _unique_name(chat, service_sid, args.get("unique_name"), "")
+    now = store.clock.now()
+    email = args.get("email_address")
+    conversation = Conversation(
+        store.sids.new(sids.CHANNEL),
+        context.account_sid,
+        service_sid,
+        args.get("messaging_service_sid") or messaging_service(context.account_sid),
+        args.get("friendly_name"),
+        args.get("unique_name"),
+        args.get("attributes", "{}"),
+        args.get("state", "active"),
+        args.get("date_created", now),
+        args.get("date_updated", args.get("date_created", now)),
+        store.next_seq(),
+        email=None if email is None else (email, args.get("email_name")),
+    )
+    conversation = _timed(conversation, args, now)
+    keep(chat, conversation)
+    return conversation
+
+
+_NAMES = ("friendly_name", "unique_name", "attributes", "messaging_service_sid")
+
+
+def update_conversation(
+    context: Any, chat: ConversationsState, conversation: Conversation, args: dict[str, Any]
+) -> tuple[Conversation, list[Any]]:
+    """``conversation`` as ``args`` change it (names, state, timers), and the webhooks that
+    hear it: ``onConversationUpdated``, and ``onConversationStateUpdated`` for a new"""
+    now = context.store.clock.now()
+    wanted = args.get("state")
+    if conversation.state == "closed" and args:
+        raise errors.conversation_closed()
+    _unique_name(chat, conversation.chat_service_sid, args.get("unique_name"), conversation.sid)
+    before = conversation
+    changes = {name: args[name] for name in _NAMES if name in args}
+    if "email_address" in args:
+        changes["email"] = (args["email_address"], args.get("email_name"))
+    changed = conversation._replace(
+        **changes,
+        date_updated=args.get("date_updated", now),
+        date_created=args.get("date_created", conversation.date_created),
+    )
+    changed = _timed(changed, args, now)
+    keep(chat, changed)
+    if wanted is not None and wanted != before.state:
+        changed = set_state(chat, changed, wanted, changed.date_updated)
+    sent = []
+    if context.webhooks_enabled:
+        params = events.conversation(changed)
+        sent += events.fire(chat, changed.sid, "onConversationUpdated", params, "API")
+        if changed.state != before.state:
+            sent += events.state_updated(chat, before, changed, "API")
+    return changed, sent
+
+
+LIMIT = 5
+
+
+def draft_webhook(context: Any, conversation: Conversation, target: str) -> ConversationWebhook:
+    """A webhook of ``conversation`` not yet added (no SID), configured by what follows."""
+    now = context.store.clock.now()
+    method = None if target == "studio" else "post"
+    return ConversationWebhook(
+        "",
+        context.account_sid,
+        conversation.chat_service_sid,
+        conversation.sid,
+        target,
+        None,
+        method,
+        (),
+        (),
+        None,
+        None,
+        now,
+        now,
+        0,
+    )
+
+
+def add_webhook(
+    context: Any, chat: ConversationsState, webhook: ConversationWebhook
+) -> ConversationWebhook:
+    """``webhook`` (a configured draft_webhook) added to its conversation, five at most."""
+    webhooks = chat.webhooks.setdefault(webhook.conversation_sid, {})
+    if len(webhooks) >= LIMIT:
+        raise errors.too_many_conversation_webhooks()
+    store = context.store
+    webhook = webhook._replace(sid=store.sids.new(sids.WEBHOOK), seq=store.next_seq())
+    webhooks[webhook.sid] = webhook
+    return webhook
+
+
+def post_message(
+    context: Any,
+    chat: ConversationsState,
+    conversation: Conversation,
+    args: dict[str, Any],
+    source: str,
+    identity: str | None = None,
+    enabled: bool = True,
+) -> tuple[ConversationMessage, list[Webhook]]:
+    """A new message in ``conversation`` (the API's create and the simulated agent's reply),
+    and the webhooks that hear it (when ``enabled``): ``onMessageAdded``, after
+    ``onConversationStateUpdated`` for an inactive conversation it brings back."""
+    body = args.get("body")
+    if body is None and args.get("media_sid") is None and args.get("content_sid") is None:
+        raise errors.message_body_missing()
+    if conversation.state == "closed":
+        raise errors.conversation_closed()
+    store = context.store
+    now = store.clock.now()
+    sent: list[Webhook] = []
+    if conversation.state == "inactive":
+        before = conversation
+        conversation = set_state(chat, conversation, "active", now)
+        if enabled:
+            sent += events.state_updated(chat, before, conversation, "EVENT")
+    elif conversation.timer_inactive or conversation.timer_closed:  # activity restarts them
+        conversation = restarted(conversation, now)
+        keep(chat, conversation)
+    author = args.get("author", "system")
+    participant = next(
+        (p for p in chat.participants.get(conversation.sid, {}).values() if p.identity == author),
+        None,
+    )
+    index = chat.next_index.get(conversation.sid, 0)
+    chat.next_index[conversation.sid] = index + 1
+    created = args.get("date_created", now)
+    message = ConversationMessage(
+        store.sids.new(sids.MESSAGE),
+        context.account_sid,
+        conversation.chat_service_sid,
+        conversation.sid,
+        index,
+        author,
+        body,
+        args.get("attributes", "{}"),
+        None if participant is None else participant.sid,
+        created,
+        args.get("date_updated", created),
+        args.get("media_sid"),
+        args.get("content_sid"),
+    )
+    chat.messages.setdefault(conversation.sid, {})[message.sid] = message
+    if enabled:
+        params = events.message(message, conversation.messaging_service_sid)
+        sent += events.fire(chat, conversation.sid, "onMessageAdded", params, source, identity)
+    return message, sent
+
+
+def find_address(context: Any, chat: ConversationsState, key: str) -> AddressConfiguration:
+    """A configuration by SID or address, or the 404 of the request's path."""
+    found = chat.addresses.get(key) or next(
+        (a for a in chat.addresses.values() if a.address == key), None
+    )
+    if found is None:
+        raise errors.missing(context.resource)
+    return found
+
+
+AGENT_ATTRIBUTES = '{"member_type": "agent"}'
+
+
+class Acting:
+    """The scope the agent acts in: the account, the conversation's path (what an error
+    names), and the webhooks its actions fire, kept until they are sent."""
+
+    webhooks_enabled = True
+
+    def __init__(self, store: Store, account_sid: str, conversation_sid: str) -> None:
+        self.store = store
+        self.account_sid = account_sid
+        self.resource = f"{ROOT}/{conversation_sid}"
+        self.path = (conversation_sid,)
+        self.sent: list[Webhook] = []
+
+    def send(self, webhooks: list[Webhook]) -> None:
+        self.sent += webhooks
+
+
+def end_chat(acting: Acting, chat: ConversationsState, conversation: Conversation) -> Conversation:
+    """The agent ends the chat: each agent leaves (``onParticipantRemoved``) and the
+    conversation closes (``onConversationStateUpdated``), as Flex wraps an interaction up."""
+    for member in list(chat.participants.get(conversation.sid, {}).values()):
+        if member.attributes == AGENT_ATTRIBUTES:
+            params = remove_participant(acting, chat, member)
+            identity = member.identity
+            acting.send(
+                events.fire(chat, conversation.sid, "onParticipantRemoved", params, "SDK", identity)
+            )
+    if conversation.state == "closed":
+        return conversation
+    closed = set_state(chat, conversation, "closed", acting.store.clock.now())
+    acting.send(events.state_updated(chat, conversation, closed, "API"))
+    return closed

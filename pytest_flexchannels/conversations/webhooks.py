@@ -6,23 +6,22 @@ that start a message it hears (``Configuration.Triggers``); a ``studio`` one a S
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Rule, described, url
 from ..core.webhooks import shown
 from . import state
 from .events import EVENTS
-from .state import DATE, Conversation, ConversationsState, ConversationWebhook
+from .records import Conversation, ConversationsState, ConversationWebhook
+from .state import DATE
 
 if TYPE_CHECKING:
     from ..core.context import Answer, Context
     from ..core.paging import View
 
 LIST_KEY = "webhooks"
-LIMIT = 5
 TRIGGERS = 5  # keywords a trigger webhook takes
 
 
@@ -37,7 +36,8 @@ def _configuration(webhook: ConversationWebhook) -> dict[str, Any]:
     )
 
 
-def _json(webhook: ConversationWebhook, root: str, resource: str) -> str:
+def _json(view: View, webhook: ConversationWebhook) -> str:
+    root, resource = view.root, view.resource
     base = state.base(resource, webhook.chat_service_sid)
     shown: dict[str, Any] = {
         "sid": webhook.sid,
@@ -54,15 +54,10 @@ def _json(webhook: ConversationWebhook, root: str, resource: str) -> str:
     return state.dump(shown)
 
 
-def _one(view: View, webhook: ConversationWebhook) -> str:
-    return _json(webhook, view.root, view.resource)
-
-
 def _webhooks(
     context: Context,
 ) -> tuple[ConversationsState, Conversation, dict[str, ConversationWebhook]]:
-    chat, service_sid, path = state.scope(context)
-    conversation = state.conversation(context, chat, service_sid, path[0])
+    chat, conversation, _ = state.parent(context)
     return chat, conversation, chat.webhooks.setdefault(conversation.sid, {})
 
 
@@ -92,49 +87,13 @@ def _configured(context: Context, webhook: ConversationWebhook) -> ConversationW
     return webhook
 
 
-def draft(context: Any, conversation: Conversation, target: str) -> ConversationWebhook:
-    """A webhook of ``conversation`` not yet added (no SID), configured by what follows."""
-    now = context.store.clock.now()
-    method = None if target == "studio" else "post"
-    return ConversationWebhook(
-        "",
-        context.account_sid,
-        conversation.chat_service_sid,
-        conversation.sid,
-        target,
-        None,
-        method,
-        (),
-        (),
-        None,
-        None,
-        now,
-        now,
-        0,
-    )
-
-
-def add(
-    context: Any, chat: ConversationsState, webhook: ConversationWebhook
-) -> ConversationWebhook:
-    """``webhook`` (a configured draft) added to its conversation, five at most."""
-    webhooks = chat.webhooks.setdefault(webhook.conversation_sid, {})
-    if len(webhooks) >= LIMIT:
-        raise errors.too_many_conversation_webhooks()
-    store = context.store
-    webhook = webhook._replace(sid=store.sids.new(sids.WEBHOOK), seq=store.next_seq())
-    webhooks[webhook.sid] = webhook
-    return webhook
-
-
 def _create(context: Context) -> Answer:
     target = context.args.get("target")
     if target is None:
         raise errors.conversation_webhook_target_missing()
-    with context.store.lock:
-        chat, conversation, _ = _webhooks(context)
-        webhook = _configured(context, draft(context, conversation, target))
-        return (_one, add(context, chat, webhook))
+    chat, conversation, _ = _webhooks(context)
+    webhook = _configured(context, state.draft_webhook(context, conversation, target))
+    return (_json, state.add_webhook(context, chat, webhook))
 
 
 def _found(
@@ -143,46 +102,36 @@ def _found(
     webhooks = _webhooks(context)[2]
     webhook = webhooks.get(context.sid)
     if webhook is None:
-        raise state.missing(context)
+        raise errors.missing(context.resource)
     return webhooks, webhook
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, _found(context)[1])
+    return (_json, _found(context)[1])
 
 
 def _seq(webhook: ConversationWebhook) -> int:
     return webhook.seq
 
 
-_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.ROOT), _seq)
-_SCOPED_PAGES = PageSpec(None, LIST_KEY, partial(_json, resource=state.SCOPED), _seq)
+_PAGES = PageSpec(None, LIST_KEY, _json, _seq)
 
 
 def _list(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[ConversationWebhook], bool]:
-        with context.store.lock:
-            every = list(_webhooks(context)[2].values())
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_SCOPED_PAGES if state.scoped(context.resource) else _PAGES, fetch)
+    every = list(_webhooks(context)[2].values())
+    return context.page(_PAGES, every)
 
 
 def _update(context: Context) -> Answer:
-    with context.store.lock:
-        webhooks, webhook = _found(context)
-        webhook = _configured(context, webhook)
-        webhook = webhooks[webhook.sid] = webhook._replace(date_updated=context.store.clock.now())
-        return (_one, webhook)
+    webhooks, webhook = _found(context)
+    webhook = _configured(context, webhook)
+    webhook = webhooks[webhook.sid] = webhook._replace(date_updated=context.store.clock.now())
+    return (_json, webhook)
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        webhooks, webhook = _found(context)
-        del webhooks[webhook.sid]
+    webhooks, webhook = _found(context)
+    del webhooks[webhook.sid]
 
 
 def _target(wire: str, raw: Any) -> str:

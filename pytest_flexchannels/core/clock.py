@@ -38,6 +38,12 @@ class Clock:
     (a datetime, or None while it follows real time), then ``_second``, one immutable
     ``(second, datetime)`` pair replaced whole and only by a later second. A reader therefore
     never sees half an update, and gets the very second its own ``time.time()`` read.
+
+    The rule for locking, which every mover follows (``fc.advance`` among them): the clock's lock
+    is held only inside these three methods and nothing is taken while it is held, so it never
+    nests with the store's. A mover moves the clock first, then takes the store's lock to bring
+    the store level with it (fire the timers that fell due); a reader under the store's lock
+    that finds timers due fires them itself. No order of the two locks can then deadlock.
     """
 
     __slots__ = ("_frozen", "_lock", "_second")

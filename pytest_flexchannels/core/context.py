@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .http import header
 from .order import Span
-from .paging import Pages, PageSpec
+from .paging import Pages, PageSpec, window_of
 from .urls import values as _values
 from .webhooks import Webhook
 
@@ -20,6 +20,20 @@ _NO_PARAMS: Mapping[str, str] = MappingProxyType({})
 # call (or, while answering, the request's context) first. Kept instead of the answer's text.
 Answer = tuple[Any, ...]
 Send = Callable[[str, list[Webhook]], None]  # (account SID, webhooks): sent once answered
+
+
+class Scope(Protocol):
+    """What a family's rules read of whoever acts (a request's ``Context``, or the simulated
+    agent's stand-in): the store, the account, and the path an error of theirs names."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def account_sid(self) -> str: ...
+
+    @property
+    def resource(self) -> str: ...
 
 
 class Context:
@@ -92,15 +106,22 @@ class Context:
     def page(
         self,
         spec: PageSpec,
-        fetch: Callable[[int, int, int | None, int | None], tuple[Span | list[Any], bool]],
+        found: list[Any]
+        | Callable[[int, int, int | None, int | None], tuple[Span | list[Any], bool]],
     ) -> Answer:
-        """A list page: ``fetch(size, offset, after, before)`` gives the records (a list, or a
-        span of an ``order.Order``) and whether more follow, for the paging parameters of the
-        request (a bad one is Twilio's 400)."""
+        """A list page: of ``found``, every record of the list in ``spec``'s order (windowed
+        here), or ``found(size, offset, after, before)``, which gives the records (a list, or a
+        span of an ``order.Order``) and whether more follow, for a list that pages itself."""
         pages = self._pages
-        self.paging = size, page, after, before = pages.paging(self, spec.path or self.resource)
-        found, more = fetch(size, page * size, after, before)
+        if self.paging is None:  # the request path read them first for a list operation
+            self.paging = pages.paging(self, spec.path or self.resource)
+        size, page, after, before = self.paging
+        records: Span | list[Any]
         if isinstance(found, list):
-            kept = pages.shared(spec, self, found)
-            found = (kept, 0, None, len(kept))
-        return (pages.renderer(spec), more, *found)
+            records, more = window_of(found, spec.position, size, page * size, after, before)
+        else:
+            records, more = found(size, page * size, after, before)
+        if isinstance(records, list):
+            kept = pages.shared(spec, self, records)
+            records = (kept, 0, None, len(kept))
+        return (pages.renderer(spec), more, *records)

@@ -81,6 +81,12 @@ def not_found(resource: str) -> FlexApiError:
     return FlexApiError(404, 20404, f"The requested resource {resource} was not found")
 
 
+def missing(path: str) -> FlexApiError:
+    """The 404 of a request's own path (``/v2/Services/IS1``, versioned, as every served path
+    is), named as Twilio names it: without the version."""
+    return not_found(path[path.find("/", 1) :])
+
+
 def method_not_allowed() -> FlexApiError:
     return FlexApiError(405, 20004, "Method not allowed")
 

@@ -107,7 +107,12 @@ class FlexApi:
                 )
                 context.text = raw
                 context.headers = request.headers
-                answer = operation.handler(context)
+                if operation.list_key is not None:  # a bad page is refused before any lookup
+                    context.paging = self.pages.paging(context, path)
+                # The one lock, taken here for every handler: it reads and changes the store
+                # whole; the answer is rendered after, from immutable records.
+                with self.store.lock:
+                    answer = operation.handler(context)
                 status = operation.status
                 if answer is not None:
                     text = answer[0](context, *answer[1:])

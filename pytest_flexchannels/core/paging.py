@@ -28,12 +28,12 @@ class PageSpec(NamedTuple):
     """How a list operation's pages read: the path page tokens are bound to (with the
     account) and page URLs name (None: the request's own, for a list under a parent such as
     ``/v2/Services/{ServiceSid}/Channels``), the list key, how an item renders
-    (``render(record, root)``), its position in the list's order, and the filter parameters
-    every page URL carries, first."""
+    (``render(view, record)``, as an answer's renderer is called), its position in the list's
+    order, and the filter parameters every page URL carries, first."""
 
     path: str | None
     key: str
-    render: Callable[[Any, str], str]
+    render: Callable[[View, Any], str]
     position: Callable[[Any], int]
     filters: tuple[str, ...] = ()
 
@@ -223,8 +223,8 @@ class Pages:
             key=spec.key,
             filters=urlencode(filters) if filters else "",
         )
-        root, render = view.root, spec.render
-        items = ", ".join([render(record, root) for record in records])
+        render = spec.render
+        items = ", ".join([render(view, record) for record in records])
         return f'{{"meta": {json.dumps(meta)}, "{spec.key}": [{items}]}}'
 
     def shared(self, spec: PageSpec, view: View, records: Sequence[Any]) -> tuple[Any, ...]:

@@ -49,7 +49,7 @@ def _seq(channel: ChannelRow) -> int:
     return channel[SEQ]
 
 
-_PAGES = PageSpec(CHANNELS_PATH, LIST_KEY, channel_json, _seq)
+_PAGES = PageSpec(CHANNELS_PATH, LIST_KEY, _one, _seq)
 
 
 def _list(context: Context) -> Answer:

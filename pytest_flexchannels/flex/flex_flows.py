@@ -52,12 +52,9 @@ def _required_integration(args: dict[str, Any]) -> None:
         raise errors.missing_parameter(missing)
 
 
-def _json(flow: FlexFlow, root: str) -> str:
+def _json(view: View, flow: FlexFlow) -> str:
+    root = view.root
     return json.dumps(flex_flow_resource(flow, root))
-
-
-def _one(view: View, flow: FlexFlow) -> str:
-    return _json(flow, view.root)
 
 
 def _create(context: Context) -> Answer:
@@ -75,11 +72,11 @@ def _create(context: Context) -> Answer:
         contact_identity=fields.get("contact_identity"),
         integration=integration,
     )
-    return (_one, flow)
+    return (_json, flow)
 
 
 def _fetch(context: Context) -> Answer:
-    return (_one, models.fetch_flex_flow(context.store, context.account_sid, context.sid))
+    return (_json, models.fetch_flex_flow(context.store, context.account_sid, context.sid))
 
 
 def _seq(flow: FlexFlow) -> int:
@@ -106,7 +103,7 @@ def _list(context: Context) -> Answer:
 def _update(context: Context) -> Answer:
     fields, integration = _split(context.args)
     return (
-        _one,
+        _json,
         models.update_flex_flow(
             context.store, context.account_sid, context.sid, fields, integration
         ),

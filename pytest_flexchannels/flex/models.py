@@ -176,6 +176,25 @@ ChannelRow = tuple[
     str,
     str | None,
 ]
+# Positions in a channel row (Channel's field order), by which the families over Flex read one.
+SID: Final = 0
+ACCOUNT: Final = 1
+FLOW: Final = 2
+USER: Final = 3
+TASK: Final = 4
+IDENTITY: Final = 5
+USER_NAME: Final = 6
+CHAT_NAME: Final = 7
+TARGET: Final = 8
+CHAT_UNIQUE_NAME: Final = 9
+PRE_ENGAGEMENT: Final = 10
+LONG_LIVED: Final = 12
+ACTIVE: Final = 13
+CREATED: Final = 14
+UPDATED: Final = 15
+SEQ: Final = 16
+SERVICE: Final = 17
+ATTRIBUTES: Final = 18
 
 
 def flex_attributes(channel: ChannelRow, channel_type: str) -> str:
@@ -184,14 +203,14 @@ def flex_attributes(channel: ChannelRow, channel_type: str) -> str:
     else the user's friendly name), the flow's channel type, ``status`` (``ACTIVE`` until the
     chat ends) and ``long_lived``."""
     attributes: dict[str, Any] = {}
-    if channel[4] is not None:
-        attributes["task_sid"] = channel[4]
-    if channel[10] is not None:
-        attributes["pre_engagement_data"] = json.loads(channel[10])
-    attributes["from"] = channel[8] if channel[8] is not None else channel[6]
+    if channel[TASK] is not None:
+        attributes["task_sid"] = channel[TASK]
+    if channel[PRE_ENGAGEMENT] is not None:
+        attributes["pre_engagement_data"] = json.loads(channel[PRE_ENGAGEMENT])
+    attributes["from"] = channel[TARGET] if channel[TARGET] is not None else channel[USER_NAME]
     attributes["channel_type"] = channel_type
-    attributes["status"] = "ACTIVE" if channel[13] else "INACTIVE"
-    attributes["long_lived"] = channel[12]
+    attributes["status"] = "ACTIVE" if channel[ACTIVE] else "INACTIVE"
+    attributes["long_lived"] = channel[LONG_LIVED]
     return json.dumps(attributes, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -269,8 +288,8 @@ def channel_json(channel: ChannelRow, root: str = API_ROOT) -> str:
         task,
         root,
         sid,
-        format_date(channel[14]),
-        format_date(channel[15]),
+        format_date(channel[CREATED]),
+        format_date(channel[UPDATED]),
     )
 
 
@@ -297,15 +316,12 @@ class NewChannel:
     long_lived: bool | None = None
 
 
-# Positions in a channel row (Channel's field order).
-FLOW: Final = 2
-IDENTITY: Final = 5
-ACTIVE: Final = 13
-SEQ: Final = 16
-SERVICE: Final = 17
-ATTRIBUTES: Final = 18
 # The fields the Chat API sets, by position.
-_CHAT_FIELDS: Final = {"chat_friendly_name": 7, "chat_unique_name": 9, "attributes": ATTRIBUTES}
+_CHAT_FIELDS: Final = {
+    "chat_friendly_name": CHAT_NAME,
+    "chat_unique_name": CHAT_UNIQUE_NAME,
+    "attributes": ATTRIBUTES,
+}
 _record = Channel._make  # a row as the Channel record callers get
 _position = itemgetter(SEQ)
 _flow_seq = attrgetter("seq")
@@ -518,7 +534,7 @@ def create_row(store: Store, account_sid: str, new: NewChannel) -> ChannelRow:
             flow.chat_service_sid,
             None,  # attributes: Flex's own until the Chat API sets some
         )
-        sid = row[0]
+        sid = row[SID]
         state.channels[sid] = row
         state.order.append(row)
         active[new.identity] = sid
@@ -595,7 +611,14 @@ def deactivate_channel(store: Store, account_sid: str, sid: str) -> Channel | No
             return None
         if row[ACTIVE]:
             attributes = with_status(row[ATTRIBUTES], "INACTIVE")
-            row = (*row[:13], False, row[14], store.clock.now(), *row[SEQ:18], attributes)
+            row = (
+                *row[:ACTIVE],
+                False,
+                row[CREATED],
+                store.clock.now(),
+                *row[SEQ:ATTRIBUTES],
+                attributes,
+            )
             _put(state, row)
         return _record(row)
 
@@ -617,7 +640,7 @@ def update_chat_channel(
         status = attributes_status(changes["attributes"]) if "attributes" in changes else None
         if status is not None:
             fields[ACTIVE] = status == "ACTIVE"
-        fields[15] = store.clock.now()  # date_updated
+        fields[UPDATED] = store.clock.now()
         row = tuple(fields)  # type: ignore[assignment]
         _put(state, row)
         return row
@@ -638,7 +661,7 @@ def all_channels(store: Store) -> list[Channel]:
 def _put(state: FlexState, row: ChannelRow) -> None:
     """Put a changed row in place of the stored one, and make its flow and identity's
     open chat follow its ``active``."""
-    sid = row[0]
+    sid = row[SID]
     state.order.replace(state.channels[sid], row)
     state.channels[sid] = row
     if not row[ACTIVE]:
@@ -649,5 +672,5 @@ def _put(state: FlexState, row: ChannelRow) -> None:
 
 def _forget_active(state: FlexState, row: ChannelRow) -> None:
     active = state.active.get(row[FLOW], {})
-    if active.get(row[IDENTITY]) == row[0]:
+    if active.get(row[IDENTITY]) == row[SID]:
         del active[row[IDENTITY]]

@@ -80,7 +80,8 @@ def _forget(state: WebChannels, record: WebChannel) -> None:
         del state.active[key]
 
 
-def _json(record: WebChannel, root: str) -> str:
+def _json(view: View, record: WebChannel) -> str:
+    root = view.root
     # Every value is a SID, a date or a URL made of them and a checked host: nothing to escape.
     return _JSON % (
         record.account_sid,
@@ -93,46 +94,40 @@ def _json(record: WebChannel, root: str) -> str:
     )
 
 
-def _one(view: View, record: WebChannel) -> str:
-    return _json(record, view.root)
-
-
 def _create(context: Context) -> Answer:
     store, account_sid, args = context.store, context.account_sid, context.args
-    with store.lock:
-        flow = models.flex_flow(store, account_sid, args["flex_flow_sid"])
-        if flow is None:
-            raise errors.not_found(f"/FlexFlows/{args['flex_flow_sid']}")
-        state = _state(store, account_sid)
-        key = (flow.sid, flow.seq, args["identity"])
-        active = state.active.get(key)
-        if active is not None:
-            return (_one, state.by_sid[active])
-        now = store.clock.now()
-        record = WebChannel(
-            sid=store.sids.new(sids.CHANNEL),
-            account_sid=account_sid,
-            flex_flow_sid=flow.sid,
-            identity=args["identity"],
-            flow_seq=flow.seq,
-            customer_friendly_name=args["customer_friendly_name"],
-            chat_friendly_name=args["chat_friendly_name"],
-            chat_unique_name=args.get("chat_unique_name"),
-            pre_engagement_data=args.get("pre_engagement_data"),
-            post_engagement_data=None,
-            active=True,
-            date_created=now,
-            date_updated=now,
-            seq=store.next_seq(),
-        )
-        state.put(record)
-        state.active[key] = record.sid
-    return (_one, record)
+    flow = models.flex_flow(store, account_sid, args["flex_flow_sid"])
+    if flow is None:
+        raise errors.not_found(f"/FlexFlows/{args['flex_flow_sid']}")
+    state = _state(store, account_sid)
+    key = (flow.sid, flow.seq, args["identity"])
+    active = state.active.get(key)
+    if active is not None:
+        return (_json, state.by_sid[active])
+    now = store.clock.now()
+    record = WebChannel(
+        sid=store.sids.new(sids.CHANNEL),
+        account_sid=account_sid,
+        flex_flow_sid=flow.sid,
+        identity=args["identity"],
+        flow_seq=flow.seq,
+        customer_friendly_name=args["customer_friendly_name"],
+        chat_friendly_name=args["chat_friendly_name"],
+        chat_unique_name=args.get("chat_unique_name"),
+        pre_engagement_data=args.get("pre_engagement_data"),
+        post_engagement_data=None,
+        active=True,
+        date_created=now,
+        date_updated=now,
+        seq=store.next_seq(),
+    )
+    state.put(record)
+    state.active[key] = record.sid
+    return (_json, record)
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, _found(_state(context.store, context.account_sid), context.sid))
+    return (_json, _found(_state(context.store, context.account_sid), context.sid))
 
 
 def _seq(record: WebChannel) -> int:
@@ -148,39 +143,34 @@ def _list(context: Context) -> Answer:
     def fetch(
         size: int, offset: int, after: int | None, before: int | None
     ) -> tuple[list[WebChannel], bool]:
-        with store.lock:
-            by_seq = _state(store, account_sid).by_seq
-            start, end = window(
-                by_seq.bisect_right, by_seq.bisect_left, size, offset, after, before
-            )
-            return list(by_seq.values()[start:end]), end < len(by_seq)
+        by_seq = _state(store, account_sid).by_seq
+        start, end = window(by_seq.bisect_right, by_seq.bisect_left, size, offset, after, before)
+        return list(by_seq.values()[start:end]), end < len(by_seq)
 
     return context.page(_PAGES, fetch)
 
 
 def _update(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        state = _state(store, context.account_sid)
-        record = _found(state, context.sid)
-        changes: dict[str, Any] = {}
-        if "post_engagement_data" in args:
-            changes["post_engagement_data"] = args["post_engagement_data"]
-        if args.get("chat_status") == "inactive" and record.active:
-            changes["active"] = False  # the chat ended: the next create opens a new channel
-            _forget(state, record)
-        if changes:
-            record = record._replace(**changes, date_updated=store.clock.now())
-            state.put(record)
-    return (_one, record)
+    state = _state(store, context.account_sid)
+    record = _found(state, context.sid)
+    changes: dict[str, Any] = {}
+    if "post_engagement_data" in args:
+        changes["post_engagement_data"] = args["post_engagement_data"]
+    if args.get("chat_status") == "inactive" and record.active:
+        changes["active"] = False  # the chat ended: the next create opens a new channel
+        _forget(state, record)
+    if changes:
+        record = record._replace(**changes, date_updated=store.clock.now())
+        state.put(record)
+    return (_json, record)
 
 
 def _delete(context: Context) -> None:
-    with context.store.lock:
-        state = _state(context.store, context.account_sid)
-        record = _found(state, context.sid)
-        del state.by_sid[record.sid], state.by_seq[record.seq]
-        _forget(state, record)
+    state = _state(context.store, context.account_sid)
+    record = _found(state, context.sid)
+    del state.by_sid[record.sid], state.by_seq[record.seq]
+    _forget(state, record)
 
 
 _INSTANCE = f"{PATH}/{{Sid}}"

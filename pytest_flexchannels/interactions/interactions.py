@@ -18,13 +18,10 @@ from collections import deque
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..conversations import agent as conversation_agent
 from ..conversations import state as conversations
-from ..conversations.conversations import create as create_conversation
-from ..conversations.participants import add as add_participant
 from ..core import errors, sids
 from ..core.clock import later
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Rule, described, text
 from ..flex.models import FLEX
 
@@ -247,7 +244,8 @@ def task_json(task: Task) -> dict[str, Any]:
     }
 
 
-def _json(interaction: Interaction, root: str) -> str:
+def _json(view: View, interaction: Interaction) -> str:
+    root = view.root
     at = f"{root}/Interactions/{interaction.sid}"
     task = interaction.task
     return conversations.dump(
@@ -265,15 +263,12 @@ def _json(interaction: Interaction, root: str) -> str:
     )
 
 
-def _one(view: View, interaction: Interaction) -> str:
-    return _json(interaction, view.root)
-
-
 def channel_url(root: str, channel: InteractionChannel) -> str:
     return f"{root}/Interactions/{channel.interaction_sid}/Channels/{channel.sid}"
 
 
-def _channel_json(channel: InteractionChannel, root: str) -> str:
+def _channel_json(view: View, channel: InteractionChannel) -> str:
+    root = view.root
     at = channel_url(root, channel)
     return conversations.dump(
         {
@@ -291,10 +286,6 @@ def _channel_json(channel: InteractionChannel, root: str) -> str:
             },
         }
     )
-
-
-def _one_channel(view: View, channel: InteractionChannel) -> str:
-    return _channel_json(channel, view.root)
 
 
 # --- create -------------------------------------------------------------------------------------
@@ -348,111 +339,108 @@ def _create(context: Context) -> Answer:
     if initiated == "customer" and media is None:
         raise _invalid_channel()
     members = _members(channel, kind) if media is None else []
-    with store.lock:
-        state = of(context)
-        chat = conversations.of(context)
-        lifecycle = store.shared(Lifecycle)
-        failure: tuple[int, str] | None = None
-        conversation_sid = media
-        if media is not None:
-            found = chat.conversations.get(media)
-            if found is None:
-                failure = errors.CHANNEL_DOWNSTREAM
-            elif found.state == "closed":
-                raise errors.channel_for_closed_conversation()
-        else:
-            service = conversations.default_service(store, context.account_sid)
-            made = create_conversation(context, chat, service, {})
-            for member in members:
-                add_participant(context, chat, made, member)
-            conversation_sid = made.sid
-        if failure is None:
-            failure = lifecycle.next_failure()
-        interaction_sid = store.sids.new(sids.INTERACTION)
-        channel_sid = store.sids.new(sids.INTERACTION_CHANNEL)
-        invite_sid = store.sids.new(sids.INTERACTION_INVITE)
-        flex = {
-            "flexInteractionSid": interaction_sid,
-            "flexInteractionChannelSid": channel_sid,
-            "flexChannelInviteSid": invite_sid,
-            "conversationSid": conversation_sid or "",
-            "initiatedBy": initiated,
-            "direction": "outbound" if initiated == "agent" else "inbound",
-        }
-        task = new_task(context, properties, flex, kind)
-        now = store.clock.now()
-        seconds = lifecycle.seconds
-        record = InteractionChannel(
-            channel_sid,
-            context.account_sid,
-            interaction_sid,
-            kind,
-            "setup",
-            None,
-            None,
-            conversation_sid,
-            lifecycle.fetches,
-            None if seconds is None else later(now, timedelta(seconds=seconds)),
-            failure,
-            store.next_seq(),
+    state = of(context)
+    chat = conversations.of(context)
+    lifecycle = store.shared(Lifecycle)
+    failure: tuple[int, str] | None = None
+    conversation_sid = media
+    if media is not None:
+        found = chat.conversations.get(media)
+        if found is None:
+            failure = errors.CHANNEL_DOWNSTREAM
+        elif found.state == "closed":
+            raise errors.channel_for_closed_conversation()
+    else:
+        service = conversations.default_service(store, context.account_sid)
+        made = conversations.create_conversation(context, chat, service, {})
+        for member in members:
+            conversations.add_participant(context, chat, made, member)
+        conversation_sid = made.sid
+    if failure is None:
+        failure = lifecycle.next_failure()
+    interaction_sid = store.sids.new(sids.INTERACTION)
+    channel_sid = store.sids.new(sids.INTERACTION_CHANNEL)
+    invite_sid = store.sids.new(sids.INTERACTION_INVITE)
+    flex = {
+        "flexInteractionSid": interaction_sid,
+        "flexInteractionChannelSid": channel_sid,
+        "flexChannelInviteSid": invite_sid,
+        "conversationSid": conversation_sid or "",
+        "initiatedBy": initiated,
+        "direction": "outbound" if initiated == "agent" else "inbound",
+    }
+    task = new_task(context, properties, flex, kind)
+    now = store.clock.now()
+    seconds = lifecycle.seconds
+    record = InteractionChannel(
+        channel_sid,
+        context.account_sid,
+        interaction_sid,
+        kind,
+        "setup",
+        None,
+        None,
+        conversation_sid,
+        lifecycle.fetches,
+        None if seconds is None else later(now, timedelta(seconds=seconds)),
+        failure,
+        store.next_seq(),
+    )
+    interaction = Interaction(
+        interaction_sid,
+        context.account_sid,
+        kind,
+        channel_sid,
+        task,
+        args.get("interaction_context_sid"),
+        args.get("webhook_ttid"),
+        store.next_seq(),
+    )
+    state.interactions[interaction.sid] = interaction
+    state.channels[channel_sid] = record
+    state.invites[channel_sid] = {
+        invite_sid: Invite(
+            invite_sid, context.account_sid, interaction_sid, channel_sid, task, record.seq
         )
-        interaction = Interaction(
-            interaction_sid,
-            context.account_sid,
-            kind,
-            channel_sid,
-            task,
-            args.get("interaction_context_sid"),
-            args.get("webhook_ttid"),
-            store.next_seq(),
-        )
-        state.interactions[interaction.sid] = interaction
-        state.channels[channel_sid] = record
-        state.invites[channel_sid] = {
-            invite_sid: Invite(
-                invite_sid, context.account_sid, interaction_sid, channel_sid, task, record.seq
+    }
+    members_of = state.participants[channel_sid] = {}
+    if failure is None and conversation_sid is not None:
+        for joined_member in chat.participants.get(conversation_sid, {}).values():
+            if joined_member.attributes == conversations.AGENT_ATTRIBUTES:
+                continue
+            joined = InteractionParticipant(
+                store.sids.new(sids.INTERACTION_PARTICIPANT),
+                context.account_sid,
+                interaction_sid,
+                channel_sid,
+                "customer",
+                None,
+                joined_member.sid,
+                None,
+                store.next_seq(),
             )
-        }
-        members_of = state.participants[channel_sid] = {}
-        if failure is None and conversation_sid is not None:
-            for joined_member in chat.participants.get(conversation_sid, {}).values():
-                if joined_member.attributes == conversation_agent.AGENT_ATTRIBUTES:
-                    continue
-                joined = InteractionParticipant(
-                    store.sids.new(sids.INTERACTION_PARTICIPANT),
-                    context.account_sid,
-                    interaction_sid,
-                    channel_sid,
-                    "customer",
-                    None,
-                    joined_member.sid,
-                    None,
-                    store.next_seq(),
-                )
-                members_of[joined.sid] = joined
-        return (_one, interaction)
+            members_of[joined.sid] = joined
+    return (_json, interaction)
 
 
 def interaction(context: Any, state: InteractionsState, sid: str) -> Interaction:
     found = state.interactions.get(sid)
     if found is None:
-        raise errors.not_found(context.resource.removeprefix("/v1"))
+        raise errors.missing(context.resource)
     return found
 
 
 def _fetch(context: Context) -> Answer:
-    with context.store.lock:
-        return (_one, interaction(context, of(context), context.sid))
+    return (_json, interaction(context, of(context), context.sid))
 
 
 def _update(context: Context) -> Answer:
-    with context.store.lock:
-        state = of(context)
-        found = interaction(context, state, context.sid)
-        if "webhook_ttid" in context.args:
-            found = found._replace(webhook_ttid=context.args["webhook_ttid"])
-            state.interactions[found.sid] = found
-        return (_one, found)
+    state = of(context)
+    found = interaction(context, state, context.sid)
+    if "webhook_ttid" in context.args:
+        found = found._replace(webhook_ttid=context.args["webhook_ttid"])
+        state.interactions[found.sid] = found
+    return (_json, found)
 
 
 # --- channels -----------------------------------------------------------------------------------
@@ -483,17 +471,16 @@ def channel_of(
     """An interaction's channel (unsettled), or the 404 of the request's path."""
     found = state.channels.get(sid)
     if found is None or found.interaction_sid != interaction_sid:
-        raise errors.not_found(context.resource.removeprefix("/v1"))
+        raise errors.missing(context.resource)
     return found
 
 
 def _fetch_channel(context: Context) -> Answer:
     store = context.store
-    with store.lock:
-        state = of(context)
-        interaction(context, state, context.path[0])
-        found = channel_of(context, state, context.path[0], context.sid)
-        return (_one_channel, settle(store, state, found))
+    state = of(context)
+    interaction(context, state, context.path[0])
+    found = channel_of(context, state, context.path[0], context.sid)
+    return (_channel_json, settle(store, state, found))
 
 
 def _seq(channel: InteractionChannel) -> int:
@@ -506,16 +493,10 @@ _PAGES = PageSpec(None, "channels", _channel_json, _seq)
 def _list_channels(context: Context) -> Answer:
     store = context.store
 
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[InteractionChannel], bool]:
-        with store.lock:
-            state = of(context)
-            found = interaction(context, state, context.path[0])
-            every = [settle(store, state, state.channels[found.channel_sid])]
-        return window_of(every, _seq, size, offset, after, before)
-
-    return context.page(_PAGES, fetch)
+    state = of(context)
+    found = interaction(context, state, context.path[0])
+    every = [settle(store, state, state.channels[found.channel_sid])]
+    return context.page(_PAGES, every)
 
 
 def close(
@@ -542,8 +523,8 @@ def close(
     chat = conversations.of(context)
     conversation = chat.conversations.get(channel.conversation_sid or "")
     if conversation is not None and status == "closed":
-        acting = conversation_agent.Acting(store, context.account_sid, conversation.sid)
-        conversation_agent.end(acting, chat, conversation)
+        acting = conversations.Acting(store, context.account_sid, conversation.sid)
+        conversations.end_chat(acting, chat, conversation)
         context.send(acting.sent)
     return channel
 
@@ -564,26 +545,23 @@ def end_chat(context: Any, conversation_sid: str) -> bool:
 
 def _update_channel(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        state = of(context)
-        interaction(context, state, context.path[0])
-        found = settle(store, state, channel_of(context, state, context.path[0], context.sid))
-        status = args.get("status")
-        if status is None:
-            raise errors.channel_status_missing(found.sid)
-        if status not in ("closed", "inactive") or (
-            found.status == "closed" and status != "closed"
-        ):
-            raise errors.channel_status_invalid(found.sid)
-        routing = args.get("routing") or {}
-        routing_status = routing.get("status")
-        if routing_status not in (None, "closed") or (
-            status == "inactive" and routing_status != "closed"
-        ):
-            raise errors.invalid_parameter("Routing", errors.EXPECTED_ROUTING_STATUS)
-        if found.status != "closed":
-            found = close(context, state, found, status, routing_status)
-        return (_one_channel, found)
+    state = of(context)
+    interaction(context, state, context.path[0])
+    found = settle(store, state, channel_of(context, state, context.path[0], context.sid))
+    status = args.get("status")
+    if status is None:
+        raise errors.channel_status_missing(found.sid)
+    if status not in ("closed", "inactive") or (found.status == "closed" and status != "closed"):
+        raise errors.channel_status_invalid(found.sid)
+    routing = args.get("routing") or {}
+    routing_status = routing.get("status")
+    if routing_status not in (None, "closed") or (
+        status == "inactive" and routing_status != "closed"
+    ):
+        raise errors.invalid_parameter("Routing", errors.EXPECTED_ROUTING_STATUS)
+    if found.status != "closed":
+        found = close(context, state, found, status, routing_status)
+    return (_channel_json, found)
 
 
 OPERATIONS = (

@@ -7,12 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..chat.state import derived_sid
-from ..conversations import agent as conversation_agent
 from ..conversations import state as conversations
-from ..conversations.participants import add as add_participant
-from ..conversations.participants import remove as remove_participant
 from ..core import errors, sids
-from ..core.paging import PageSpec, window_of
+from ..core.paging import PageSpec
 from ..core.registry import Operation, Rule, described, one_of
 from ..flex.models import FLEX
 from .interactions import (
@@ -47,7 +44,8 @@ def _channel(context: Context) -> tuple[InteractionsState, InteractionChannel]:
 # --- participants -------------------------------------------------------------------------------
 
 
-def _participant_json(participant: InteractionParticipant, root: str) -> str:
+def _participant_json(view: View, participant: InteractionParticipant) -> str:
+    root = view.root
     return conversations.dump(
         {
             "sid": participant.sid,
@@ -59,10 +57,6 @@ def _participant_json(participant: InteractionParticipant, root: str) -> str:
             "routing_properties": participant.routing_properties,
         }
     )
-
-
-def _one_participant(view: View, participant: InteractionParticipant) -> str:
-    return _participant_json(participant, view.root)
 
 
 def _media(media: dict[str, Any]) -> dict[str, Any] | None:
@@ -80,35 +74,34 @@ def _media(media: dict[str, Any]) -> dict[str, Any] | None:
 def _create_participant(context: Context) -> Answer:
     store, args = context.store, context.args
     kind = args["type"]
-    with store.lock:
-        state, channel = _channel(context)
-        if channel.status not in ("setup", "active", "pause", "transfer"):
-            raise errors.participant_request_invalid()
-        joining = _media(args["media_properties"])
-        member_sid = None
-        chat = conversations.of(context)
-        conversation = chat.conversations.get(channel.conversation_sid or "")
-        if joining is not None and conversation is not None:
-            if kind in ("agent", "supervisor"):
-                joining["attributes"] = conversation_agent.AGENT_ATTRIBUTES
-            try:
-                member_sid = add_participant(context, chat, conversation, joining).sid
-            except errors.FlexApiError:
-                raise errors.participant_request_invalid() from None
-        routing = args.get("routing_properties")
-        participant = InteractionParticipant(
-            store.sids.new(sids.INTERACTION_PARTICIPANT),
-            context.account_sid,
-            channel.interaction_sid,
-            channel.sid,
-            kind,
-            routing,
-            member_sid,
-            None,
-            store.next_seq(),
-        )
-        state.participants.setdefault(channel.sid, {})[participant.sid] = participant
-        return (_one_participant, participant)
+    state, channel = _channel(context)
+    if channel.status not in ("setup", "active", "pause", "transfer"):
+        raise errors.participant_request_invalid()
+    joining = _media(args["media_properties"])
+    member_sid = None
+    chat = conversations.of(context)
+    conversation = chat.conversations.get(channel.conversation_sid or "")
+    if joining is not None and conversation is not None:
+        if kind in ("agent", "supervisor"):
+            joining["attributes"] = conversations.AGENT_ATTRIBUTES
+        try:
+            member_sid = conversations.add_participant(context, chat, conversation, joining).sid
+        except errors.FlexApiError:
+            raise errors.participant_request_invalid() from None
+    routing = args.get("routing_properties")
+    participant = InteractionParticipant(
+        store.sids.new(sids.INTERACTION_PARTICIPANT),
+        context.account_sid,
+        channel.interaction_sid,
+        channel.sid,
+        kind,
+        routing,
+        member_sid,
+        None,
+        store.next_seq(),
+    )
+    state.participants.setdefault(channel.sid, {})[participant.sid] = participant
+    return (_participant_json, participant)
 
 
 def _participant_seq(participant: InteractionParticipant) -> int:
@@ -119,40 +112,33 @@ _PARTICIPANTS = PageSpec(None, "participants", _participant_json, _participant_s
 
 
 def _list_participants(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[InteractionParticipant], bool]:
-        with context.store.lock:
-            state, channel = _channel(context)
-            every = list(state.participants.get(channel.sid, {}).values())
-        return window_of(every, _participant_seq, size, offset, after, before)
-
-    return context.page(_PARTICIPANTS, fetch)
+    state, channel = _channel(context)
+    every = list(state.participants.get(channel.sid, {}).values())
+    return context.page(_PARTICIPANTS, every)
 
 
 def _update_participant(context: Context) -> Answer:
-    store = context.store
-    with store.lock:
-        state, channel = _channel(context)
-        participants = state.participants.get(channel.sid, {})
-        found = participants.get(context.sid)
-        if found is None:
-            raise errors.not_found(context.resource.removeprefix("/v1"))
-        status = context.args["status"]
-        if status == "closed" and found.member_sid is not None:
-            # The agent's task completes: Flex takes the agent out of the conversation.
-            chat = conversations.of(context)
-            member = chat.participants.get(channel.conversation_sid or "", {}).get(found.member_sid)
-            if member is not None:
-                remove_participant(context, chat, member)
-        found = participants[found.sid] = found._replace(status=status)
-        return (_one_participant, found)
+    state, channel = _channel(context)
+    participants = state.participants.get(channel.sid, {})
+    found = participants.get(context.sid)
+    if found is None:
+        raise errors.missing(context.resource)
+    status = context.args["status"]
+    if status == "closed" and found.member_sid is not None:
+        # The agent's task completes: Flex takes the agent out of the conversation.
+        chat = conversations.of(context)
+        member = chat.participants.get(channel.conversation_sid or "", {}).get(found.member_sid)
+        if member is not None:
+            conversations.remove_participant(context, chat, member)
+    found = participants[found.sid] = found._replace(status=status)
+    return (_participant_json, found)
 
 
 # --- invites ------------------------------------------------------------------------------------
 
 
-def _invite_json(invite: Invite, root: str) -> str:
+def _invite_json(view: View, invite: Invite) -> str:
+    root = view.root
     return conversations.dump(
         {
             "sid": invite.sid,
@@ -165,28 +151,23 @@ def _invite_json(invite: Invite, root: str) -> str:
     )
 
 
-def _one_invite(view: View, invite: Invite) -> str:
-    return _invite_json(invite, view.root)
-
-
 def _create_invite(context: Context) -> Answer:
     store = context.store
     properties = routing_of("Routing", context.args["routing"])
-    with store.lock:
-        state, channel = _channel(context)
-        sid = store.sids.new(sids.INTERACTION_INVITE)
-        flex = {
-            "flexInteractionSid": channel.interaction_sid,
-            "flexInteractionChannelSid": channel.sid,
-            "flexChannelInviteSid": sid,
-            "conversationSid": channel.conversation_sid or "",
-        }
-        task = new_task(context, properties, flex, channel.type)
-        invite = Invite(
-            sid, context.account_sid, channel.interaction_sid, channel.sid, task, store.next_seq()
-        )
-        state.invites.setdefault(channel.sid, {})[invite.sid] = invite
-        return (_one_invite, invite)
+    state, channel = _channel(context)
+    sid = store.sids.new(sids.INTERACTION_INVITE)
+    flex = {
+        "flexInteractionSid": channel.interaction_sid,
+        "flexInteractionChannelSid": channel.sid,
+        "flexChannelInviteSid": sid,
+        "conversationSid": channel.conversation_sid or "",
+    }
+    task = new_task(context, properties, flex, channel.type)
+    invite = Invite(
+        sid, context.account_sid, channel.interaction_sid, channel.sid, task, store.next_seq()
+    )
+    state.invites.setdefault(channel.sid, {})[invite.sid] = invite
+    return (_invite_json, invite)
 
 
 def _invite_seq(invite: Invite) -> int:
@@ -197,15 +178,9 @@ _INVITES = PageSpec(None, "invites", _invite_json, _invite_seq)
 
 
 def _list_invites(context: Context) -> Answer:
-    def fetch(
-        size: int, offset: int, after: int | None, before: int | None
-    ) -> tuple[list[Invite], bool]:
-        with context.store.lock:
-            state, channel = _channel(context)
-            every = list(state.invites.get(channel.sid, {}).values())
-        return window_of(every, _invite_seq, size, offset, after, before)
-
-    return context.page(_INVITES, fetch)
+    state, channel = _channel(context)
+    every = list(state.invites.get(channel.sid, {}).values())
+    return context.page(_INVITES, every)
 
 
 # --- transfers ----------------------------------------------------------------------------------
@@ -244,52 +219,49 @@ def _instance(account_sid: str) -> str:
 
 def _create_transfer(context: Context) -> Answer:
     store, args = context.store, context.args
-    with store.lock:
-        state, channel = _channel(context)
-        source = args.get("source")
-        if source is not None and source not in state.participants.get(channel.sid, {}):
-            raise errors.invalid_parameter("from", errors.EXPECTED_CHANNEL_PARTICIPANT)
-        now = store.clock.now()
-        transfer = Transfer(
-            store.sids.new(sids.INTERACTION_TRANSFER),
-            context.account_sid,
-            channel.interaction_sid,
-            channel.sid,
-            args.get("type", "warm"),
-            "active",
-            source,
-            args.get("target"),
-            now,
-            now,
-            store.next_seq(),
-        )
-        state.transfers.setdefault(channel.sid, {})[transfer.sid] = transfer
-        return (_one_transfer, transfer, channel)
+    state, channel = _channel(context)
+    source = args.get("source")
+    if source is not None and source not in state.participants.get(channel.sid, {}):
+        raise errors.invalid_parameter("from", errors.EXPECTED_CHANNEL_PARTICIPANT)
+    now = store.clock.now()
+    transfer = Transfer(
+        store.sids.new(sids.INTERACTION_TRANSFER),
+        context.account_sid,
+        channel.interaction_sid,
+        channel.sid,
+        args.get("type", "warm"),
+        "active",
+        source,
+        args.get("target"),
+        now,
+        now,
+        store.next_seq(),
+    )
+    state.transfers.setdefault(channel.sid, {})[transfer.sid] = transfer
+    return (_one_transfer, transfer, channel)
 
 
 def _transfer(context: Context) -> tuple[InteractionsState, InteractionChannel, Transfer]:
     state, channel = _channel(context)
     found = state.transfers.get(channel.sid, {}).get(context.sid)
     if found is None:
-        raise errors.not_found(context.resource.removeprefix("/v1"))
+        raise errors.missing(context.resource)
     return state, channel, found
 
 
 def _fetch_transfer(context: Context) -> Answer:
-    with context.store.lock:
-        _, channel, transfer = _transfer(context)
-        return (_one_transfer, transfer, channel)
+    _, channel, transfer = _transfer(context)
+    return (_one_transfer, transfer, channel)
 
 
 def _update_transfer(context: Context) -> Answer:
     store = context.store
-    with store.lock:
-        state, channel, transfer = _transfer(context)
-        status = context.args.get("status")
-        if status is not None and status != transfer.status:
-            transfer = transfer._replace(status=status, date_updated=store.clock.now())
-            state.transfers[channel.sid][transfer.sid] = transfer
-        return (_one_transfer, transfer, channel)
+    state, channel, transfer = _transfer(context)
+    status = context.args.get("status")
+    if status is not None and status != transfer.status:
+        transfer = transfer._replace(status=status, date_updated=store.clock.now())
+        state.transfers[channel.sid][transfer.sid] = transfer
+    return (_one_transfer, transfer, channel)
 
 
 _MODELLED = "the description gives the JSON body no members: the fake models them"
