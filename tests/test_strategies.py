@@ -21,6 +21,7 @@ from twilio.rest import Client
 from pytest_flexchannels import Channel, FlexChannelsMock, FlexFlow
 from pytest_flexchannels import strategies as fst
 from pytest_flexchannels.flex.models import missing_integration
+from pytest_flexchannels.strategies.flex import _WEBHOOK_EVENTS
 from tests.helpers import CHANNEL_KEYS, OFFICIAL_SID_PATTERNS, Validate, post_form, sid_pattern
 
 NAMED = {
@@ -272,7 +273,7 @@ def test_webhook_events_sign_and_read_as_the_fake_sends_them(
 
     from pytest_flexchannels.core.webhooks import signature
 
-    assert event["EventType"] in fst._WEBHOOK_EVENTS
+    assert event["EventType"] in _WEBHOOK_EVENTS
     assert ("ClientIdentity" in event) == (event["Source"] == "SDK")
     kind = next(
         k for k in ("onMessage", "onMember", "onChannel") if event["EventType"].startswith(k)

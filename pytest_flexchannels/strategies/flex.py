@@ -27,12 +27,12 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from .core import errors
-from .core import sids as _sids
-from .core.errors import FlexApiError
-from .core.render import format_date
-from .flex.channels import CREATE_FIELDS, REQUIRED_CREATE_FIELDS
-from .flex.models import (
+from ..core import errors
+from ..core import sids as _sids
+from ..core.errors import FlexApiError
+from ..core.render import format_date
+from ..flex.channels import CREATE_FIELDS, REQUIRED_CREATE_FIELDS
+from ..flex.models import (
     CHANNEL_TYPES,
     INTEGRATION_TYPES,
     Channel,
@@ -699,7 +699,7 @@ def chat_webhook_params(
     ``Configuration.Filters`` (a list: the parameter repeats; one to all of Chat's events, each
     once, or ``events``), and any of ``Configuration.Method`` and ``Configuration.RetryCount``
     (0 to 3, as text). Shrinks towards ``onMessageSent`` alone on the first URL."""
-    from .chat.webhooks import EVENTS
+    from ..chat.webhooks import EVENTS
 
     if events is None:
         filters: SearchStrategy[Any] = st.lists(
@@ -778,8 +778,8 @@ _WEBHOOK_EVENTS = (
 def _webhook_event(
     draw: st.DrawFn, event: SearchStrategy[str], account_sid: SearchStrategy[str]
 ) -> dict[str, str]:
-    from .chat import events
-    from .chat.state import ChatChannel, ChatMessage, Member
+    from ..chat import events
+    from ..chat.state import ChatChannel, ChatMessage, Member
 
     frame = _frame(draw, event, account_sid)
     kind, bits, account, service, identity, moment = frame[:6]
@@ -1088,8 +1088,8 @@ _CONVERSATION_EVENTS = (
 def _conversation_event(
     draw: st.DrawFn, event: SearchStrategy[str], account_sid: SearchStrategy[str]
 ) -> dict[str, str]:
-    from .conversations import events
-    from .conversations.state import Binding, Conversation, ConversationMessage, Participant
+    from ..conversations import events
+    from ..conversations.state import Binding, Conversation, ConversationMessage, Participant
 
     frame = _frame(draw, event, account_sid)
     kind, bits, account, service, identity, moment = frame[:6]
