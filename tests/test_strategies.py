@@ -21,7 +21,7 @@ from twilio.rest import Client
 from pytest_flexchannels import Channel, FlexChannelsMock, FlexFlow
 from pytest_flexchannels import strategies as fst
 from pytest_flexchannels.flex.models import missing_integration
-from pytest_flexchannels.strategies.flex import _WEBHOOK_EVENTS
+from pytest_flexchannels.strategies.chat import _WEBHOOK_EVENTS
 from tests.helpers import CHANNEL_KEYS, OFFICIAL_SID_PATTERNS, Validate, post_form, sid_pattern
 
 NAMED = {

@@ -15,36 +15,44 @@ function-scoped fixture is shared by every example of a ``@given`` test)::
 
 from __future__ import annotations
 
-from .flex import (
-    INTERACTION_CHANNEL_TYPES,
-    INVALID_CONVERSATION_RULES,
-    INVALID_CREATE_RULES,
-    INVALID_INTERACTION_RULES,
-    InvalidCreate,
-    InvalidRequest,
-    account_sids,
-    api_key_sids,
-    channel_pages,
-    channel_resources,
-    channel_sids,
-    channels,
+from .chat import (
     chat_message_params,
     chat_webhook_events,
     chat_webhook_params,
-    conversation_params,
-    conversation_webhook_events,
-    create_channel_kwargs,
-    create_channel_params,
+)
+from .common import (
+    InvalidRequest,
+    account_sids,
+    api_key_sids,
+    channel_sids,
     flex_flow_sids,
-    flex_flows,
-    interaction_params,
-    invalid_conversation_params,
-    invalid_create_channel_params,
-    invalid_interaction_params,
     json_texts,
     sids,
     task_sids,
     user_sids,
+)
+from .conversations import (
+    INVALID_CONVERSATION_RULES,
+    conversation_params,
+    conversation_webhook_events,
+    invalid_conversation_params,
+)
+from .flex import (
+    INVALID_CREATE_RULES,
+    InvalidCreate,
+    channel_pages,
+    channel_resources,
+    channels,
+    create_channel_kwargs,
+    create_channel_params,
+    flex_flows,
+    invalid_create_channel_params,
+)
+from .interactions import (
+    INTERACTION_CHANNEL_TYPES,
+    INVALID_INTERACTION_RULES,
+    interaction_params,
+    invalid_interaction_params,
 )
 
 __all__ = [

@@ -1,27 +1,12 @@
-"""Hypothesis strategies for Flex Channels data: SIDs, create forms (valid and invalid), API bodies.
-
-House style: plural names, keyword-only arguments whose defaults are the widest valid ones, a
-strategy accepted wherever a value is, ``InvalidArgument`` for bad arguments. Each docstring says
-what examples shrink towards.
-
-To use them with the fake, start a fresh ``FlexChannelsMock`` per example inside the test body (a
-function-scoped fixture is shared by every example of a ``@given`` test)::
-
-    @given(params=create_channel_params())
-    def test_create(params):
-        with FlexChannelsMock(flex_flow_sid=params["FlexFlowSid"]) as fc:
-            ...
-"""
+"""Strategies for Flex v1: Channel create forms (valid, and invalid by named rule), Flex Flow and
+Channel records, channel JSON and list pages as the API returns them."""
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from functools import partial
-from typing import Any, NamedTuple, TypeVar
+from datetime import timedelta
+from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -30,7 +15,6 @@ from hypothesis.strategies import SearchStrategy
 from ..core import errors
 from ..core import sids as _sids
 from ..core.errors import FlexApiError
-from ..core.render import format_date
 from ..flex.channels import CREATE_FIELDS, REQUIRED_CREATE_FIELDS
 from ..flex.models import (
     CHANNEL_TYPES,
@@ -40,45 +24,33 @@ from ..flex.models import (
     channel_page,
     channel_resource,
 )
+from .common import (
+    _BOOLEANS,
+    _EPOCH,
+    _FLAT_JSON,
+    _MAX_SID,
+    _OPTIONAL_TEXTS,
+    _RENDERED_BITS,
+    _SPAN,
+    _TEXTS,
+    InvalidRequest,
+    _as_strategy,
+    _checked_accounts,
+    _checked_choice,
+    _checked_rules,
+    _checked_sids,
+    _checked_texts,
+    _created_at,
+    _not_json,
+    _sid_at,
+    _texts,
+    account_sids,
+    flex_flow_sids,
+    json_texts,
+    sids,
+    task_sids,
+)
 
-__all__ = [
-    "INTERACTION_CHANNEL_TYPES",
-    "INVALID_CONVERSATION_RULES",
-    "INVALID_CREATE_RULES",
-    "INVALID_INTERACTION_RULES",
-    "InvalidCreate",
-    "InvalidRequest",
-    "account_sids",
-    "api_key_sids",
-    "channel_pages",
-    "channel_resources",
-    "channel_sids",
-    "channels",
-    "chat_message_params",
-    "chat_webhook_events",
-    "chat_webhook_params",
-    "conversation_params",
-    "conversation_webhook_events",
-    "create_channel_kwargs",
-    "create_channel_params",
-    "flex_flow_sids",
-    "flex_flows",
-    "interaction_params",
-    "invalid_conversation_params",
-    "invalid_create_channel_params",
-    "invalid_interaction_params",
-    "json_texts",
-    "sids",
-    "task_sids",
-    "user_sids",
-]
-
-T = TypeVar("T")
-
-_PREFIX = re.compile(r"[A-Z]{2}")
-_MAX_SID = 2**128 - 1
-# Lone surrogates cannot be encoded as UTF-8, so no client can send them in a form.
-_CHARACTERS = st.characters(codec="utf-8")
 _WIRE_TO_PYTHON = {wire: python for python, wire in CREATE_FIELDS.items()}
 _ORIGINS = (
     "https://flex-api.twilio.com",
@@ -87,127 +59,7 @@ _ORIGINS = (
 )
 
 
-def _as_strategy(value: T | SearchStrategy[T]) -> SearchStrategy[T]:
-    return value if isinstance(value, SearchStrategy) else st.just(value)
-
-
-def _check_prefix(prefix: object) -> str:
-    if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
-        raise InvalidArgument(f"prefix must be two capital letters (like 'CH'), got {prefix!r}")
-    return prefix
-
-
-def _checked(value: T | SearchStrategy[T], check: Callable[[Any], T]) -> SearchStrategy[T]:
-    """``value`` as a strategy whose values pass ``check``: eagerly for a value, at draw time for
-    a strategy (either way an ``InvalidArgument`` names the argument)."""
-    if isinstance(value, SearchStrategy):
-        return value.map(check)
-    return st.just(check(value))
-
-
-def _checked_sids(value: str | SearchStrategy[str], prefix: str, name: str) -> SearchStrategy[str]:
-    def check(drawn: Any) -> str:
-        if not isinstance(drawn, str) or not _sids.is_sid(drawn, prefix):
-            raise InvalidArgument(f"{name} must match {_sids.pattern(prefix)}, got {drawn!r}")
-        return drawn
-
-    return _checked(value, check)
-
-
-def _checked_texts(value: str | SearchStrategy[str], name: str) -> SearchStrategy[str]:
-    def check(drawn: Any) -> str:
-        if not isinstance(drawn, str) or not drawn:
-            raise InvalidArgument(f"{name} must be a non-empty string, got {drawn!r}")
-        return drawn
-
-    return _checked(value, check)
-
-
-def _checked_choice(
-    value: str | SearchStrategy[str], allowed: tuple[str, ...], name: str
-) -> SearchStrategy[str]:
-    def check(drawn: Any) -> str:
-        if drawn not in allowed:
-            raise InvalidArgument(f"{name} must be one of {allowed}, got {drawn!r}")
-        return str(drawn)
-
-    return _checked(value, check)
-
-
-# --- SIDs -------------------------------------------------------------------------------------
-
-
-def sids(prefix: str | SearchStrategy[str]) -> SearchStrategy[str]:
-    """SIDs of a two-capital-letter ``prefix``: the prefix and 32 lowercase hex digits.
-
-    Shrinks towards the all-zero SID (``CH000…0``).
-    """
-    if not isinstance(prefix, SearchStrategy):
-        fixed = _check_prefix(prefix)  # one draw a SID: a number, formatted
-        return st.integers(0, _MAX_SID).map(lambda n: f"{fixed}{n:032x}")
-    return st.builds(
-        lambda p, n: f"{_check_prefix(p)}{n:032x}",
-        prefix,
-        st.integers(0, _MAX_SID),
-    )
-
-
-def account_sids() -> SearchStrategy[str]:
-    """``AC…`` account SIDs; shrink towards ``AC000…0``."""
-    return sids(_sids.ACCOUNT)
-
-
-def api_key_sids() -> SearchStrategy[str]:
-    """``SK…`` API key SIDs; shrink towards ``SK000…0``."""
-    return sids(_sids.API_KEY)
-
-
-def flex_flow_sids() -> SearchStrategy[str]:
-    """``FO…`` Flex Flow SIDs; shrink towards ``FO000…0``."""
-    return sids(_sids.FLEX_FLOW)
-
-
-def channel_sids() -> SearchStrategy[str]:
-    """``CH…`` channel SIDs; shrink towards ``CH000…0``."""
-    return sids(_sids.CHANNEL)
-
-
-def user_sids() -> SearchStrategy[str]:
-    """``US…`` chat user SIDs; shrink towards ``US000…0``."""
-    return sids(_sids.USER)
-
-
-def task_sids() -> SearchStrategy[str]:
-    """``WT…`` TaskRouter task SIDs; shrink towards ``WT000…0``."""
-    return sids(_sids.TASK)
-
-
 # --- create forms -----------------------------------------------------------------------------
-
-_JSON_SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**53), 2**53)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(_CHARACTERS, max_size=20)
-)
-_JSON_VALUES: SearchStrategy[Any] = st.recursive(
-    _JSON_SCALARS,
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(st.text(_CHARACTERS, max_size=10), children, max_size=4)
-    ),
-    max_leaves=10,
-)
-
-
-def json_texts() -> SearchStrategy[str]:
-    """JSON text of any value (objects, arrays, scalars, unicode); shrinks towards ``null``."""
-    return _JSON_VALUES.map(lambda value: json.dumps(value, ensure_ascii=False))
-
-
-def _texts(max_size: int = 64) -> SearchStrategy[str]:
-    return st.text(_CHARACTERS, min_size=1, max_size=max_size)
 
 
 def create_channel_params(
@@ -278,7 +130,7 @@ INVALID_CREATE_RULES = (
 
 
 @dataclass(frozen=True)
-class InvalidCreate:
+class InvalidCreate(InvalidRequest):
     """A create form that breaks exactly one rule, and the answer the fake gives it.
 
     ``rule`` is one of ``INVALID_CREATE_RULES`` and ``field`` the wire name it breaks.
@@ -286,12 +138,6 @@ class InvalidCreate:
     (``FlexChannelsMock(flex_flow_sid=example.flex_flow_sid)``).
     """
 
-    params: dict[str, str]
-    rule: str
-    field: str
-    status: int
-    code: int
-    message: str
     flex_flow_sid: str
 
 
@@ -322,14 +168,6 @@ def _breaking(
         )
 
     return broken
-
-
-def _not_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except (ValueError, RecursionError):
-        return True
-    return False
 
 
 def _malformed_sids(prefix: str) -> SearchStrategy[str]:
@@ -372,11 +210,7 @@ def invalid_create_channel_params(
 
     Shrinks towards the first rule given, on the smallest valid form.
     """
-    unknown = set(rules) - set(INVALID_CREATE_RULES)
-    if not rules or unknown or isinstance(rules, str):
-        raise InvalidArgument(
-            f"rules must be a non-empty collection of {INVALID_CREATE_RULES}, got {rules!r}"
-        )
+    chosen_rules = _checked_rules(rules, INVALID_CREATE_RULES)
     valid = create_channel_params(flex_flow_sid=flex_flow_sid)
     non_boolean = _texts(10).filter(lambda value: value.lower() not in ("true", "false"))
     non_json = _texts(40).filter(_not_json)
@@ -414,7 +248,7 @@ def invalid_create_channel_params(
         "unknown_flex_flow": _unknown_flow,
     }
     chosen: list[SearchStrategy[InvalidCreate]] = []
-    for rule in dict.fromkeys(rules):
+    for rule in chosen_rules:
         if rule in ("missing_required", "empty_required"):
             fields = st.sampled_from(REQUIRED_CREATE_FIELDS)
             chosen.append(st.builds(_without, valid, fields, st.just(rule == "empty_required")))
@@ -425,10 +259,6 @@ def invalid_create_channel_params(
 
 # --- records and API bodies -------------------------------------------------------------------
 
-_EPOCH = datetime(2015, 1, 1, tzinfo=timezone.utc)
-# Whole seconds from 2015 to the end of 2099, UTC (what the API's dates can say); drawn as a
-# number of seconds, a third of the cost of st.datetimes for the same values.
-_SPAN = int((datetime(2100, 1, 1, tzinfo=timezone.utc) - _EPOCH).total_seconds())
 _MOMENTS = st.integers(0, _SPAN - 1).map(lambda seconds: _EPOCH + timedelta(seconds=seconds))
 
 
@@ -441,7 +271,7 @@ def flex_flows(
     """``FlexFlow`` records of every integration and channel type, each with the
     ``Integration.*`` fields its type requires (and some it may have); shrink towards a
     ``studio`` flow on ``web`` with all-zero SIDs."""
-    accounts = _checked_sids(account_sid, _sids.ACCOUNT, "account_sid")
+    accounts = _checked_accounts(account_sid)
     channels = _checked_choice(channel_type, CHANNEL_TYPES, "channel_type")
     types = _checked_choice(integration_type, INTEGRATION_TYPES, "integration_type")
     return types.flatmap(
@@ -481,46 +311,21 @@ _INTEGRATIONS: dict[str, SearchStrategy[dict[str, Any]]] = {
     ),
 }
 
-
-# The parts of a record, built once: a strategy built inside a draw is built again for every
-# example, which cost record strategies two thirds of their speed.
-_TEXTS = _texts()
-_OPTIONAL_TEXTS = st.none() | _TEXTS
-# A record's JSON fields: what Flex is given there, an object of a few plain values, as
-# pre-engagement forms and task attributes are (the full recursive JSON of create forms cost
-# these records a third of their speed).
-_FLAT_JSON = st.fixed_dictionaries(
-    {},
-    optional={
-        "friendly_name": _texts(20),
-        "question": _texts(20),
-        "priority": st.integers(0, 10),
-        "vip": st.booleans(),
-    },
-).map(lambda value: json.dumps(value, ensure_ascii=False))
 _OPTIONAL_JSON = st.none() | _FLAT_JSON
-_BOOLEANS = st.booleans()
 # long_lived, active and seq (1 to 2**31) in one draw, shrinking to False, False, 1.
 _FLAGS = st.integers(0, 2**33 - 1)
-
-
-# One number for every field an answer shows that a caller does not choose: SID, user SID,
-# task SID, creation second and seconds until the last update, 128 + 128 + 128 + 32 + 24 bits.
-# A single draw per channel (pages hold many), shrinking towards all-zero SIDs at 2015-01-01.
-_RENDERED_BITS = st.integers(0, 2 ** (128 * 3 + 32 + 24) - 1)
 
 
 def _rendered(bits: int, account_sid: str, flex_flow_sid: str, integration_type: str) -> Channel:
     """A channel whose fields that no answer shows are fixed: what resources and pages are
     rendered from, at a fraction of the cost of drawing every field."""
-    mask = _MAX_SID
-    created = _EPOCH + timedelta(seconds=(bits >> 48 & 0xFFFFFFFF) % _SPAN)
+    created = _created_at(bits)
     return Channel(
-        sid=f"{_sids.CHANNEL}{bits >> 328 & mask:032x}",
+        sid=_sid_at(_sids.CHANNEL, bits, 328),
         account_sid=account_sid,
         flex_flow_sid=flex_flow_sid,
-        user_sid=f"{_sids.USER}{bits >> 200 & mask:032x}",
-        task_sid=f"{_sids.TASK}{bits >> 72 & mask:032x}" if integration_type == "task" else None,
+        user_sid=_sid_at(_sids.USER, bits, 200),
+        task_sid=_sid_at(_sids.TASK, bits, 72) if integration_type == "task" else None,
         identity="customer",
         chat_user_friendly_name="Customer",
         chat_friendly_name="Chat",
@@ -562,6 +367,18 @@ def _channel(
     )
 
 
+def _checked_channel_args(
+    account_sid: str | SearchStrategy[str],
+    flex_flow_sid: str | SearchStrategy[str],
+    integration_type: str | SearchStrategy[str],
+) -> tuple[SearchStrategy[str], SearchStrategy[str], SearchStrategy[str]]:
+    return (
+        _checked_accounts(account_sid),
+        _checked_sids(flex_flow_sid, _sids.FLEX_FLOW, "flex_flow_sid"),
+        _checked_choice(integration_type, INTEGRATION_TYPES, "integration_type"),
+    )
+
+
 def channels(
     *,
     account_sid: str | SearchStrategy[str] = account_sids(),
@@ -572,11 +389,7 @@ def channels(
 
     Shrinks towards an active-or-not channel on a ``studio`` flow with all-zero SIDs.
     """
-    return _channel(
-        _checked_sids(account_sid, _sids.ACCOUNT, "account_sid"),
-        _checked_sids(flex_flow_sid, _sids.FLEX_FLOW, "flex_flow_sid"),
-        _checked_choice(integration_type, INTEGRATION_TYPES, "integration_type"),
-    )
+    return _channel(*_checked_channel_args(account_sid, flex_flow_sid, integration_type))
 
 
 def channel_resources(
@@ -590,9 +403,7 @@ def channel_resources(
     return st.builds(
         _rendered,
         _RENDERED_BITS,
-        _checked_sids(account_sid, _sids.ACCOUNT, "account_sid"),
-        _checked_sids(flex_flow_sid, _sids.FLEX_FLOW, "flex_flow_sid"),
-        _checked_choice(integration_type, INTEGRATION_TYPES, "integration_type"),
+        *_checked_channel_args(account_sid, flex_flow_sid, integration_type),
     ).map(channel_resource)
 
 
@@ -625,7 +436,7 @@ def _page(
     account = draw(account_sid)
     drawn = draw(st.lists(_ITEMS, max_size=min(size, max_items)))
     items = [
-        channel_resource(_rendered(bits, account, f"{_sids.FLEX_FLOW}{flow:032x}", kind))
+        channel_resource(_rendered(bits, account, _sid_at(_sids.FLEX_FLOW, flow, 0), kind))
         for bits, flow, kind in drawn
     ]
     page = draw(_PAGES)
@@ -664,515 +475,7 @@ def channel_pages(
         raise InvalidArgument(f"page_size must be between 1 and 1000, got {page_size!r}")
     return _page(
         _as_strategy(page_size),
-        _checked_sids(account_sid, _sids.ACCOUNT, "account_sid"),
+        _checked_accounts(account_sid),
         _as_strategy(origin),
         max_items,
-    )
-
-
-# --- Programmable Chat ---------------------------------------------------------------------------
-
-
-def chat_message_params(
-    *, body: str | SearchStrategy[str] = st.text(_CHARACTERS, max_size=200)
-) -> SearchStrategy[dict[str, str]]:
-    """Valid message create forms by wire name (``client.chat.v2...messages.create``): any
-    ``Body`` (empty too), and any of ``From`` and ``Attributes`` (JSON text). Shrinks towards
-    an empty body alone."""
-    return st.fixed_dictionaries(
-        {"Body": _as_strategy(body)},
-        optional={"From": _texts(), "Attributes": json_texts()},
-    )
-
-
-_WEBHOOK_URLS = st.sampled_from(
-    ["https://bridge.example.com/agent", "https://hooks.example.org/flex?team=1"]
-)
-
-
-def chat_webhook_params(
-    *,
-    events: Collection[str] | SearchStrategy[list[str]] | None = None,
-    url: str | SearchStrategy[str] = _WEBHOOK_URLS,
-) -> SearchStrategy[dict[str, Any]]:
-    """Valid channel webhook create forms (``Type=webhook``) by wire name: ``Configuration.Url``,
-    ``Configuration.Filters`` (a list: the parameter repeats; one to all of Chat's events, each
-    once, or ``events``), and any of ``Configuration.Method`` and ``Configuration.RetryCount``
-    (0 to 3, as text). Shrinks towards ``onMessageSent`` alone on the first URL."""
-    from ..chat.webhooks import EVENTS
-
-    if events is None:
-        filters: SearchStrategy[Any] = st.lists(
-            st.sampled_from(EVENTS), min_size=1, max_size=len(EVENTS), unique=True
-        )
-    elif isinstance(events, SearchStrategy):
-        filters = events
-    else:
-        unknown = sorted(set(events) - set(EVENTS))
-        if unknown or not events:
-            raise InvalidArgument(f"events must be some of {EVENTS}, got {sorted(events)!r}")
-        filters = st.just(list(events))
-    return st.fixed_dictionaries(
-        {
-            "Type": st.just("webhook"),
-            "Configuration.Url": _as_strategy(url),
-            "Configuration.Filters": filters,
-        },
-        optional={
-            "Configuration.Method": st.sampled_from(["POST", "GET"]),
-            "Configuration.RetryCount": st.integers(0, 3).map(str),
-        },
-    )
-
-
-class _Frame(NamedTuple):
-    """What every drawn webhook shares: its event, the bits its SIDs and date come from, the
-    account, the service, the acting identity, the date, the channel or conversation, and
-    whether the SDK acted (then the identity is the ``ClientIdentity``)."""
-
-    kind: str
-    bits: int
-    account: str
-    service: str
-    identity: str
-    moment: datetime
-    channel_sid: str
-    sdk: bool
-
-    def delivered(self, params: dict[str, str], **extra: str) -> dict[str, str]:
-        """``params`` as the fake delivers them: the event, its source, the webhook's SID."""
-        shown = {"EventType": self.kind, "Source": "SDK" if self.sdk else "API", **params}
-        if self.sdk:
-            shown["ClientIdentity"] = self.identity
-        shown.update(extra)
-        shown["WebhookSid"] = f"{_sids.WEBHOOK}{self.bits >> 40 & _MAX_SID:032x}"
-        return shown
-
-
-def _frame(draw: st.DrawFn, event: SearchStrategy[str], account_sid: SearchStrategy[str]) -> _Frame:
-    kind = draw(event)
-    bits = draw(_RENDERED_BITS)
-    return _Frame(
-        kind,
-        bits,
-        draw(account_sid),
-        f"{_sids.CHAT_SERVICE}{bits >> 328 & _MAX_SID:032x}",
-        draw(_TEXTS),
-        _EPOCH + timedelta(seconds=(bits >> 48 & 0xFFFFFFFF) % _SPAN),
-        f"{_sids.CHANNEL}{bits >> 200 & _MAX_SID:032x}",
-        draw(_BOOLEANS),
-    )
-
-
-_WEBHOOK_EVENTS = (
-    "onMessageSent",
-    "onMessageUpdated",
-    "onMessageRemoved",
-    "onMemberAdded",
-    "onMemberRemoved",
-    "onChannelUpdated",
-)
-
-
-@st.composite
-def _webhook_event(
-    draw: st.DrawFn, event: SearchStrategy[str], account_sid: SearchStrategy[str]
-) -> dict[str, str]:
-    from ..chat import events
-    from ..chat.state import ChatChannel, ChatMessage, Member
-
-    frame = _frame(draw, event, account_sid)
-    kind, bits, account, service, identity, moment = frame[:6]
-    channel_sid = frame.channel_sid
-    params: dict[str, str]
-    if kind.startswith("onMessage"):
-        message = ChatMessage(
-            f"{_sids.MESSAGE}{bits >> 72 & _MAX_SID:032x}",
-            account,
-            service,
-            channel_sid,
-            identity,
-            draw(st.text(_CHARACTERS, max_size=200)),
-            draw(_FLAT_JSON),
-            draw(st.integers(0, 10_000)),
-            None,
-            False,
-            moment,
-            moment,
-        )
-        params = events.message(message)
-        if kind == "onMessageUpdated":
-            params.update(ModifiedBy=identity, DateUpdated=format_date(moment))
-        elif kind == "onMessageRemoved":
-            params.update(RemovedBy=identity, DateRemoved=format_date(moment))
-    elif kind.startswith("onMember"):
-        member = Member(
-            f"{_sids.MEMBER}{bits >> 72 & _MAX_SID:032x}",
-            account,
-            channel_sid,
-            service,
-            identity,
-            f"{_sids.ROLE}{bits & 0xFFFFFF:032x}",
-            "{}",
-            None,
-            moment,
-            moment,
-            1,
-        )
-        added = kind == "onMemberAdded"
-        params = events.member(
-            member, draw(st.sampled_from(["ADDED", "JOINED"] if added else ["REMOVED", "LEFT"]))
-        )
-        if not added:
-            params["DateRemoved"] = format_date(moment)
-    else:
-        channel = ChatChannel(
-            channel_sid,
-            account,
-            service,
-            draw(_OPTIONAL_TEXTS),
-            draw(_OPTIONAL_TEXTS),
-            draw(_FLAT_JSON),
-            draw(st.sampled_from(["private", "public"])),
-            "system",
-            moment,
-            moment,
-            1,
-        )
-        params = events.channel(channel)
-    return frame.delivered(params, WebhookType="webhook")
-
-
-def chat_webhook_events(
-    *,
-    event: str | SearchStrategy[str] = st.sampled_from(_WEBHOOK_EVENTS),
-    account_sid: str | SearchStrategy[str] = account_sids(),
-) -> SearchStrategy[dict[str, str]]:
-    """The parameters of Chat webhooks as the fake delivers them (built by its own event code):
-    ``onMessageSent``, ``onMessageUpdated``, ``onMessageRemoved``, ``onMemberAdded``,
-    ``onMemberRemoved`` and ``onChannelUpdated``, from the API or the SDK (then with a
-    ``ClientIdentity``). For a test of an app's webhook handler; sign them with
-    ``pytest_flexchannels.core.webhooks.signature``. Shrinks towards an ``onMessageSent`` with an
-    empty body and all-zero SIDs."""
-    return _webhook_event(
-        _checked_choice(event, _WEBHOOK_EVENTS, "event"),
-        _checked_sids(account_sid, _sids.ACCOUNT, "account_sid"),
-    )
-
-
-# --- Flex Conversations ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InvalidRequest:
-    """A request form that breaks exactly one rule, and the answer the fake gives it: ``rule``
-    names the rule, ``field`` the wire name that breaks it."""
-
-    params: dict[str, str]
-    rule: str
-    field: str
-    status: int
-    code: int
-    message: str
-
-
-def _duration(seconds: int, style: int) -> str:
-    """``seconds`` as ISO 8601: ``PT{m}M``, ``PT{h}H{m}M{s}S`` or ``P{d}DT{h}H{m}M{s}S``."""
-    if style == 0 and seconds % 60 == 0:
-        return f"PT{seconds // 60}M"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, rest = divmod(rest, 60)
-    time = f"T{hours}H{minutes}M{rest}S"
-    return f"P{days}D{time}" if style == 2 or days else f"P{time}"
-
-
-def _durations(least: int, most: int) -> SearchStrategy[str]:
-    return st.builds(_duration, st.integers(least, most), st.integers(0, 2))
-
-
-def conversation_params(
-    *,
-    friendly_name: str | SearchStrategy[str] = _texts(),
-    attributes: str | SearchStrategy[str] = json_texts(),
-) -> SearchStrategy[dict[str, str]]:
-    """Valid conversation create forms by wire name (``client.conversations.v1.conversations
-    .create``): any of ``FriendlyName``, ``UniqueName``, ``Attributes`` (JSON text), ``State``
-    (``active`` or ``inactive``), ``Timers.Inactive`` (1 minute to a day) and ``Timers.Closed``
-    (10 minutes to 30 days), the timers in ISO 8601 of several forms. Shrinks towards the
-    empty form."""
-    return st.fixed_dictionaries(
-        {},
-        optional={
-            "FriendlyName": _as_strategy(friendly_name),
-            "UniqueName": _texts().filter(lambda name: not _sids.is_sid(name, _sids.CHANNEL)),
-            "Attributes": _as_strategy(attributes),
-            "State": st.sampled_from(["active", "inactive"]),
-            "Timers.Inactive": _durations(60, 86400),
-            "Timers.Closed": _durations(600, 30 * 86400),
-        },
-    )
-
-
-INVALID_CONVERSATION_RULES = (
-    "timer_too_short",
-    "timer_not_iso_8601",
-    "state_unknown",
-    "created_closed",
-    "attributes_not_json",
-)
-
-
-def _broken_conversation(rule: str, timer: str) -> SearchStrategy[InvalidRequest]:
-    name = f"Timers.{timer}"
-    if rule == "timer_too_short":
-        least = 600 if timer == "Closed" else 60
-        values, error, field = _durations(1, least - 1), errors.timer_too_short(timer), name
-    elif rule == "timer_not_iso_8601":
-        values = _texts(20).filter(lambda text: not re.fullmatch(r"P[0-9WDTHMS]*", text))
-        error, field = errors.timer_format(timer), name
-    elif rule == "state_unknown":
-        values = _texts(12).filter(lambda text: text not in ("active", "inactive", "closed"))
-        error, field = errors.conversation_state_invalid(), "State"
-    elif rule == "created_closed":
-        values, error, field = st.just("closed"), errors.conversation_created_closed(), "State"
-    else:
-        values, error, field = (
-            _texts(40).filter(_not_json),
-            errors.attributes_not_json(),
-            "Attributes",
-        )
-    return values.filter(bool).map(
-        lambda value: InvalidRequest(
-            {field: value}, rule, field, error.status, error.code, error.message
-        )
-    )
-
-
-def invalid_conversation_params(
-    *, rules: Collection[str] = INVALID_CONVERSATION_RULES
-) -> SearchStrategy[InvalidRequest]:
-    """Conversation create forms that each break exactly one of ``rules``, with the status,
-    code and message the fake answers (as the Conversations API documents them): a timer
-    shorter than its least (1 minute inactive, 10 closed), a timer not in ISO 8601, a
-    ``State`` that is none, a conversation created ``closed``, ``Attributes`` not JSON.
-
-    Shrinks towards the first rule given, on the inactive timer."""
-    unknown = set(rules) - set(INVALID_CONVERSATION_RULES)
-    if not rules or unknown or isinstance(rules, str):
-        raise InvalidArgument(
-            f"rules must be a non-empty collection of {INVALID_CONVERSATION_RULES}, got {rules!r}"
-        )
-    timers = st.sampled_from(["Inactive", "Closed"])
-    return st.one_of(
-        [timers.flatmap(partial(_broken_conversation, rule)) for rule in dict.fromkeys(rules)]
-    )
-
-
-INTERACTION_CHANNEL_TYPES = ("sms", "whatsapp", "web", "chat", "email", "messenger", "gbm")
-
-
-def interaction_params(
-    *,
-    media_channel_sid: str | SearchStrategy[str] = channel_sids(),
-    workspace_sid: str | SearchStrategy[str] = sids(_sids.WORKSPACE),
-    channel_type: str | SearchStrategy[str] = st.sampled_from(INTERACTION_CHANNEL_TYPES),
-) -> SearchStrategy[dict[str, str]]:
-    """Valid interaction create forms by wire name (``client.flex_api.v1.interaction.create``
-    takes them decoded): a customer-initiated ``Channel`` routing the conversation
-    ``media_channel_sid`` and a ``Routing`` to ``workspace_sid``, with any of a workflow, a
-    task channel and task attributes; JSON text, as the helper library sends them. Start the
-    fake with that conversation (or expect the channel to settle as ``failed``). Shrinks
-    towards an SMS channel and a routing with only its workspace."""
-    channel = st.builds(
-        lambda kind, sid: {
-            "type": kind,
-            "initiated_by": "customer",
-            "properties": {"media_channel_sid": sid},
-        },
-        _checked_choice(channel_type, INTERACTION_CHANNEL_TYPES, "channel_type"),
-        _checked_sids(media_channel_sid, _sids.CHANNEL, "media_channel_sid"),
-    )
-    optional: dict[str, SearchStrategy[Any]] = {
-        "workflow_sid": sids(_sids.WORKFLOW),
-        "task_channel_unique_name": st.sampled_from(["chat", "sms", "default"]),
-        "attributes": st.dictionaries(_texts(12), _texts(20), max_size=3),
-    }
-    required: dict[str, SearchStrategy[Any]] = {
-        "workspace_sid": _checked_sids(workspace_sid, _sids.WORKSPACE, "workspace_sid")
-    }
-    properties = st.fixed_dictionaries(required, optional=optional)
-    return st.fixed_dictionaries(
-        {
-            "Channel": channel.map(json.dumps),
-            "Routing": properties.map(lambda found: json.dumps({"properties": found})),
-        }
-    )
-
-
-INVALID_INTERACTION_RULES = (
-    "channel_missing",
-    "channel_not_json_object",
-    "channel_type_unknown",
-    "customer_without_media_channel",
-    "routing_missing",
-    "routing_without_workspace",
-)
-
-
-def invalid_interaction_params(
-    *,
-    media_channel_sid: str | SearchStrategy[str] = channel_sids(),
-    rules: Collection[str] = INVALID_INTERACTION_RULES,
-) -> SearchStrategy[InvalidRequest]:
-    """Interaction create forms that each break exactly one of ``rules``, with the answer the
-    fake gives: ``Channel`` or ``Routing`` missing, a ``Channel`` that is not a JSON object, of
-    no channel type, or customer-initiated without a conversation to route, a ``Routing``
-    without a workspace. Shrinks towards the first rule given, on the smallest valid form."""
-    unknown = set(rules) - set(INVALID_INTERACTION_RULES)
-    if not rules or unknown or isinstance(rules, str):
-        raise InvalidArgument(
-            f"rules must be a non-empty collection of {INVALID_INTERACTION_RULES}, got {rules!r}"
-        )
-    valid = interaction_params(media_channel_sid=media_channel_sid)
-    invalid_channel = errors.channel_request_invalid()
-
-    def breaking(rule: str, params: dict[str, str]) -> SearchStrategy[InvalidRequest]:
-        channel = json.loads(params["Channel"])
-        if rule in ("channel_missing", "routing_missing"):
-            name = "Channel" if rule == "channel_missing" else "Routing"
-            error = errors.missing_parameter(name)
-            kept = {k: v for k, v in params.items() if k != name}
-            return st.just(
-                InvalidRequest(kept, rule, name, error.status, error.code, error.message)
-            )
-        if rule == "channel_not_json_object":
-            error = errors.invalid_parameter("Channel", errors.EXPECTED_JSON_OBJECT)
-            values = st.one_of(_texts(30).filter(_not_json), st.sampled_from(["[]", "1", '"sms"']))
-            field, changed = "Channel", values
-        elif rule == "channel_type_unknown":
-            error, field = invalid_channel, "Channel"
-            kinds = _texts(10).filter(
-                lambda kind: kind not in (*INTERACTION_CHANNEL_TYPES, "voice")
-            )
-            changed = kinds.map(lambda kind: json.dumps({**channel, "type": kind}))
-        elif rule == "customer_without_media_channel":
-            error, field = invalid_channel, "Channel"
-            changed = st.just(json.dumps({k: v for k, v in channel.items() if k != "properties"}))
-        else:
-            error = errors.invalid_parameter("Routing", errors.EXPECTED_ROUTING)
-            field, changed = (
-                "Routing",
-                st.sampled_from(['{"properties": {}}', '{"type": "TaskRouter"}']),
-            )
-        return changed.map(
-            lambda value: InvalidRequest(
-                {**params, field: value}, rule, field, error.status, error.code, error.message
-            )
-        )
-
-    return st.one_of([valid.flatmap(partial(breaking, rule)) for rule in dict.fromkeys(rules)])
-
-
-_CONVERSATION_EVENTS = (
-    "onMessageAdded",
-    "onMessageUpdated",
-    "onMessageRemoved",
-    "onParticipantAdded",
-    "onParticipantRemoved",
-    "onConversationStateUpdated",
-)
-
-
-@st.composite
-def _conversation_event(
-    draw: st.DrawFn, event: SearchStrategy[str], account_sid: SearchStrategy[str]
-) -> dict[str, str]:
-    from ..conversations import events
-    from ..conversations.state import Binding, Conversation, ConversationMessage, Participant
-
-    frame = _frame(draw, event, account_sid)
-    kind, bits, account, service, identity, moment = frame[:6]
-    conversation_sid = frame.channel_sid
-    messaging = f"{_sids.MESSAGING_SERVICE}{bits >> 100 & _MAX_SID:032x}"
-    participant_sid = f"{_sids.MEMBER}{bits >> 72 & _MAX_SID:032x}"
-    params: dict[str, str]
-    if kind.startswith("onMessage"):
-        message = ConversationMessage(
-            f"{_sids.MESSAGE}{bits >> 72 & _MAX_SID:032x}",
-            account,
-            service,
-            conversation_sid,
-            draw(st.integers(0, 10_000)),
-            identity,
-            draw(st.text(_CHARACTERS, max_size=200)),
-            draw(_FLAT_JSON),
-            draw(st.none() | st.just(participant_sid)),
-            moment,
-            moment,
-        )
-        params = events.message(message, messaging)
-        if kind == "onMessageUpdated":
-            params["DateUpdated"] = format_date(moment)
-        elif kind == "onMessageRemoved":
-            params["DateRemoved"] = format_date(moment)
-    elif kind.startswith("onParticipant"):
-        sms = draw(_BOOLEANS)
-        participant = Participant(
-            participant_sid,
-            account,
-            service,
-            conversation_sid,
-            None if sms else identity,
-            "{}",
-            Binding("sms", "+15005550100", "+15005550199", None) if sms else None,
-            f"{_sids.ROLE}{bits & 0xFFFFFF:032x}",
-            moment,
-            moment,
-            None,
-            None,
-            1,
-        )
-        params = events.participant(participant)
-        if kind == "onParticipantRemoved":
-            params.update(DateUpdated=format_date(moment), DateRemoved=format_date(moment))
-    else:
-        before = Conversation(
-            conversation_sid,
-            account,
-            service,
-            messaging,
-            None,
-            None,
-            "{}",
-            draw(st.sampled_from(["active", "inactive"])),
-            moment,
-            moment,
-            1,
-        )
-        moved = draw(
-            st.sampled_from(["active", "inactive", "closed"]).filter(
-                lambda state: state != before.state
-            )
-        )
-        reason = draw(st.sampled_from(["API", "TIMER", "EVENT"]))
-        params = events.state(before, before._replace(state=moved), reason)
-    return frame.delivered(params)
-
-
-def conversation_webhook_events(
-    *,
-    event: str | SearchStrategy[str] = st.sampled_from(_CONVERSATION_EVENTS),
-    account_sid: str | SearchStrategy[str] = account_sids(),
-) -> SearchStrategy[dict[str, str]]:
-    """The parameters of conversation-scoped webhooks as the fake delivers them (built by its
-    own event code): ``onMessageAdded``, ``onMessageUpdated``, ``onMessageRemoved``,
-    ``onParticipantAdded`` (an identity, or an SMS binding), ``onParticipantRemoved`` and
-    ``onConversationStateUpdated``, from the API or the SDK (then with a ``ClientIdentity``).
-    For a test of an app's webhook handler; sign them with
-    ``pytest_flexchannels.core.webhooks.signature``. Shrinks towards an ``onMessageAdded`` with an
-    empty body and all-zero SIDs."""
-    return _conversation_event(
-        _checked_choice(event, _CONVERSATION_EVENTS, "event"),
-        _checked_sids(account_sid, _sids.ACCOUNT, "account_sid"),
     )
