@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-from .core.webhooks import WebhookRequest
-from .core.world import Account
-from .flex import models as flex_models
-from .flex.models import INTEGRATION_TYPES
-from .mock import FlexChannelsMock
-from .strategies import task_sids
+from ..core.webhooks import WebhookRequest
+from ..core.world import Account
+from ..flex import models as flex_models
+from ..flex.models import INTEGRATION_TYPES
+from ..mock import FlexChannelsMock
+from ..strategies import task_sids
 
 HOOKS = "https://hooks.machine.example"  # where the machine's webhooks are routed, in process
 BODIES = ("Hi", "Where is my order?", "Thanks!", "¿Hola?", "")
@@ -565,7 +565,7 @@ class FlexConversationsStateMachine(RuleBasedStateMachine):
 
     @rule(sid=conversations, body=st.sampled_from(BODIES[:-1]))
     def agent_replies(self, sid: str, body: str) -> None:
-        from .core.errors import FlexApiError
+        from ..core.errors import FlexApiError
 
         model = self.model[sid]
         if model.state(self._now()) == "closed":
