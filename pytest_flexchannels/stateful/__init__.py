@@ -9,19 +9,13 @@ dependency of this package).
 from __future__ import annotations
 
 # The machines' settings, importable here as they were before the split (a subclass may use them).
-from .flex import BODIES as BODIES
-from .flex import CLOSED_AFTER as CLOSED_AFTER
-from .flex import HOOKS as HOOKS
-from .flex import INACTIVE_AFTER as INACTIVE_AFTER
-from .flex import WORKSPACE as WORKSPACE
-from .flex import (
-    ChannelModel,
-    FlexChannelsStateMachine,
-    FlexConversationsStateMachine,
-    ModelChannel,
-    ModelConversation,
-    ModelInteraction,
-)
+from .common import BODIES as BODIES
+from .common import HOOKS as HOOKS
+from .conversations import CLOSED_AFTER as CLOSED_AFTER
+from .conversations import INACTIVE_AFTER as INACTIVE_AFTER
+from .conversations import WORKSPACE as WORKSPACE
+from .conversations import FlexConversationsStateMachine, ModelConversation, ModelInteraction
+from .flex import ChannelModel, FlexChannelsStateMachine, ModelChannel
 
 __all__ = [
     "ChannelModel",
