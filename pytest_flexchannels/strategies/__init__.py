@@ -1,4 +1,6 @@
-"""Hypothesis strategies for Flex Channels data: SIDs, create forms (valid and invalid), API bodies.
+"""Hypothesis strategies for the fake's families: SIDs, create forms (valid and invalid), records,
+API bodies and webhooks, one module a family (``flex``, ``chat``, ``conversations``,
+``interactions``) over ``common``; every public name is importable from here.
 
 House style: plural names, keyword-only arguments whose defaults are the widest valid ones, a
 strategy accepted wherever a value is, ``InvalidArgument`` for bad arguments. Each docstring says
