@@ -146,6 +146,11 @@ def test_each_rule_alone_gets_its_answer(rule: str, data: st.DataObject) -> None
     assert example.field in example.message or rule == "unknown_flex_flow"
 
 
+def test_an_invalid_create_is_an_invalid_request() -> None:
+    # Code that takes the broken forms of any API takes Flex's too, by the same fields.
+    assert issubclass(fst.InvalidCreate, fst.InvalidRequest)
+
+
 @pytest.mark.parametrize("rules", [[], ["nonsense"], "missing_required"])
 def test_unknown_rules_are_invalid_arguments(rules: Any) -> None:
     with pytest.raises(InvalidArgument, match="rules must be a non-empty collection"):
