@@ -21,6 +21,7 @@ from twilio.rest import Client
 from pytest_flexchannels import Channel, FlexChannelsMock, FlexFlow
 from pytest_flexchannels import strategies as fst
 from pytest_flexchannels.flex.models import missing_integration
+from pytest_flexchannels.strategies.chat import _WEBHOOK_EVENTS
 from tests.helpers import CHANNEL_KEYS, OFFICIAL_SID_PATTERNS, Validate, post_form, sid_pattern
 
 NAMED = {
@@ -143,6 +144,11 @@ def test_each_rule_alone_gets_its_answer(rule: str, data: st.DataObject) -> None
     _assert_answered_as_carried(example)
     assert example.status == (404 if rule == "unknown_flex_flow" else 400)
     assert example.field in example.message or rule == "unknown_flex_flow"
+
+
+def test_an_invalid_create_is_an_invalid_request() -> None:
+    # Code that takes the broken forms of any API takes Flex's too, by the same fields.
+    assert issubclass(fst.InvalidCreate, fst.InvalidRequest)
 
 
 @pytest.mark.parametrize("rules", [[], ["nonsense"], "missing_required"])
@@ -272,7 +278,7 @@ def test_webhook_events_sign_and_read_as_the_fake_sends_them(
 
     from pytest_flexchannels.core.webhooks import signature
 
-    assert event["EventType"] in fst._WEBHOOK_EVENTS
+    assert event["EventType"] in _WEBHOOK_EVENTS
     assert ("ClientIdentity" in event) == (event["Source"] == "SDK")
     kind = next(
         k for k in ("onMessage", "onMember", "onChannel") if event["EventType"].startswith(k)
