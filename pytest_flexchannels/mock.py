@@ -39,7 +39,7 @@ from .values import fill_channel_defaults
 if TYPE_CHECKING:
     from twilio.rest import Client
 
-    from .transports.control import Control
+    from .control import Control
     from .transports.server import FlexServer
     from .transports.wsgi import FlexWsgiApp
 
@@ -199,7 +199,7 @@ class FlexChannelsMock:
         """Answer one request of the control API (a path under ``/__flex/``): status, headers
         and JSON body. What the WSGI application and the server hand control requests to, with
         the token they require (the fake itself holds none)."""
-        from .transports.control import Control
+        from .control import Control
 
         if self._control is None:
             self._control = Control(self)
