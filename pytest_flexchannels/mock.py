@@ -17,7 +17,7 @@ from . import interception
 from .chat import agent as _agent
 from .chat.state import ChatMessage, attributes_json
 from .conversations import agent as _conversation_agent
-from .conversations.state import Conversation, ConversationMessage, ConversationsState, sweep
+from .conversations.state import Conversation, ConversationMessage, ConversationsState
 from .core import sids, surrogates
 from .core.calls import Call, CallLog
 from .core.clock import Clock
@@ -27,12 +27,12 @@ from .core.handle import FlexApi
 from .core.http import Request, Response
 from .core.webhooks import Dispatcher, Outbox, Webhook, WebhookLog
 from .core.world import Account, ApiKey, Store
-from .families import REGISTRY
+from .families import FAMILIES, REGISTRY
 from .flex import models as flex_models
 from .flex.channels import CREATE_FIELDS, new_channel
 from .flex.models import Channel, ChannelType, FlexFlow, IntegrationType
 from .interactions import interactions as _interactions
-from .interactions.interactions import DEFAULT_FAILURE, OPEN, InteractionsState, Lifecycle
+from .interactions.interactions import DEFAULT_FAILURE, Lifecycle
 from .options import FlexChannelsOptions
 from .values import fill_channel_defaults
 
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .transports.wsgi import FlexWsgiApp
 
 _FIELD_NAMES = frozenset(CREATE_FIELDS)
+_HOOKS = tuple(family.hooks for family in FAMILIES)  # what the families add to the verbs
 
 
 class FlexChannelsMock:
@@ -103,9 +104,10 @@ class FlexChannelsMock:
             channel_type=self.options.channel_type,
             long_lived=self.options.long_lived,
         )
-        lifecycle = self._store.shared(Lifecycle)
-        lifecycle.fetches = self.options.interaction_setup_fetches
-        lifecycle.seconds = self.options.interaction_setup_seconds
+        with self._store.lock:
+            for hooks in _HOOKS:
+                if hooks.configure is not None:
+                    hooks.configure(self._store, self.options)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -266,23 +268,7 @@ class FlexChannelsMock:
         ``check_orphans`` fails a test with (the leak Twilio warns about)."""
         store = self._store
         with store.lock:
-            found: list[tuple[int, str]] = []
-            for account, kept in store.states(ConversationsState):
-                found += [
-                    (c.seq, f"conversation {c.sid} ({c.state}) of account {account}")
-                    for c in kept.conversations.values()
-                    if c.state != "closed"
-                ]
-            for account, interactions in store.states(InteractionsState):
-                found += [
-                    (
-                        channel.seq,
-                        f"interaction channel {channel.sid} ({channel.status}) of interaction "
-                        f"{channel.interaction_sid}, account {account}",
-                    )
-                    for channel in interactions.channels.values()
-                    if channel.status in OPEN
-                ]
+            found = [found for hooks in _HOOKS if hooks.orphans for found in hooks.orphans(store)]
         return [text for _, text in sorted(found)]
 
     def verify(self) -> None:
@@ -627,11 +613,7 @@ class FlexChannelsMock:
         self.clock.advance(seconds)
         store = self._store
         with store.lock:
-            due = [
-                (account, sweep(store, kept))
-                for account, kept in store.states(ConversationsState)
-                if kept.timed
-            ]
+            due = [fired for hooks in _HOOKS if hooks.due for fired in hooks.due(store)]
         for account, sent in due:
             self._send(account, sent)
 
