@@ -13,11 +13,9 @@ from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import interception
-from .chat import agent as _agent
-from .chat.state import ChatMessage, attributes_json
-from .conversations import agent as _conversation_agent
-from .conversations.state import Conversation, ConversationMessage, ConversationsState
+from . import agent, interception
+from .chat.state import ChatMessage
+from .conversations.state import ConversationMessage
 from .core import sids, surrogates
 from .core.calls import Call, CallLog
 from .core.clock import Clock
@@ -31,7 +29,6 @@ from .families import FAMILIES, REGISTRY
 from .flex import models as flex_models
 from .flex.channels import CREATE_FIELDS, new_channel
 from .flex.models import Channel, ChannelType, FlexFlow, IntegrationType
-from .interactions import interactions as _interactions
 from .interactions.interactions import DEFAULT_FAILURE, Lifecycle
 from .options import FlexChannelsOptions
 from .values import fill_channel_defaults
@@ -513,12 +510,9 @@ class FlexChannelsMock:
         As in Flex, the chat channel's attributes now say ``"status": "INACTIVE"``; its
         webhooks hear ``onChannelUpdated``, then ``onMemberRemoved`` as the agent leaves."""
         account = account_sid or self.account.sid
-        before = flex_models.get_channel(self._store, account, sid)
-        channel = flex_models.deactivate_channel(self._store, account, sid)
-        if channel is None:
-            raise UnknownSidError(sid, account)
-        if before is not None and before.active:
-            self._send(account, _agent.ended(self._store, account, sid))
+        channel, sent = agent.deactivate(self._store, account, sid)
+        if sent:
+            self._send(account, sent)
         return channel
 
     # --- the conversation: a simulated agent, and webhooks --------------------------------------
@@ -540,43 +534,17 @@ class FlexChannelsMock:
         answer with (``attributes`` that are not JSON: Chat's 50304; ``body`` or ``author``
         holding a lone UTF-16 surrogate: 400/20001 naming ``Body`` or ``Author``)."""
         account = account_sid or self.account.sid
-        for wire, value in (("Body", body), ("Author", author)):
-            if value is not None and not value.isascii() and not surrogates.whole(value):
-                raise invalid_parameter(wire, EXPECTED_TEXT)
-        text = attributes if attributes is None or isinstance(attributes, str) else None
-        if text is None and attributes is not None:
-            text = json.dumps(attributes)
-        if text is not None:
-            attributes_json("attributes", text)  # Chat's 50304 for text that is not JSON
-        store = self._store
-        with store.lock:
-            found = self._conversation(account, sid)
-            if found is not None:
-                acting, chat, conversation = found
-                identity = author or _agent.AGENT
-                reply = _conversation_agent.reply(acting, chat, conversation, body, identity, text)
-                sent = acting.sent
-        if found is None:
-            message, sent = _agent.reply(store, account, sid, body, author, text)
-            self._send(account, sent)
-            return message
+        message, sent = agent.reply(self._store, account, sid, body, author, attributes)
         self._send(account, sent)
-        return reply
+        return message
 
     def end_chat(self, sid: str, account_sid: str | None = None) -> None:
         """The agent ends the chat, on either stack: a Flex channel is deactivated (see
         ``deactivate``); a conversation closes as each agent leaves it, and the interaction
         channel that holds it closes too, with their webhooks."""
         account = account_sid or self.account.sid
-        store = self._store
-        with store.lock:
-            found = self._conversation(account, sid)
-            if found is not None:
-                acting, chat, conversation = found
-                if not _interactions.end_chat(acting, sid):
-                    _conversation_agent.end(acting, chat, conversation)
-                sent = acting.sent
-        if found is None:
+        sent = agent.end(self._store, account, sid)
+        if sent is None:
             self.deactivate(sid, account)
             return
         self._send(account, sent)
@@ -586,23 +554,7 @@ class FlexChannelsMock:
     ) -> list[ChatMessage] | list[ConversationMessage]:
         """The messages of a Flex channel's chat or of a conversation, in index order (the
         app's and the agent's)."""
-        account = account_sid or self.account.sid
-        store = self._store
-        with store.lock:
-            found = self._conversation(account, sid)
-            if found is not None:
-                chat = found[1]
-                return list(chat.messages.get(sid, {}).values())
-        return _agent.messages(store, account, sid)
-
-    def _conversation(
-        self, account_sid: str, sid: str
-    ) -> tuple[_conversation_agent.Acting, ConversationsState, Conversation] | None:
-        """The conversation ``sid`` names (None: a Flex channel's chat, or nothing), for the
-        agent to act in; under the store's lock, which the caller holds."""
-        if flex_models.get_row(self._store, account_sid, sid) is not None:
-            return None
-        return _conversation_agent.find(self._store, account_sid, sid)
+        return agent.messages(self._store, account_sid or self.account.sid, sid)
 
     def advance(self, seconds: float | timedelta = 1.0) -> None:
         """Move the fake's clock forward (freezing it first if it runs) and fire what falls
