@@ -330,6 +330,8 @@ class Verb(Generic[P, R]):
         return verb
 
     def call(self, remote: Caller, fields: Fields | None) -> R:
+        """Send the route's request with ``fields`` (the SID in its path, the rest as a ``GET``'s
+        query or the JSON body) and read the answer."""
         route = self.route
         path = route.path
         if fields is not None and "{sid}" in path:
