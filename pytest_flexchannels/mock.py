@@ -13,13 +13,9 @@ from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import interception
-from .chat import agent as _agent
-from .chat.state import ChatMessage, attributes_json
-from .conversations import agent as _conversation_agent
-from .conversations import state as _conversations
-from .conversations.records import Conversation, ConversationMessage, ConversationsState
-from .conversations.state import sweep
+from . import agent, interception
+from .chat.state import ChatMessage
+from .conversations.records import ConversationMessage
 from .core import sids, surrogates
 from .core.calls import Call, CallLog
 from .core.clock import Clock
@@ -29,23 +25,23 @@ from .core.handle import FlexApi
 from .core.http import Request, Response
 from .core.webhooks import Dispatcher, Outbox, Webhook, WebhookLog
 from .core.world import Account, ApiKey, Store
-from .families import REGISTRY
+from .families import FAMILIES, REGISTRY
 from .flex import models as flex_models
 from .flex.channels import CREATE_FIELDS, new_channel
 from .flex.models import Channel, ChannelType, FlexFlow, IntegrationType
-from .interactions import interactions as _interactions
-from .interactions.interactions import DEFAULT_FAILURE, OPEN, InteractionsState, Lifecycle
+from .interactions.interactions import DEFAULT_FAILURE, Lifecycle
 from .options import FlexChannelsOptions
 from .values import fill_channel_defaults
 
 if TYPE_CHECKING:
     from twilio.rest import Client
 
-    from .transports.control import Control
+    from .control import Control
     from .transports.server import FlexServer
     from .transports.wsgi import FlexWsgiApp
 
 _FIELD_NAMES = frozenset(CREATE_FIELDS)
+_HOOKS = tuple(family.hooks for family in FAMILIES)  # what the families add to the verbs
 
 
 class FlexChannelsMock:
@@ -105,9 +101,10 @@ class FlexChannelsMock:
             channel_type=self.options.channel_type,
             long_lived=self.options.long_lived,
         )
-        lifecycle = self._store.shared(Lifecycle)
-        lifecycle.fetches = self.options.interaction_setup_fetches
-        lifecycle.seconds = self.options.interaction_setup_seconds
+        with self._store.lock:
+            for hooks in _HOOKS:
+                if hooks.configure is not None:
+                    hooks.configure(self._store, self.options)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -201,7 +198,7 @@ class FlexChannelsMock:
         """Answer one request of the control API (a path under ``/__flex/``): status, headers
         and JSON body. What the WSGI application and the server hand control requests to, with
         the token they require (the fake itself holds none)."""
-        from .transports.control import Control
+        from .control import Control
 
         if self._control is None:
             self._control = Control(self)
@@ -268,23 +265,7 @@ class FlexChannelsMock:
         ``check_orphans`` fails a test with (the leak Twilio warns about)."""
         store = self._store
         with store.lock:
-            found: list[tuple[int, str]] = []
-            for account, kept in store.states(ConversationsState):
-                found += [
-                    (c.seq, f"conversation {c.sid} ({c.state}) of account {account}")
-                    for c in kept.conversations.values()
-                    if c.state != "closed"
-                ]
-            for account, interactions in store.states(InteractionsState):
-                found += [
-                    (
-                        channel.seq,
-                        f"interaction channel {channel.sid} ({channel.status}) of interaction "
-                        f"{channel.interaction_sid}, account {account}",
-                    )
-                    for channel in interactions.channels.values()
-                    if channel.status in OPEN
-                ]
+            found = [found for hooks in _HOOKS if hooks.orphans for found in hooks.orphans(store)]
         return [text for _, text in sorted(found)]
 
     def verify(self) -> None:
@@ -529,12 +510,9 @@ class FlexChannelsMock:
         As in Flex, the chat channel's attributes now say ``"status": "INACTIVE"``; its
         webhooks hear ``onChannelUpdated``, then ``onMemberRemoved`` as the agent leaves."""
         account = account_sid or self.account.sid
-        before = flex_models.get_channel(self._store, account, sid)
-        channel = flex_models.deactivate_channel(self._store, account, sid)
-        if channel is None:
-            raise UnknownSidError(sid, account)
-        if before is not None and before.active:
-            self._send(account, _agent.ended(self._store, account, sid))
+        channel, sent = agent.deactivate(self._store, account, sid)
+        if sent:
+            self._send(account, sent)
         return channel
 
     # --- the conversation: a simulated agent, and webhooks --------------------------------------
@@ -556,43 +534,17 @@ class FlexChannelsMock:
         answer with (``attributes`` that are not JSON: Chat's 50304; ``body`` or ``author``
         holding a lone UTF-16 surrogate: 400/20001 naming ``Body`` or ``Author``)."""
         account = account_sid or self.account.sid
-        for wire, value in (("Body", body), ("Author", author)):
-            if value is not None and not value.isascii() and not surrogates.whole(value):
-                raise invalid_parameter(wire, EXPECTED_TEXT)
-        text = attributes if attributes is None or isinstance(attributes, str) else None
-        if text is None and attributes is not None:
-            text = json.dumps(attributes)
-        if text is not None:
-            attributes_json("attributes", text)  # Chat's 50304 for text that is not JSON
-        store = self._store
-        with store.lock:
-            found = self._conversation(account, sid)
-            if found is not None:
-                acting, chat, conversation = found
-                identity = author or _agent.AGENT
-                reply = _conversation_agent.reply(acting, chat, conversation, body, identity, text)
-                sent = acting.sent
-        if found is None:
-            message, sent = _agent.reply(store, account, sid, body, author, text)
-            self._send(account, sent)
-            return message
+        message, sent = agent.reply(self._store, account, sid, body, author, attributes)
         self._send(account, sent)
-        return reply
+        return message
 
     def end_chat(self, sid: str, account_sid: str | None = None) -> None:
         """The agent ends the chat, on either stack: a Flex channel is deactivated (see
         ``deactivate``); a conversation closes as each agent leaves it, and the interaction
         channel that holds it closes too, with their webhooks."""
         account = account_sid or self.account.sid
-        store = self._store
-        with store.lock:
-            found = self._conversation(account, sid)
-            if found is not None:
-                acting, chat, conversation = found
-                if not _interactions.end_chat(acting, sid):
-                    _conversations.end_chat(acting, chat, conversation)
-                sent = acting.sent
-        if found is None:
+        sent = agent.end(self._store, account, sid)
+        if sent is None:
             self.deactivate(sid, account)
             return
         self._send(account, sent)
@@ -602,23 +554,7 @@ class FlexChannelsMock:
     ) -> list[ChatMessage] | list[ConversationMessage]:
         """The messages of a Flex channel's chat or of a conversation, in index order (the
         app's and the agent's)."""
-        account = account_sid or self.account.sid
-        store = self._store
-        with store.lock:
-            found = self._conversation(account, sid)
-            if found is not None:
-                chat = found[1]
-                return list(chat.messages.get(sid, {}).values())
-        return _agent.messages(store, account, sid)
-
-    def _conversation(
-        self, account_sid: str, sid: str
-    ) -> tuple[_conversations.Acting, ConversationsState, Conversation] | None:
-        """The conversation ``sid`` names (None: a Flex channel's chat, or nothing), for the
-        agent to act in; under the store's lock, which the caller holds."""
-        if flex_models.get_row(self._store, account_sid, sid) is not None:
-            return None
-        return _conversation_agent.find(self._store, account_sid, sid)
+        return agent.messages(self._store, account_sid or self.account.sid, sid)
 
     def advance(self, seconds: float | timedelta = 1.0) -> None:
         """Move the fake's clock forward (freezing it first if it runs) and fire what falls
@@ -629,11 +565,7 @@ class FlexChannelsMock:
         self.clock.advance(seconds)
         store = self._store
         with store.lock:
-            due = [
-                (account, sweep(store, kept))
-                for account, kept in store.states(ConversationsState)
-                if kept.timed
-            ]
+            due = [fired for hooks in _HOOKS if hooks.due for fired in hooks.due(store)]
         for account, sent in due:
             self._send(account, sent)
 

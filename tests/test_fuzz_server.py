@@ -33,10 +33,10 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from pytest_flexchannels import FlexChannelsMock, FlexServer
+from pytest_flexchannels.control import ROUTES
 from pytest_flexchannels.core.http import CONTROL_PREFIX
 from pytest_flexchannels.core.registry import Operation
 from pytest_flexchannels.families import REGISTRY
-from pytest_flexchannels.transports.control import ROUTES
 from pytest_flexchannels.transports.server import MAX_HEAD
 from tests.helpers import (
     ERROR_KEYS,

@@ -15,14 +15,25 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "pytest_flexchannels"
 
 ECHO = '''
-"""A family for the test: one operation on its own host, ``echo.twilio.com``."""
+"""A family for the test: one operation on its own host, ``echo.twilio.com``, and a hook: every
+echo it heard is left open, as the fake's orphans say."""
 
 from __future__ import annotations
 
 import json
 
 from ..core.context import Answer, Context
-from ..core.registry import Domain, Family, Operation, Param
+from ..core.registry import Domain, Family, Hooks, Operation, Param
+from ..core.world import Store
+
+
+class Echoes:
+    def __init__(self) -> None:
+        self.heard: list[str] = []
+
+
+def _orphans(store: Store) -> list[tuple[int, str]]:
+    return [(0, f"echo {sid}") for _, echoes in store.states(Echoes) for sid in echoes.heard]
 
 
 def _render(view: object, sid: str, says: str, root: str) -> str:
@@ -30,6 +41,7 @@ def _render(view: object, sid: str, says: str, root: str) -> str:
 
 
 def _fetch(context: Context) -> Answer:
+    context.store.state(context.account_sid, Echoes).heard.append(context.sid)
     return (_render, context.sid, context.args.get("says", ""), context.root)
 
 
@@ -37,6 +49,7 @@ FAMILY = Family(
     "echo",
     Domain("echo", "echo", "/echo"),
     (Operation("fetch_echo", "GET", "/v1/Echoes/{Sid}", _fetch, (Param("Says", "says"),)),),
+    Hooks(orphans=_orphans),
 )
 '''
 
@@ -52,6 +65,7 @@ with FlexChannelsMock() as fake:
     print(json.dumps([direct.status_code, direct.json(), served.status_code, served.json()]))
     print(json.dumps(server.url))
     print(json.dumps([call.operation for call in fake.calls]))
+    print(json.dumps(fake.orphans))
 """
 
 
@@ -87,7 +101,7 @@ def test_a_new_family_is_a_package_and_one_entry_in_the_list(tmp_path: Path) -> 
         env={**_environment(), "PYTHONPATH": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
-    answers, url, operations = (json.loads(line) for line in result.stdout.splitlines())
+    answers, url, operations, orphans = (json.loads(line) for line in result.stdout.splitlines())
     assert answers == [
         200,
         {"sid": "EC1", "says": "hi", "url": "https://echo.twilio.com/v1/Echoes/EC1"},
@@ -95,6 +109,7 @@ def test_a_new_family_is_a_package_and_one_entry_in_the_list(tmp_path: Path) -> 
         {"sid": "EC2", "says": "", "url": f"{url}/echo/v1/Echoes/EC2"},
     ]
     assert operations == ["fetch_echo", "fetch_echo"]
+    assert orphans == ["echo EC1", "echo EC2"]  # the family's hook, asked by the fake
 
 
 def _environment() -> dict[str, str]:

@@ -41,7 +41,7 @@ def test_readme_snippets_run() -> None:
 
 
 def test_readme_lists_every_control_route() -> None:
-    from pytest_flexchannels.transports.control import CONTROL_PREFIX, ROUTES
+    from pytest_flexchannels.control import CONTROL_PREFIX, ROUTES
 
     listed = re.findall(r"^\| `([A-Z]+ /__flex/[^`]*)` \|", README.read_text(), re.MULTILINE)
     assert listed == [f"{route.method} {CONTROL_PREFIX}{route.path}" for route in ROUTES]

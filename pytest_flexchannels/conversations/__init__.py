@@ -6,8 +6,8 @@ services)."""
 
 from __future__ import annotations
 
-from ..core.registry import Family
-from . import addresses, conversations, messages, participants, webhooks
+from ..core.registry import Family, Hooks
+from . import addresses, conversations, messages, participants, state, webhooks
 from .state import DOMAIN
 
 FAMILY = Family(
@@ -20,4 +20,5 @@ FAMILY = Family(
         *webhooks.OPERATIONS,
         *addresses.OPERATIONS,
     ),
+    Hooks(due=state.due, orphans=state.orphans),
 )

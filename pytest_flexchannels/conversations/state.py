@@ -105,6 +105,25 @@ def sweep(store: Store, state: ConversationsState) -> list[Webhook]:
     return sent
 
 
+def due(store: Store) -> list[tuple[str, list[Webhook]]]:
+    """Every account's timers that fell due on the store's clock, fired (``fc.advance``)."""
+    return [
+        (account, sweep(store, kept))
+        for account, kept in store.states(ConversationsState)
+        if kept.timed
+    ]
+
+
+def orphans(store: Store) -> list[tuple[int, str]]:
+    """Every conversation not ``closed``, of every account (``check_orphans``)."""
+    return [
+        (c.seq, f"conversation {c.sid} ({c.state}) of account {account}")
+        for account, kept in store.states(ConversationsState)
+        for c in kept.conversations.values()
+        if c.state != "closed"
+    ]
+
+
 def set_state(
     state: ConversationsState, conversation: Conversation, to: str, at: datetime
 ) -> Conversation:

@@ -39,6 +39,8 @@ from .urls import NETLOC, TWILIO_NETLOC, Place, root, split
 
 if TYPE_CHECKING:
     from .context import Answer, Context
+    from .webhooks import Webhook
+    from .world import Store
 
 # What declares parameters lives in ``params``; declarations import it from here.
 __all__ = [
@@ -143,13 +145,28 @@ class _Node:
 
 
 @dataclass(frozen=True)
+class Hooks:
+    """What a family adds to the fake's own verbs, each optional; the fake calls them under the
+    store's lock, so a family's rules here need no lock of their own. ``configure(store,
+    options)``: set up a fresh store from the fake's options (``FlexChannelsOptions``);
+    ``due(store)``: after the clock moved, fire the family's timers, answering the webhooks
+    fired, by account; ``orphans(store)``: what a test left open, as (order made, text)."""
+
+    configure: Callable[[Store, Any], None] | None = None
+    due: Callable[[Store], list[tuple[str, list[Webhook]]]] | None = None
+    orphans: Callable[[Store], list[tuple[int, str]]] | None = None
+
+
+@dataclass(frozen=True)
 class Family:
     """What a family of APIs declares (as ``FAMILY`` in its package): its name, the API host it
-    serves, and its operations in the order the table of operations reads them."""
+    serves, its operations in the order the table of operations reads them, and the hooks the
+    fake asks it for what is its own (timers, orphans, settings)."""
 
     name: str
     domain: Domain
     operations: tuple[Operation, ...]
+    hooks: Hooks = Hooks()
 
 
 def _served(domains: Iterable[Domain]) -> re.Pattern[str]:

@@ -4,7 +4,7 @@ TaskRouter): an interaction's channel is a conversation, its agent a participant
 
 from __future__ import annotations
 
-from ..core.registry import Family
+from ..core.registry import Family, Hooks
 from ..flex.models import FLEX
 from . import interactions, parts, web_chats
 
@@ -12,4 +12,5 @@ FAMILY = Family(
     "interactions",
     FLEX,
     (*interactions.OPERATIONS, *parts.OPERATIONS, *web_chats.OPERATIONS),
+    Hooks(configure=interactions.configure, orphans=interactions.orphans),
 )

@@ -161,6 +161,27 @@ class Lifecycle:
         return first.error
 
 
+def configure(store: Store, options: Any) -> None:
+    """A fresh store's interaction channels settle as the fake's options say."""
+    lifecycle = store.shared(Lifecycle)
+    lifecycle.fetches = options.interaction_setup_fetches
+    lifecycle.seconds = options.interaction_setup_seconds
+
+
+def orphans(store: Store) -> list[tuple[int, str]]:
+    """Every interaction channel still open, of every account (``check_orphans``)."""
+    return [
+        (
+            channel.seq,
+            f"interaction channel {channel.sid} ({channel.status}) of interaction "
+            f"{channel.interaction_sid}, account {account}",
+        )
+        for account, kept in store.states(InteractionsState)
+        for channel in kept.channels.values()
+        if channel.status in OPEN
+    ]
+
+
 def of(context: Any) -> InteractionsState:
     found: InteractionsState = context.store.state(context.account_sid, InteractionsState)
     return found

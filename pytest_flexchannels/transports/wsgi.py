@@ -3,7 +3,7 @@ werkzeug's test client or any WSGI server; server mode serves it with waitress.
 
 A request becomes the fake's plain ``Request`` and goes down the one request path; the answer goes
 back with the CORS headers browsers need. Paths under ``/__flex/`` are the control API
-(``transports/control.py``). Headers arrive as PEP 3333 gives them (Latin-1 text), as the
+(``pytest_flexchannels/control.py``). Headers arrive as PEP 3333 gives them (Latin-1 text), as the
 in-memory transports hand them over.
 
 Browsers are answered from loopback pages only unless ``cors_origins`` says otherwise: a request
