@@ -382,3 +382,27 @@ def test_a_missing_conversation_webhook_is_the_404_of_its_path(
     )
     for answer in (http.get(url), http.post(url, data={}), http.delete(url)):
         assert (answer.status_code, answer.json()) == (404, error_body(404, 20404, message))
+
+
+def test_an_address_configuration_names_a_known_service_and_known_events(
+    flex_channels: FlexChannelsMock, client: Client, http: requests.Session
+) -> None:
+    """An auto-creation service that is not the account's is the 20404 of that service; an
+    unknown event among its webhook filters is 50365
+    (https://www.twilio.com/docs/api/errors/50365); a method is kept in capitals."""
+    url = f"{API}/Configuration/Addresses"
+    form = {"Type": "sms", "Address": "+15550100", "AutoCreation.Enabled": "true"}
+    service = "IS" + "0" * 32
+    answer = http.post(url, data={**form, "AutoCreation.ConversationServiceSid": service})
+    assert (answer.status_code, answer.json()) == (
+        404,
+        error_body(404, 20404, f"The requested resource /Services/{service} was not found"),
+    )
+    answer = http.post(url, data={**form, "AutoCreation.WebhookFilters": "onNothing"})
+    assert (answer.status_code, answer.json()) == (
+        400,
+        error_body(400, 50365, "Invalid conversation webhook filter"),
+    )
+    made = http.post(url, data={**form, "AutoCreation.WebhookMethod": "get"})
+    assert (made.status_code, made.json()["auto_creation"]["webhook_method"]) == (201, "GET")
+    assert len(client.conversations.v1.address_configurations.list()) == 1

@@ -271,3 +271,22 @@ def test_the_webhook_a_web_chat_adds_shows_its_method_as_conversations_do(
     opened = client.flex_api.v2.web_channels.create(address_sid=address.sid)
     (hook,) = client.conversations.v1.conversations(opened.conversation_sid).webhooks.list()
     assert hook.configuration["method"] == "post"
+
+
+def test_an_interaction_update_without_a_ttid_and_closing_a_closed_channel_change_nothing(
+    flex_channels: FlexChannelsMock, client: Client, http: requests.Session
+) -> None:
+    """Modelled: an update naming no WebhookTtid keeps the one the interaction has; closing a
+    channel that is closed already answers it as it is, its task left as it was."""
+    _, interaction, channel = _inbound(client)
+    url = f"{FLEX}/Interactions/{interaction.sid}"
+    assert http.post(url, data={"WebhookTtid": "flex_interaction"}).status_code == 200
+    kept = http.post(url, data={})
+    assert (kept.status_code, kept.json()["webhook_ttid"]) == (200, "flex_interaction")
+    assert channel.update(status="closed").status == "closed"
+    task_sid = interaction.routing["properties"]["sid"]
+    before = http.get(url).json()
+    flex_channels.advance(60)
+    assert channel.update(status="closed").status == "closed"
+    assert http.get(url).json() == before
+    assert task_sid == before["routing"]["properties"]["sid"]
