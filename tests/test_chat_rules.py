@@ -258,3 +258,16 @@ def test_a_channel_webhooks_filters_are_checked_on_update_and_a_gone_one_is_404(
     assert http.delete(f"{CHAT}{path}").status_code == 204
     for answer in (http.get(f"{CHAT}{path}"), http.post(f"{CHAT}{path}", data={})):
         _not_found(answer, path)
+
+
+def test_an_empty_user_update_keeps_the_user_as_it_was(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    """Modelled: an update naming no field changes nothing (DateUpdated included)."""
+    flex_channels.clock.set(NOW)
+    users = _service(client, flex_channels).users
+    made = users.create(identity="ada", friendly_name="Ada")
+    flex_channels.clock.set(LATER)
+    same = users(made.sid).update()
+    assert (same.date_updated, same.friendly_name) == (made.date_updated, "Ada")
+    assert users(made.sid).update(friendly_name="Ada L").date_updated != made.date_updated

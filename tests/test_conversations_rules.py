@@ -406,3 +406,17 @@ def test_an_address_configuration_names_a_known_service_and_known_events(
     made = http.post(url, data={**form, "AutoCreation.WebhookMethod": "get"})
     assert (made.status_code, made.json()["auto_creation"]["webhook_method"]) == (201, "GET")
     assert len(client.conversations.v1.address_configurations.list()) == 1
+
+
+def test_an_email_binding_set_on_update_shows_in_bindings(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    """``Bindings.Email.Address`` and ``.Name`` set the conversation's email binding, shown as
+    ``bindings.email`` (https://www.twilio.com/docs/conversations/api/conversation-resource)."""
+    conversations = client.conversations.v1.conversations
+    conversation = conversations.create()
+    updated = conversations(conversation.sid).update(
+        bindings_email_address="ada@example.com", bindings_email_name="Ada"
+    )
+    assert updated.bindings == {"email": {"address": "ada@example.com", "name": "Ada"}}
+    assert conversations(conversation.sid).fetch().bindings == updated.bindings

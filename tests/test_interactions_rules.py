@@ -290,3 +290,37 @@ def test_an_interaction_update_without_a_ttid_and_closing_a_closed_channel_chang
     assert channel.update(status="closed").status == "closed"
     assert http.get(url).json() == before
     assert task_sid == before["routing"]["properties"]["sid"]
+
+
+def test_a_channel_update_without_a_status_is_45358(
+    flex_channels: FlexChannelsMock, client: Client, http: requests.Session
+) -> None:
+    """https://www.twilio.com/docs/api/errors/45358"""
+    _, interaction, _ = _inbound(client)
+    sid = interaction.channel["sid"]
+    answer = http.post(f"{FLEX}/Interactions/{interaction.sid}/Channels/{sid}", data={})
+    assert (answer.status_code, answer.json()) == (
+        400,
+        error_body(
+            400,
+            45358,
+            f"Failed to close Channel {sid}. No Channel status parameter was provided.",
+        ),
+    )
+
+
+def test_a_transfer_update_that_changes_nothing_keeps_its_date(
+    flex_channels: FlexChannelsMock, client: Client, http: requests.Session
+) -> None:
+    """Modelled: a transfer updated without a status, or to the status it has, is unchanged
+    (its date_updated too); a new status moves it."""
+    flex_channels.clock.set("2026-06-01T10:00:00Z")
+    _, interaction, _ = _inbound(client)
+    url = f"{FLEX}/Interactions/{interaction.sid}/Channels/{interaction.channel['sid']}/Transfers"
+    made = http.post(url, json={"type": "cold", "to": WORKFLOW}).json()
+    flex_channels.clock.set("2026-06-01T10:05:00Z")
+    for body in ({}, {"status": made["status"]}):
+        same = http.post(f"{url}/{made['sid']}", json=body).json()
+        assert (same["status"], same["date_updated"]) == (made["status"], made["date_updated"])
+    done = http.post(f"{url}/{made['sid']}", json={"status": "completed"}).json()
+    assert (done["status"], done["date_updated"]) == ("completed", "2026-06-01T10:05:00Z")
