@@ -420,3 +420,25 @@ def test_an_email_binding_set_on_update_shows_in_bindings(
     )
     assert updated.bindings == {"email": {"address": "ada@example.com", "name": "Ada"}}
     assert conversations(conversation.sid).fetch().bindings == updated.bindings
+
+
+def test_the_agent_ending_a_closed_conversation_only_takes_its_agents_out(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    """Modelled on how Flex wraps a chat up: ending a chat the API closed already takes each
+    agent out (onParticipantRemoved, from the SDK as that agent) and announces no second
+    state change; the customer stays."""
+    got = _received(flex_channels)
+    conversations = client.conversations.v1.conversations
+    conversation = conversations.create()
+    _listening(client, conversation.sid, "onParticipantRemoved", "onConversationStateUpdated")
+    participants = conversations(conversation.sid).participants
+    participants.create(identity="ada")
+    participants.create(identity="alice", attributes='{"member_type": "agent"}')
+    conversations(conversation.sid).update(state="closed")
+    flex_channels.end_chat(conversation.sid)
+    assert [
+        (r.params["EventType"], r.params["Source"], r.params.get("ClientIdentity")) for r in got
+    ] == [("onParticipantRemoved", "SDK", "alice")]
+    assert [p.identity for p in participants.list()] == ["ada"]
+    assert conversations(conversation.sid).fetch().state == "closed"
