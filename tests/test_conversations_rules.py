@@ -442,3 +442,37 @@ def test_the_agent_ending_a_closed_conversation_only_takes_its_agents_out(
     ] == [("onParticipantRemoved", "SDK", "alice")]
     assert [p.identity for p in participants.list()] == ["ada"]
     assert conversations(conversation.sid).fetch().state == "closed"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the fake takes an empty (or over-long) trigger keyword, where Twilio answers 50366; "
+    "an empty one then hears every message with no first word (media alone, a blank body)",
+)
+@pytest.mark.parametrize("keyword", ["", "k" * 249], ids=["empty", "249-characters"])
+def test_a_trigger_keyword_that_is_empty_or_over_248_characters_is_50366(
+    flex_channels: FlexChannelsMock, client: Client, http: requests.Session, keyword: str
+) -> None:
+    """Documented (https://www.twilio.com/docs/api/errors/50366): a Configuration.Triggers
+    keyword that is an empty string or passes 248 characters is 400/50366 "Invalid
+    conversation webhook trigger"."""
+    conversation = client.conversations.v1.conversations.create()
+    answer = http.post(
+        f"{API}/Conversations/{conversation.sid}/Webhooks",
+        data={"Target": "trigger", "Configuration.Url": BRIDGE, "Configuration.Triggers": keyword},
+    )
+    assert (answer.status_code, answer.json()) == (
+        400,
+        error_body(400, 50366, "Invalid conversation webhook trigger"),
+    )
+
+
+def test_a_trigger_keyword_of_248_characters_is_taken(
+    flex_channels: FlexChannelsMock, client: Client
+) -> None:
+    """The documented bound itself (https://www.twilio.com/docs/api/errors/50366) is allowed."""
+    conversation = client.conversations.v1.conversations.create()
+    made = client.conversations.v1.conversations(conversation.sid).webhooks.create(
+        target="trigger", configuration_url=BRIDGE, configuration_triggers=["k" * 248]
+    )
+    assert made.configuration["triggers"] == ["k" * 248]
